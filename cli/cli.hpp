@@ -1,0 +1,52 @@
+#pragma once
+// edgectl: commands and options are data (one table used for parsing and for --help).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "common/paths.hpp"
+
+namespace edgesec::cli {
+
+struct Context {
+  Layout layout = Layout::System();
+  bool json = false;
+  std::vector<std::string> args;                  // positional arguments after the command words
+  std::map<std::string, std::string> options;     // command options ("--alg" → "ec-p256")
+
+  bool Has(const std::string& o) const { return options.count(o) != 0; }
+  std::string Option(const std::string& o, const std::string& fallback = {}) const {
+    auto it = options.find(o);
+    return it == options.end() ? fallback : it->second;
+  }
+  // Prints a JSON document (with --json) or the text.
+  void Print(const Json& j, const std::string& text) const;
+};
+
+struct OptionSpec {
+  std::string name;   // "--alg"
+  std::string value;  // "" for a flag, else the value's name in help ("ALGS")
+  std::string help;
+};
+
+struct Command {
+  std::vector<std::string> words;  // {"key", "create"}
+  std::string positional;          // "<key-id>" for help; used to count required arguments
+  size_t min_args = 0, max_args = 0;
+  std::string summary;
+  std::vector<OptionSpec> options;
+  int (*run)(Context&);
+};
+
+// Exit codes (DESIGN.md): 0 success, 1 failure, 2 usage.
+constexpr int kOk = 0, kFailure = 1, kUsage = 2;
+
+std::vector<Command> ProcessCommands();
+std::vector<Command> KeyCommands();
+int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure
+
+int Main(int argc, char** argv);
+
+}  // namespace edgesec::cli

@@ -1,0 +1,266 @@
+#include "common/http/server.hpp"
+
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdarg>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/log.hpp"
+
+namespace edgesec::http {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Per TCP-like connection; lives from MHD_CONNECTION_NOTIFY_STARTED to ..._CLOSED.
+struct Connection {
+  int watch_fd = -1;  // our dup() of the socket: shutdown() on it can never hit a reused descriptor
+  ucred cred{0, static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
+  SteadyClock::time_point deadline;  // for a complete request; max() while a handler runs
+};
+
+// Per HTTP request; lives from the first access-handler call to MHD_OPTION_NOTIFY_COMPLETED.
+struct RequestState {
+  std::string body;
+  bool body_too_large = false;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Handler handler;
+  ServerOptions options;
+  MHD_Daemon* daemon = nullptr;
+  int listen_fd = -1;
+
+  std::mutex mutex;
+  std::set<Connection*> connections;
+  std::condition_variable reaper_cv;
+  bool stopping = false;
+  std::thread reaper;
+
+  void ReaperLoop() {
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      reaper_cv.wait_for(lock, std::chrono::milliseconds(500));
+      auto now = SteadyClock::now();
+      for (Connection* c : connections) {
+        if (now > c->deadline && c->watch_fd >= 0) {
+          log::Debug("dropping a client that sent no complete request in time");
+          ::shutdown(c->watch_fd, SHUT_RDWR);
+          c->deadline = SteadyClock::time_point::max();
+        }
+      }
+    }
+  }
+
+  Connection* ConnectionOf(MHD_Connection* c) {
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? static_cast<Connection*>(info->socket_context) : nullptr;
+  }
+
+  void SetDeadline(Connection* conn, SteadyClock::time_point t) {
+    if (conn == nullptr) return;
+    std::lock_guard lock(mutex);
+    conn->deadline = t;
+  }
+  SteadyClock::time_point NextDeadline() const {
+    return SteadyClock::now() + std::chrono::seconds(options.request_timeout_seconds);
+  }
+};
+
+namespace {
+
+MHD_Result Queue(MHD_Connection* c, const Response& r) {
+  MHD_Response* resp = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
+                                                       MHD_RESPMEM_MUST_COPY);
+  if (resp == nullptr) return MHD_NO;
+  if (!r.body.empty() || r.status != 204) MHD_add_response_header(resp, "Content-Type", r.content_type.c_str());
+  for (const auto& [k, v] : r.headers) MHD_add_response_header(resp, k.c_str(), v.c_str());
+  MHD_Result ret = MHD_queue_response(c, static_cast<unsigned>(r.status), resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+Response Message(int status, const std::string& message) {
+  Response r;
+  r.status = status;
+  r.body = "{\"message\":\"" + message + "\"}";  // callers pass fixed ASCII text only
+  return r;
+}
+
+MHD_Result SumHeader(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  *static_cast<size_t*>(cls) += std::strlen(key) + (value ? std::strlen(value) : 0) + 4;
+  return MHD_YES;
+}
+
+MHD_Result CollectQuery(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  static_cast<Request*>(cls)->query.emplace(key, value ? value : "");
+  return MHD_YES;
+}
+
+MHD_Result OnAccess(void* cls, MHD_Connection* c, const char* url, const char* method, const char*,
+                    const char* upload_data, size_t* upload_data_size, void** req_cls) {
+  auto* impl = static_cast<Server::Impl*>(cls);
+  if (*req_cls == nullptr) {
+    // First call: the header block is complete.
+    auto* state = new RequestState;
+    *req_cls = state;
+    size_t header_bytes = std::strlen(url) + std::strlen(method) + 12;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, SumHeader, &header_bytes);
+    if (header_bytes > impl->options.max_header_bytes)
+      return Queue(c, Message(431, "request header block is too large"));
+    if (const char* cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+      char* end = nullptr;
+      errno = 0;
+      unsigned long long n = std::strtoull(cl, &end, 10);
+      if (errno != 0 || end == cl || n > impl->options.max_body_bytes)
+        return Queue(c, Message(413, "request body is too large"));
+    }
+    return MHD_YES;
+  }
+  auto* state = static_cast<RequestState*>(*req_cls);
+  if (*upload_data_size != 0) {
+    // Chunked bodies have no Content-Length: cap them as they arrive.
+    if (state->body.size() + *upload_data_size > impl->options.max_body_bytes) {
+      state->body_too_large = true;
+      state->body.clear();
+    } else if (!state->body_too_large) {
+      state->body.append(upload_data, *upload_data_size);
+    }
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (state->body_too_large) return Queue(c, Message(413, "request body is too large"));
+
+  Connection* conn = impl->ConnectionOf(c);
+  // A complete request: a slow operation from here on is not the client's fault.
+  impl->SetDeadline(conn, SteadyClock::time_point::max());
+  Request req;
+  req.method = method;
+  req.path = url;
+  req.body = std::move(state->body);
+  if (const char* ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))
+    req.content_type = ct;
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, CollectQuery, &req);
+  if (conn != nullptr) {
+    req.peer_uid = conn->cred.uid;
+    req.peer_gid = conn->cred.gid;
+    req.peer_pid = conn->cred.pid;
+  }
+  Response resp;
+  try {
+    resp = impl->handler(req);
+  } catch (const std::exception& e) {
+    log::Error(std::string("request handler threw: ") + e.what());
+    resp = Message(500, "internal error");
+  }
+  return Queue(c, resp);
+}
+
+void OnCompleted(void* cls, MHD_Connection* c, void** req_cls, MHD_RequestTerminationCode) {
+  auto* impl = static_cast<Server::Impl*>(cls);
+  delete static_cast<RequestState*>(*req_cls);
+  *req_cls = nullptr;
+  // Keep-alive: the next request must arrive complete within the same deadline.
+  impl->SetDeadline(impl->ConnectionOf(c), impl->NextDeadline());
+}
+
+void OnConnection(void* cls, MHD_Connection* c, void** socket_context, MHD_ConnectionNotificationCode code) {
+  auto* impl = static_cast<Server::Impl*>(cls);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    auto* conn = new Connection;
+    conn->deadline = impl->NextDeadline();
+    if (const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) {
+      socklen_t len = sizeof conn->cred;
+      if (::getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &conn->cred, &len) != 0) {
+        conn->cred.uid = static_cast<uid_t>(-1);  // unknown caller: authorized as nobody
+      }
+      conn->watch_fd = ::fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0);
+    }
+    *socket_context = conn;
+    std::lock_guard lock(impl->mutex);
+    impl->connections.insert(conn);
+  } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+    auto* conn = static_cast<Connection*>(*socket_context);
+    if (conn == nullptr) return;
+    {
+      std::lock_guard lock(impl->mutex);
+      impl->connections.erase(conn);
+    }
+    if (conn->watch_fd >= 0) ::close(conn->watch_fd);
+    delete conn;
+    *socket_context = nullptr;
+  }
+}
+
+void OnMhdLog(void*, const char* fmt, va_list ap) {
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  std::string line(buf);
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  log::Debug("libmicrohttpd: " + line);
+}
+
+void RaiseFileLimit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler, ServerOptions options) {
+  RaiseFileLimit();
+  auto impl = std::make_unique<Impl>();
+  impl->handler = std::move(handler);
+  impl->options = options;
+  impl->listen_fd = listen_fd;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+                   MHD_USE_ERROR_LOG;
+  impl->daemon = MHD_start_daemon(
+      flags, 0, nullptr, nullptr, &OnAccess, impl.get(),
+      MHD_OPTION_LISTEN_SOCKET, listen_fd,
+      MHD_OPTION_CONNECTION_LIMIT, options.max_connections,
+      // Room for the header block limit plus MHD's own buffers; larger blocks get MHD's own 4xx.
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(options.max_header_bytes * 4),
+      MHD_OPTION_CONNECTION_TIMEOUT, options.request_timeout_seconds,
+      MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, impl.get(),
+      MHD_OPTION_NOTIFY_CONNECTION, &OnConnection, impl.get(),
+      MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(256 * 1024),
+      MHD_OPTION_EXTERNAL_LOGGER, &OnMhdLog, nullptr,
+      MHD_OPTION_END);
+  if (impl->daemon == nullptr) return Internal("cannot start the HTTP server (libmicrohttpd refused)");
+  impl->reaper = std::thread([p = impl.get()] { p->ReaperLoop(); });
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::Stop() {
+  if (impl_->daemon == nullptr) return;
+  MHD_stop_daemon(impl_->daemon);  // joins connection threads and closes the listening socket
+  impl_->daemon = nullptr;
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->reaper_cv.notify_all();
+  if (impl_->reaper.joinable()) impl_->reaper.join();
+}
+
+Server::~Server() { Stop(); }
+
+}  // namespace edgesec::http

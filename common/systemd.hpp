@@ -1,0 +1,28 @@
+#pragma once
+// systemd glue: socket activation with a fallback to binding the path, sd_notify, and the signal loop
+// (SIGHUP reload, SIGTERM/SIGINT graceful stop). Works the same without systemd.
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace edgesec::systemd {
+
+// The socket systemd passed with FileDescriptorName=`fd_name` (or the only one passed); otherwise
+// binds `path` with `mode` and a backlog of 1024, replacing only a stale socket (nobody answering).
+// The returned descriptor is listening and close-on-exec.
+Expected<int> ListenSocket(const std::string& path, const std::string& fd_name, mode_t mode);
+
+void NotifyReady(const std::string& status);
+void NotifyReloading();
+void NotifyStopping();
+
+// Blocks SIGTERM, SIGINT and SIGHUP; call before any thread starts so every thread inherits the mask.
+void BlockSignals();
+// Waits for signals: SIGHUP runs on_reload (between RELOADING=1 and READY=1); returns on SIGTERM/SIGINT.
+void WaitForSignals(const std::function<void()>& on_reload);
+
+}  // namespace edgesec::systemd

@@ -1,0 +1,134 @@
+#include "keyd/server/config.hpp"
+
+#include <pwd.h>
+
+#include <algorithm>
+
+#include "common/ids.hpp"
+#include "keyd/api/keys_api.hpp"
+
+namespace edgesec::keyd {
+namespace {
+
+Expected<uid_t> ResolveUser(config::Reader& r) {
+  EDGESEC_ASSIGN_OR_RETURN(auto uid, r.Integer("uid"));
+  EDGESEC_ASSIGN_OR_RETURN(auto name, r.String("name"));
+  if (uid && name) return r.ErrorAt("name", "give either 'uid' or 'name', not both");
+  if (uid) {
+    if (*uid < 0 || *uid > 0x7fffffff) return r.ErrorAt("uid", "must be a uid between 0 and 2147483647");
+    return static_cast<uid_t>(*uid);
+  }
+  if (!name) return r.ErrorAt("uid", "a principal needs 'uid' or 'name'");
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (::getpwnam_r(name->c_str(), &pw, buf, sizeof buf, &found) != 0 || found == nullptr)
+    return r.ErrorAt("name", "no user named '" + *name + "' on this system; create it or give its 'uid'");
+  return pw.pw_uid;
+}
+
+}  // namespace
+
+Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
+  config::Reader r(*file.table, file.path);
+  EDGESEC_ASSIGN_OR_RETURN(auto default_engine, r.String("default_engine"));
+  if (default_engine) c->default_engine = *default_engine;
+  EDGESEC_ASSIGN_OR_RETURN(auto preferred, r.String("preferred_algorithms"));
+  if (preferred) {
+    if (auto parsed = api::ParsePreferredAlgorithms(*preferred); !parsed)
+      return r.ErrorAt("preferred_algorithms", parsed.error().message);
+    c->preferred_algorithms = *preferred;
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.String("socket_mode"));
+  if (mode) {
+    char* end = nullptr;
+    unsigned long m = std::strtoul(mode->c_str(), &end, 8);
+    if (mode->empty() || *end != '\0' || m > 0777)
+      return r.ErrorAt("socket_mode", "must be an octal mode such as \"0660\"");
+    c->socket_mode = static_cast<mode_t>(m);
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto level, r.Integer("file_security_level"));
+  if (level) {
+    if (*level != 0) return r.ErrorAt("file_security_level", "the file engine can only report level 0");
+    c->file_security_level = 0;
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto preloaded, r.Table("preloaded_keys"));
+  if (preloaded) {
+    c->preloaded_keys.clear();
+    for (const std::string& id : preloaded->Keys()) {
+      if (!IsValidId(id)) return preloaded->ErrorAt(id, ValidateId(id, "key id").error().message);
+      EDGESEC_ASSIGN_OR_RETURN(auto uri, preloaded->String(id));
+      if (uri->rfind("file:///", 0) != 0) {
+        std::string hint = uri->rfind("pkcs11:", 0) == 0 ? "pkcs11: URIs need the pkcs11 engine, which this keyd does not have yet"
+                                                          : "use a file:///absolute/path URI";
+        return preloaded->ErrorAt(id, "unsupported key URI '" + *uri + "': " + hint);
+      }
+      c->preloaded_keys[id] = *uri;
+    }
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto engines, r.Table("engines"));
+  if (engines) {
+    c->engines.clear();
+    for (const std::string& name : engines->Keys()) {
+      EDGESEC_ASSIGN_OR_RETURN(auto t, engines->Table(name));
+      if (name == "file") return engines->ErrorAt(name, "'file' is built in; name vendor engines differently");
+      VendorEngineConfig e;
+      e.name = name;
+      EDGESEC_ASSIGN_OR_RETURN(auto path, t->String("path"));
+      if (!path) return t->ErrorAt("path", "a vendor engine needs 'path' (the shared object to load)");
+      e.path = *path;
+      EDGESEC_ASSIGN_OR_RETURN(auto options, t->String("options"));
+      if (options) e.options = *options;
+      EDGESEC_ASSIGN_OR_RETURN(auto sl, t->Integer("security_level"));
+      if (sl) {
+        if (*sl < 0 || *sl > 2) return t->ErrorAt("security_level", "must be 0, 1 or 2");
+        e.security_level = static_cast<uint32_t>(*sl);
+      }
+      EDGESEC_TRY(t->Finish());
+      c->engines.push_back(std::move(e));
+    }
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto rules, r.TableArray("key_engine"));
+  if (!rules.empty()) c->key_engines.clear();
+  for (auto& t : rules) {
+    KeyEngineRule rule;
+    EDGESEC_ASSIGN_OR_RETURN(auto keys, t.StringArray("keys"));
+    EDGESEC_ASSIGN_OR_RETURN(auto engine, t.String("engine"));
+    if (!keys || keys->empty()) return t.ErrorAt("keys", "a key_engine rule needs 'keys' (globs of key ids)");
+    if (!engine) return t.ErrorAt("engine", "a key_engine rule needs 'engine'");
+    rule.key_globs = *keys;
+    rule.engine = *engine;
+    EDGESEC_TRY(t.Finish());
+    c->key_engines.push_back(std::move(rule));
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto principals, r.TableArray("principal"));
+  if (!principals.empty()) c->principals.clear();
+  for (auto& t : principals) {
+    Principal p;
+    EDGESEC_ASSIGN_OR_RETURN(p.uid, ResolveUser(t));
+    EDGESEC_ASSIGN_OR_RETURN(auto keys, t.StringArray("keys"));
+    if (!keys) return t.ErrorAt("keys", "a principal needs 'keys' (globs of the key ids it may use)");
+    p.key_globs = *keys;
+    EDGESEC_TRY(t.Finish());
+    c->principals.push_back(std::move(p));
+  }
+  return r.Finish();
+}
+
+Expected<KeydConfig> LoadKeydConfig(const Layout& layout) {
+  KeydConfig c;
+  EDGESEC_ASSIGN_OR_RETURN(auto files, config::LoadServiceFiles(layout, "keyd"));
+  for (const auto& f : files) EDGESEC_TRY(ApplyKeydConfigFile(f, &c));
+  // Cross-checks need the merged result: engines named by rules must exist.
+  auto known = [&](const std::string& name) {
+    return name == "file" || std::any_of(c.engines.begin(), c.engines.end(), [&](auto& e) { return e.name == name; });
+  };
+  if (!known(c.default_engine))
+    return MakeError(ErrorKind::kConfig, "keyd config: default_engine '" + c.default_engine + "' is not 'file' or a configured [engines." + c.default_engine + "]");
+  for (const auto& rule : c.key_engines)
+    if (!known(rule.engine))
+      return MakeError(ErrorKind::kConfig, "keyd config: key_engine rule names engine '" + rule.engine + "', which is not configured under [engines]");
+  return c;
+}
+
+}  // namespace edgesec::keyd

@@ -1,0 +1,47 @@
+#pragma once
+// keyd's own config: /etc/edgesec/keyd/config.toml then config.d/*.toml (later files override keys).
+// Documented in docs/keyd.md and keyd/config.example.toml.
+
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/paths.hpp"
+#include "config/toml_reader.hpp"
+#include "keyd/server/principals.hpp"
+
+namespace edgesec::keyd {
+
+struct VendorEngineConfig {
+  std::string name;
+  std::string path;
+  std::string options;  // passed to the engine as "options"
+  std::optional<uint32_t> security_level;
+};
+
+struct KeyEngineRule {
+  std::vector<std::string> key_globs;
+  std::string engine;
+};
+
+struct KeydConfig {
+  std::string default_engine = "file";
+  std::string preferred_algorithms = "*";
+  mode_t socket_mode = 0660;
+  std::map<std::string, std::string> preloaded_keys;  // id → URI
+  std::vector<VendorEngineConfig> engines;
+  std::vector<KeyEngineRule> key_engines;
+  std::vector<Principal> principals;
+  std::optional<uint32_t> file_security_level;
+};
+
+// Embedded defaults, then every file of the layout in order. kConfig with file:line:col on error.
+Expected<KeydConfig> LoadKeydConfig(const Layout& layout);
+// Applies one parsed file on top of `config`.
+Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* config);
+
+}  // namespace edgesec::keyd
