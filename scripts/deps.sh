@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian 12 packages edgesec builds and tests with (sudo when not root).
+set -eu
+PACKAGES="meson ninja-build pkg-config g++ libssl-dev libmicrohttpd-dev libcurl4-openssl-dev
+  libtomlplusplus-dev catch2 nlohmann-json3-dev libsystemd-dev
+  openssl curl util-linux procps python3"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing:$missing"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
