@@ -89,6 +89,11 @@ Expected<int> ListenSocket(const std::string& path, const std::string& fd_name, 
   return fd;
 }
 
+void ReleaseSocket(const std::string& path) {
+  if (sd_listen_fds(0) > 0) return;  // systemd owns the socket unit's path
+  ::unlink(path.c_str());
+}
+
 void NotifyReady(const std::string& status) {
   std::string msg = "READY=1\nSTATUS=" + status + "\nMAINPID=" + std::to_string(::getpid());
   sd_notify(0, msg.c_str());

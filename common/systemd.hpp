@@ -16,6 +16,9 @@ namespace edgesec::systemd {
 // The returned descriptor is listening and close-on-exec.
 Expected<int> ListenSocket(const std::string& path, const std::string& fd_name, mode_t mode);
 
+// At a clean stop: removes the socket file this process bound itself (not one systemd passed).
+void ReleaseSocket(const std::string& path);
+
 void NotifyReady(const std::string& status);
 void NotifyReloading();
 void NotifyStopping();

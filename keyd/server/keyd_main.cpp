@@ -67,6 +67,7 @@ int Main(int argc, char** argv) {
     else log::Error("keyd: reload failed, keeping the running configuration: " + st.error().Describe());
   });
   (*server)->Stop();
+  systemd::ReleaseSocket(layout.Socket("keyd"));
   log::Info("keyd stopped");
   return 0;
 }
