@@ -68,7 +68,7 @@ int Show(Context& ctx) {
   auto client = Client(ctx);
   const std::string& id = ctx.args[0];
   auto handle = client.GetKeyPair(id);
-  if (!handle) return Fail("key pair '" + id + "': " + handle.error().message);
+  if (!handle) return Fail(handle.error().message);
   auto d = Details(client, *handle);
   if (!d) return Fail(d.error().message);
   ctx.Print({{"keyId", id}, {"algorithm", d->algorithm}, {"engine", d->engine}, {"securityLevel", d->security_level},
@@ -93,24 +93,30 @@ int Sign(Context& ctx) {
     std::fprintf(stderr, "edgectl key sign: give --data TEXT or --data-file FILE\n");
     return kUsage;
   }
+  std::optional<keyd::api::SignAlgorithm> chosen;
+  if (ctx.Has("--alg")) {
+    for (auto a : {keyd::api::SignAlgorithm::kEcdsa, keyd::api::SignAlgorithm::kRsaPkcs1Sha256,
+                   keyd::api::SignAlgorithm::kRsaPssSha256, keyd::api::SignAlgorithm::kEdDsa})
+      if (ctx.Option("--alg") == keyd::api::SignAlgorithmName(a)) chosen = a;
+    if (!chosen) {
+      std::fprintf(stderr, "edgectl key sign: --alg must be ECDSA, RSA-PKCS1-SHA256, RSA-PSS-SHA256 or EdDSA\n");
+      return kUsage;
+    }
+  }
   auto handle = client.GetKeyPair(id);
-  if (!handle) return Fail("key pair '" + id + "': " + handle.error().message);
-  auto kind = client.GetParameter(*handle, "algorithm");
-  if (!kind) return Fail(kind.error().message);
+  if (!handle) return Fail(handle.error().message);
   keyd::api::SignRequest req;
   req.key_handle = *handle;
-  std::string alg = ctx.Option("--alg", *kind == "ECDSA" ? "ECDSA" : *kind == "RSA" ? "RSA-PKCS1-SHA256" : "EdDSA");
-  bool known = false;
-  for (auto a : {keyd::api::SignAlgorithm::kEcdsa, keyd::api::SignAlgorithm::kRsaPkcs1Sha256,
-                 keyd::api::SignAlgorithm::kRsaPssSha256, keyd::api::SignAlgorithm::kEdDsa})
-    if (alg == keyd::api::SignAlgorithmName(a)) {
-      req.algorithm = a;
-      known = true;
-    }
-  if (!known) {
-    std::fprintf(stderr, "edgectl key sign: --alg must be ECDSA, RSA-PKCS1-SHA256, RSA-PSS-SHA256 or EdDSA\n");
-    return kUsage;
+  if (chosen) {
+    req.algorithm = *chosen;
+  } else {
+    auto kind = client.GetParameter(*handle, "algorithm");
+    if (!kind) return Fail(kind.error().message);
+    req.algorithm = *kind == "ECDSA" ? keyd::api::SignAlgorithm::kEcdsa
+                    : *kind == "RSA" ? keyd::api::SignAlgorithm::kRsaPkcs1Sha256
+                                     : keyd::api::SignAlgorithm::kEdDsa;
   }
+  std::string alg = keyd::api::SignAlgorithmName(req.algorithm);
   // The caller hashes (keys API): SHA-256 of the data, except EdDSA, which signs the message itself.
   req.data = keyd::api::SignAlgorithmTakesMessage(req.algorithm) ? data : Sha256(data.data(), data.size());
   auto sig = client.Sign(req);

@@ -161,7 +161,7 @@ Status Reader::Finish() const {
     std::string message = "unknown key";
     if (!hint.empty()) message += "; did you mean '" + prefix_ + hint + "'?";
     else message += "; remove it (see the reference config for the keys this service reads)";
-    return MakeError(ErrorKind::kConfig, PositionText(file_, v.source()) + ": '" + Dotted(k.str()) + "': " + message);
+    return MakeError(ErrorKind::kConfig, PositionText(file_, k.source()) + ": '" + Dotted(k.str()) + "': " + message);
   }
   return {};
 }

@@ -7,6 +7,7 @@
 namespace edgesec::http {
 namespace {
 
+// Splits at '/' and only then decodes each segment's escaped '/' and '%' (Request::path).
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> out;
   size_t i = 0;
@@ -17,7 +18,7 @@ std::vector<std::string> SplitPath(const std::string& path) {
     }
     size_t j = path.find('/', i);
     if (j == std::string::npos) j = path.size();
-    out.push_back(path.substr(i, j - i));
+    out.push_back(DecodeSlashAndPercent(std::string_view(path).substr(i, j - i)));
     i = j;
   }
   return out;

@@ -104,8 +104,35 @@ MHD_Result SumHeader(void* cls, MHD_ValueKind, const char* key, const char* valu
   return MHD_YES;
 }
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// MHD's unescape step (path and query): decodes %XX in place, except %2F and %25, which stay escaped
+// (see Request::path). Without this, GET /keypair/a%2Fb would reach no route (404) instead of the route
+// that rejects the id 'a/b' (400).
+size_t UnescapeKeepingSlash(void*, MHD_Connection*, char* s) {
+  char* out = s;
+  for (const char* in = s; *in != '\0';) {
+    if (in[0] == '%' && HexValue(in[1]) >= 0 && HexValue(in[2]) >= 0) {
+      char c = static_cast<char>(HexValue(in[1]) * 16 + HexValue(in[2]));
+      if (c != '/' && c != '%') {
+        *out++ = c;
+        in += 3;
+        continue;
+      }
+    }
+    *out++ = *in++;
+  }
+  *out = '\0';
+  return static_cast<size_t>(out - s);
+}
+
 MHD_Result CollectQuery(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<Request*>(cls)->query.emplace(key, value ? value : "");
+  static_cast<Request*>(cls)->query.emplace(DecodeSlashAndPercent(key), DecodeSlashAndPercent(value ? value : ""));
   return MHD_YES;
 }
 
@@ -222,6 +249,28 @@ void RaiseFileLimit() {
 
 }  // namespace
 
+std::string DecodeSlashAndPercent(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      std::string_view code = text.substr(i + 1, 2);
+      if (code == "2F" || code == "2f") {
+        out += '/';
+        i += 2;
+        continue;
+      }
+      if (code == "25") {
+        out += '%';
+        i += 2;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler, ServerOptions options) {
@@ -243,6 +292,7 @@ Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler, 
       MHD_OPTION_NOTIFY_CONNECTION, &OnConnection, impl.get(),
       MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(256 * 1024),
       MHD_OPTION_EXTERNAL_LOGGER, &OnMhdLog, nullptr,
+      MHD_OPTION_UNESCAPE_CALLBACK, &UnescapeKeepingSlash, nullptr,
       MHD_OPTION_END);
   if (impl->daemon == nullptr) return Internal("cannot start the HTTP server (libmicrohttpd refused)");
   impl->reaper = std::thread([p = impl.get()] { p->ReaperLoop(); });

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,7 +21,9 @@ namespace edgesec::http {
 
 struct Request {
   std::string method;
-  std::string path;  // percent-decoded by libmicrohttpd
+  // Percent-decoded, except that %2F and %25 stay escaped: the router splits the path into segments
+  // first and decodes those two per segment, so that an encoded '/' never creates a segment.
+  std::string path;
   std::map<std::string, std::string, std::less<>> query;
   std::string content_type;  // empty when absent
   std::string body;
@@ -35,6 +38,9 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// The last step of decoding a path segment or a query value (Request::path): %2F → '/', %25 → '%'.
+std::string DecodeSlashAndPercent(std::string_view text);
 
 using Handler = std::function<Response(const Request&)>;
 

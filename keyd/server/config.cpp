@@ -54,7 +54,7 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
   }
   EDGESEC_ASSIGN_OR_RETURN(auto preloaded, r.Table("preloaded_keys"));
   if (preloaded) {
-    c->preloaded_keys.clear();
+    // preloaded_keys.<id> are keys of their own: a later file overrides the ids it names, keeps the rest.
     for (const std::string& id : preloaded->Keys()) {
       if (!IsValidId(id)) return preloaded->ErrorAt(id, ValidateId(id, "key id").error().message);
       EDGESEC_ASSIGN_OR_RETURN(auto uri, preloaded->String(id));
@@ -68,14 +68,15 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
   }
   EDGESEC_ASSIGN_OR_RETURN(auto engines, r.Table("engines"));
   if (engines) {
-    c->engines.clear();
+    // Likewise engines.<name>: a later file replaces the engines it names, keeps the rest.
     for (const std::string& name : engines->Keys()) {
       EDGESEC_ASSIGN_OR_RETURN(auto t, engines->Table(name));
       if (name == "file") return engines->ErrorAt(name, "'file' is built in; name vendor engines differently");
       VendorEngineConfig e;
       e.name = name;
       EDGESEC_ASSIGN_OR_RETURN(auto path, t->String("path"));
-      if (!path) return t->ErrorAt("path", "a vendor engine needs 'path' (the shared object to load)");
+      // An empty path would make dlopen() hand back keyd itself instead of an engine.
+      if (!path || path->empty()) return t->ErrorAt("path", "a vendor engine needs 'path' (the shared object to load)");
       e.path = *path;
       EDGESEC_ASSIGN_OR_RETURN(auto options, t->String("options"));
       if (options) e.options = *options;
@@ -85,7 +86,9 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
         e.security_level = static_cast<uint32_t>(*sl);
       }
       EDGESEC_TRY(t->Finish());
-      c->engines.push_back(std::move(e));
+      auto same = std::find_if(c->engines.begin(), c->engines.end(), [&](const auto& x) { return x.name == name; });
+      if (same != c->engines.end()) *same = std::move(e);
+      else c->engines.push_back(std::move(e));
     }
   }
   EDGESEC_ASSIGN_OR_RETURN(auto rules, r.TableArray("key_engine"));

@@ -61,7 +61,7 @@ Error Engine::ToError(edgesec_status status, const edgesec_error& err, const std
   std::string detail(err.message, strnlen(err.message, sizeof err.message));
   std::string message = what + (detail.empty() ? "" : ": " + detail);
   switch (status) {
-    case EDGESEC_E_NOT_FOUND: return NotFound(message);
+    case EDGESEC_E_NOT_FOUND: return NotFound(detail.empty() ? what + " does not exist" : detail);
     case EDGESEC_E_INVALID:
     case EDGESEC_E_READ_ONLY: return InvalidParameter(message);
     case EDGESEC_E_UNSUPPORTED:
