@@ -24,12 +24,19 @@ struct RemoteContext {
 
 void FreeContext(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<RemoteContext*>(ptr); }
 
+// EVP_PKEY_dup (EC_KEY_dup, RSA dup) copies ex_data pointers: the copy needs its own context, or both
+// keys would delete the same one.
+int DupContext(CRYPTO_EX_DATA*, const CRYPTO_EX_DATA*, void** from_d, int, long, void*) {
+  if (*from_d != nullptr) *from_d = new RemoteContext(*static_cast<RemoteContext*>(*from_d));
+  return 1;
+}
+
 int EcIndex() {
-  static int index = EC_KEY_get_ex_new_index(0, nullptr, nullptr, nullptr, &FreeContext);
+  static int index = EC_KEY_get_ex_new_index(0, nullptr, nullptr, &DupContext, &FreeContext);
   return index;
 }
 int RsaIndex() {
-  static int index = RSA_get_ex_new_index(0, nullptr, nullptr, nullptr, &FreeContext);
+  static int index = RSA_get_ex_new_index(0, nullptr, nullptr, &DupContext, &FreeContext);
   return index;
 }
 

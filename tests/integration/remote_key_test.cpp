@@ -257,14 +257,10 @@ TlsOutcome ConnectWithClientCert(int port, int version, X509* cert, EVP_PKEY* ke
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   if (sigalgs) REQUIRE(SSL_CTX_set1_sigalgs_list(ctx.get(), sigalgs) == 1);
 
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  BIO* connection = BIO_new_connect(("127.0.0.1:" + std::to_string(port)).c_str());
+  REQUIRE((connection != nullptr && BIO_do_connect(connection) == 1));
   SslPtr ssl(SSL_new(ctx.get()));
-  SSL_set_fd(ssl.get(), fd);
+  SSL_set_bio(ssl.get(), connection, connection);  // owned by ssl from here on
   if (SSL_connect(ssl.get()) == 1) {
     out.handshake = true;
     SSL_get_signature_type_nid(ssl.get(), &out.signature_nid);
@@ -276,7 +272,6 @@ TlsOutcome ConnectWithClientCert(int port, int version, X509* cert, EVP_PKEY* ke
     }
   }
   out.errors = DrainOpenSslErrors();
-  ::close(fd);
   return out;
 }
 
@@ -435,4 +430,23 @@ TEST_CASE("a keyd key whose certificate does not match is refused", "[remote_key
       CHECK(server.LogShows("tls_process_cert_verify:bad signature"));
     }
   }
+}
+
+TEST_CASE("a copy of a keyd key (EVP_PKEY_dup) signs through keyd and both free cleanly", "[remote_key]") {
+  KeydUnderTest keyd;
+  Remote key = MakeRemote(keyd, "dup-ec", "ec-p256");
+  EvpPkeyPtr copy(EVP_PKEY_dup(key.key.get()));
+  REQUIRE(copy);
+  key.key.reset();  // the copy must not depend on the original's keyd context
+  const unsigned char message[] = "signed by a copy";
+  EvpMdCtxPtr sign_ctx(EVP_MD_CTX_new());
+  unsigned char sig[128];
+  size_t len = sizeof sig;
+  REQUIRE(EVP_DigestSignInit(sign_ctx.get(), nullptr, EVP_sha256(), nullptr, copy.get()) == 1);
+  REQUIRE(EVP_DigestSign(sign_ctx.get(), sig, &len, message, sizeof message) == 1);
+  auto pub = key.client->PublicKey(key.handle);
+  REQUIRE(pub);
+  EvpMdCtxPtr verify_ctx(EVP_MD_CTX_new());
+  REQUIRE(EVP_DigestVerifyInit(verify_ctx.get(), nullptr, EVP_sha256(), nullptr, pub->get()) == 1);
+  CHECK(EVP_DigestVerify(verify_ctx.get(), sig, len, message, sizeof message) == 1);
 }
