@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/ids.hpp"
+#include "keyd/server/builtin_engines.hpp"
 #include "keyd/api/keys_api.hpp"
 
 namespace edgesec::keyd {
@@ -47,31 +48,35 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
       return r.ErrorAt("socket_mode", "must be an octal mode such as \"0660\"");
     c->socket_mode = static_cast<mode_t>(m);
   }
-  EDGESEC_ASSIGN_OR_RETURN(auto level, r.Integer("file_security_level"));
-  if (level) {
-    if (*level != 0) return r.ErrorAt("file_security_level", "the file engine can only report level 0");
-    c->file_security_level = 0;
-  }
   EDGESEC_ASSIGN_OR_RETURN(auto preloaded, r.Table("preloaded_keys"));
   if (preloaded) {
     // preloaded_keys.<id> are keys of their own: a later file overrides the ids it names, keeps the rest.
     for (const std::string& id : preloaded->Keys()) {
       if (!IsValidId(id)) return preloaded->ErrorAt(id, ValidateId(id, "key id").error().message);
       EDGESEC_ASSIGN_OR_RETURN(auto uri, preloaded->String(id));
-      if (uri->rfind("file:///", 0) != 0) {
-        std::string hint = uri->rfind("pkcs11:", 0) == 0 ? "pkcs11: URIs need the pkcs11 engine, which this keyd does not have yet"
-                                                          : "use a file:///absolute/path URI";
-        return preloaded->ErrorAt(id, "unsupported key URI '" + *uri + "': " + hint);
-      }
+      const BuiltinEngine* engine = EngineForUri(*uri);
+      if (engine == nullptr || (engine->name == std::string("file") && uri->rfind("file:///", 0) != 0))
+        return preloaded->ErrorAt(id, "unsupported key URI '" + *uri + "': use file:///absolute/path" +
+                                          (BuiltinEngines().size() > 1 ? " or a URI of a built-in engine (pkcs11:)" : ""));
       c->preloaded_keys[id] = *uri;
     }
+  }
+  for (const BuiltinEngine& builtin : BuiltinEngines()) {
+    if (builtin.parse_section == nullptr) continue;
+    EDGESEC_ASSIGN_OR_RETURN(auto section, r.Table(builtin.name));
+    if (!section) continue;
+    EDGESEC_ASSIGN_OR_RETURN(Json options, builtin.parse_section(*section));
+    EDGESEC_TRY(section->Finish());
+    c->builtin_engines[builtin.name] = std::move(options);
   }
   EDGESEC_ASSIGN_OR_RETURN(auto engines, r.Table("engines"));
   if (engines) {
     // Likewise engines.<name>: a later file replaces the engines it names, keeps the rest.
     for (const std::string& name : engines->Keys()) {
       EDGESEC_ASSIGN_OR_RETURN(auto t, engines->Table(name));
-      if (name == "file") return engines->ErrorAt(name, "'file' is built in; name vendor engines differently");
+      for (const BuiltinEngine& builtin : BuiltinEngines())
+        if (name == builtin.name)
+          return engines->ErrorAt(name, "'" + name + "' is built in; name vendor engines differently");
       VendorEngineConfig e;
       e.name = name;
       EDGESEC_ASSIGN_OR_RETURN(auto path, t->String("path"));
@@ -124,8 +129,15 @@ Expected<KeydConfig> LoadKeydConfig(const Layout& layout) {
   for (const auto& f : files) EDGESEC_TRY(ApplyKeydConfigFile(f, &c));
   // Cross-checks need the merged result: engines named by rules must exist.
   auto known = [&](const std::string& name) {
-    return name == "file" || std::any_of(c.engines.begin(), c.engines.end(), [&](auto& e) { return e.name == name; });
+    return name == "file" || c.builtin_engines.count(name) != 0 ||
+           std::any_of(c.engines.begin(), c.engines.end(), [&](auto& e) { return e.name == name; });
   };
+  for (const auto& [id, uri] : c.preloaded_keys) {
+    const BuiltinEngine* engine = EngineForUri(uri);
+    if (!known(engine->name))
+      return MakeError(ErrorKind::kConfig, "keyd config: preloaded key '" + id + "' is a " + engine->uri_prefix +
+                                               " URI, which needs the [" + engine->name + "] section");
+  }
   if (!known(c.default_engine))
     return MakeError(ErrorKind::kConfig, "keyd config: default_engine '" + c.default_engine + "' is not 'file' or a configured [engines." + c.default_engine + "]");
   for (const auto& rule : c.key_engines)

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/json.hpp"
 #include "common/paths.hpp"
 #include "config/toml_reader.hpp"
 #include "keyd/server/principals.hpp"
@@ -36,7 +37,8 @@ struct KeydConfig {
   std::vector<VendorEngineConfig> engines;
   std::vector<KeyEngineRule> key_engines;
   std::vector<Principal> principals;
-  std::optional<uint32_t> file_security_level;
+  // Options of the built-in engines whose section is present ([pkcs11], [tpm]); "file" always runs.
+  std::map<std::string, Json> builtin_engines;
 };
 
 // Embedded defaults, then every file of the layout in order. kConfig with file:line:col on error.

@@ -6,7 +6,7 @@
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
-#include "keyd/engines/file/file_engine.hpp"
+#include "keyd/server/builtin_engines.hpp"
 #include "keyd/engines/file/sign.hpp"
 #include "keyd/server/parameters.hpp"
 
@@ -18,7 +18,8 @@ struct KeyService::State {
   Authorizer authorizer{0, {}};
 
   Engine& EngineFor(const std::string& id) {
-    if (config.preloaded_keys.count(id) != 0) return *engines.at("file");
+    if (auto it = config.preloaded_keys.find(id); it != config.preloaded_keys.end())
+      return *engines.at(EngineForUri(it->second)->name);
     for (const auto& rule : config.key_engines)
       for (const auto& glob : rule.key_globs)
         if (GlobMatches(glob, id)) return *engines.at(rule.engine);
@@ -72,9 +73,24 @@ Expected<std::shared_ptr<KeyService::State>> KeyService::BuildState(const KeydCo
   auto s = std::make_shared<State>();
   s->config = config;
   s->authorizer = Authorizer(::getuid(), config.principals);
-  Json file_options{{"state_dir", layout_.ServiceStateDir("keyd") + "/file"}, {"preloaded", config.preloaded_keys}};
-  EDGESEC_ASSIGN_OR_RETURN(auto file, Engine::Builtin("file", engines::file::Table(), DumpJson(file_options)));
-  s->engines["file"] = std::move(file);
+  for (const BuiltinEngine& builtin : BuiltinEngines()) {
+    auto options = config.builtin_engines.find(builtin.name);
+    if (builtin.parse_section != nullptr && options == config.builtin_engines.end()) continue;
+    Json preloaded = Json::object();
+    for (const auto& [id, uri] : config.preloaded_keys)
+      if (EngineForUri(uri) == &builtin) preloaded[id] = uri;
+    std::string state_dir = layout_.ServiceStateDir("keyd") + "/" + builtin.name;
+    EDGESEC_TRY(fs::MakeDirs(state_dir, 0700));
+    Json open_options{{"state_dir", state_dir}, {"preloaded", preloaded},
+                      {"options", options == config.builtin_engines.end() ? Json::object() : options->second}};
+    EDGESEC_ASSIGN_OR_RETURN(auto engine, Engine::Builtin(builtin.name, builtin.table(), DumpJson(open_options)));
+    // A section may lower the level its engine reports (a software token is no HSM).
+    const Json& o = open_options["options"];
+    if (o.contains("security_level") && o["security_level"].is_number_unsigned() &&
+        o["security_level"].get<uint32_t>() < engine->security_level())
+      engine->set_security_level(o["security_level"].get<uint32_t>());
+    s->engines[builtin.name] = std::move(engine);
+  }
   for (const auto& e : config.engines) {
     Json options{{"state_dir", layout_.ServiceStateDir("keyd") + "/" + FileNameForId(e.name)}, {"options", e.options}};
     EDGESEC_TRY(fs::MakeDirs(options["state_dir"].get<std::string>(), 0700));

@@ -50,7 +50,6 @@ TEST_CASE("keyd config has the embedded defaults when no file exists") {
   CHECK(c->engines.empty());
   CHECK(c->key_engines.empty());
   CHECK(c->principals.empty());
-  CHECK_FALSE(c->file_security_level);
 }
 
 TEST_CASE("keyd config reads every key of config.toml") {
@@ -58,7 +57,6 @@ TEST_CASE("keyd config reads every key of config.toml") {
   root.Main(R"(
 preferred_algorithms = "ec-p384:rsa-2048:*"
 socket_mode = "0666"
-file_security_level = 0
 
 [preloaded_keys]
 "device-id" = "file:///etc/keys/device.pem"
@@ -84,7 +82,6 @@ keys = ["*"]
   REQUIRE(c);
   CHECK(c->preferred_algorithms == "ec-p384:rsa-2048:*");
   CHECK(c->socket_mode == 0666);
-  CHECK(c->file_security_level == 0u);
   CHECK(c->preloaded_keys ==
         std::map<std::string, std::string>{{"device-id", "file:///etc/keys/device.pem"}});
   REQUIRE(c->engines.size() == 1);
