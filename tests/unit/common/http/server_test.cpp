@@ -14,14 +14,14 @@
 #include "common/json.hpp"
 #include "common/systemd.hpp"
 #include "tests/support/temp_root.hpp"
-#include "tests/unit/common/http/raw_client.hpp"
+#include "tests/support/raw_http.hpp"
 
 using edgesec::Json;
 using edgesec::http::Request;
 using edgesec::http::Response;
 using edgesec::http::ServerOptions;
-using edgesec::testing::RawClient;
-using edgesec::testing::SimpleRequest;
+using edgesec::testing::RawConnection;
+using edgesec::testing::HttpRequest;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -62,8 +62,9 @@ struct ServerUnderTest {
 
   // A fresh client gets a normal answer: the server survived whatever came before.
   void RequireStillServing() {
-    RawClient client(socket);
-    REQUIRE(client.Send(SimpleRequest("GET", "/echo?api-version=after")));
+    RawConnection client(socket);
+    REQUIRE(client.connected());
+    REQUIRE(client.Send(HttpRequest("GET", "/echo?api-version=after")));
     auto r = client.Read();
     REQUIRE(r.status == 200);
     CHECK(Json::parse(r.body)["api"] == "after");
@@ -79,9 +80,10 @@ double SecondsSince(Clock::time_point t) {
 TEST_CASE(
     "a request reaches the handler with its method, path, query, body and the peer's credentials") {
   ServerUnderTest s;
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   REQUIRE(
-      client.Send(SimpleRequest("POST", "/echo/a%24b?api-version=2020-09-01", "", "{\"x\":1}")));
+      client.Send(HttpRequest("POST", "/echo/a%24b?api-version=2020-09-01", "{\"x\":1}")));
   auto r = client.Read();
   REQUIRE(r.status == 200);
   CHECK(r.headers["content-type"] == "application/json");
@@ -97,7 +99,8 @@ TEST_CASE(
 
 TEST_CASE("a request line with extra words is answered with a 4xx and the server still serves") {
   ServerUnderTest s;
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   REQUIRE(client.Send("GET /echo?api-version=x HTTP/1.1 extra words\r\nHost: t\r\n\r\n"));
   auto r = client.Read();
   CHECK(r.status >= 400);
@@ -115,7 +118,8 @@ TEST_CASE(
   ServerUnderTest s(options);
   for (const char* line : {"GARBAGE\r\n\r\n", "GET\r\n\r\n", " / HTTP/1.1\r\n\r\n"}) {
     INFO(line);
-    RawClient client(s.socket);
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
     REQUIRE(client.Send(line));
     auto r = client.Read(10s);
     INFO("status " << r.status << (r.closed ? ", closed" : ""));
@@ -126,11 +130,12 @@ TEST_CASE(
 
 TEST_CASE("a 20 KiB header block is rejected with 431") {
   ServerUnderTest s;
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   std::string headers;
   for (int i = 0; i < 20; ++i)
     headers += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'a') + "\r\n";
-  REQUIRE(client.Send(SimpleRequest("GET", "/echo?api-version=x", headers)));
+  REQUIRE(client.Send(HttpRequest("GET", "/echo?api-version=x", "", headers)));
   auto r = client.Read();
   CHECK(r.status == 431);
   s.RequireStillServing();
@@ -140,12 +145,13 @@ TEST_CASE(
     "a 200 KiB header block gets a 4xx or a closed connection, and the server keeps serving") {
   ServerUnderTest s;
   {
-    RawClient client(s.socket);
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
     std::string headers;
     for (int i = 0; i < 200; ++i)
       headers += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
-    client.Send(SimpleRequest("GET", "/echo?api-version=x",
-                              headers));  // may fail half-way: the server hung up
+    client.Send(HttpRequest("GET", "/echo?api-version=x", "",
+                            headers));  // may fail half-way: the server hung up
     auto r = client.Read();
     INFO("status " << r.status);
     CHECK((r.status == 0 || (r.status >= 400 && r.status < 500)));
@@ -156,7 +162,8 @@ TEST_CASE(
 
 TEST_CASE("a Content-Length over 1 MiB is refused with 413 before the body is sent") {
   ServerUnderTest s;
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   REQUIRE(client.Send(
       "POST /echo?api-version=x HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
       "Content-Length: 2000000\r\n\r\n"));
@@ -167,7 +174,8 @@ TEST_CASE("a Content-Length over 1 MiB is refused with 413 before the body is se
 
 TEST_CASE("a Content-Length that is not a number is refused") {
   ServerUnderTest s;
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   REQUIRE(
       client.Send("POST /echo?api-version=x HTTP/1.1\r\nHost: t\r\nContent-Length: lots\r\n\r\n"));
   auto r = client.Read();
@@ -179,7 +187,8 @@ TEST_CASE("a chunked body larger than the limit is refused with 413") {
   ServerOptions options = FastOptions();
   options.max_body_bytes = 1024;
   ServerUnderTest s(options);
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   std::string chunk(800, 'c');
   REQUIRE(client.Send(
       "POST /echo?api-version=x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"));
@@ -193,7 +202,8 @@ TEST_CASE("a chunked body larger than the limit is refused with 413") {
 TEST_CASE("a body cut short by a closed connection does not stop the server") {
   ServerUnderTest s;
   {
-    RawClient client(s.socket);
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
     REQUIRE(client.Send(
         "POST /echo?api-version=x HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
         "Content-Length: 100\r\n\r\n{\"partial\":"));
@@ -203,7 +213,8 @@ TEST_CASE("a body cut short by a closed connection does not stop the server") {
 
 TEST_CASE("a client that sends nothing is disconnected after the request timeout") {
   ServerUnderTest s;
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   CHECK(client.StaysQuiet(300ms));  // not dropped at once
   CHECK(client.WaitClosed(5s));
   s.RequireStillServing();
@@ -213,7 +224,8 @@ TEST_CASE(
     "a client that trickles one header byte every 300 ms is disconnected after about the timeout") {
   ServerUnderTest s;
   auto start = Clock::now();
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   std::string request =
       "GET /echo?api-version=x HTTP/1.1\r\nHost: t\r\nX-Slow: " + std::string(100, 's');
   bool closed = false;
@@ -236,7 +248,8 @@ TEST_CASE(
     "timeout") {
   ServerUnderTest s;
   auto start = Clock::now();
-  RawClient client(s.socket);
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
   REQUIRE(client.Send(
       "POST /echo?api-version=x HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
       "Content-Length: 100\r\n\r\n"));
@@ -261,23 +274,26 @@ TEST_CASE("a body of exactly the limit is accepted and one byte more is refused 
   ServerUnderTest s(options);
   std::string body = "\"" + std::string(1022, 'b') + "\"";
   {
-    RawClient client(s.socket);
-    REQUIRE(client.Send(SimpleRequest("POST", "/echo?api-version=x", "", body)));
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
+    REQUIRE(client.Send(HttpRequest("POST", "/echo?api-version=x", body)));
     auto r = client.Read();
     REQUIRE(r.status == 200);
     CHECK(Json::parse(r.body)["body"] == body);
   }
   {
-    RawClient client(s.socket);
-    REQUIRE(client.Send(SimpleRequest("POST", "/echo?api-version=x", "", body + " ")));
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
+    REQUIRE(client.Send(HttpRequest("POST", "/echo?api-version=x", body + " ")));
     CHECK(client.Read().status == 413);
   }
 }
 
 TEST_CASE("a keep-alive connection left idle after a response is closed after the timeout") {
   ServerUnderTest s;
-  RawClient client(s.socket);
-  REQUIRE(client.Send(SimpleRequest("GET", "/echo?api-version=x")));
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
+  REQUIRE(client.Send(HttpRequest("GET", "/echo?api-version=x")));
   REQUIRE(client.Read().status == 200);
   CHECK(client.StaysQuiet(300ms));
   CHECK(client.WaitClosed(5s));
@@ -285,12 +301,13 @@ TEST_CASE("a keep-alive connection left idle after a response is closed after th
 
 TEST_CASE("keep-alive: two requests on one connection are both answered") {
   ServerUnderTest s;
-  RawClient client(s.socket);
-  REQUIRE(client.Send(SimpleRequest("GET", "/echo/first?api-version=1")));
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
+  REQUIRE(client.Send(HttpRequest("GET", "/echo/first?api-version=1")));
   auto first = client.Read();
   REQUIRE(first.status == 200);
   CHECK(Json::parse(first.body)["path"] == "/echo/first");
-  REQUIRE(client.Send(SimpleRequest("POST", "/echo/second?api-version=2", "", "{}")));
+  REQUIRE(client.Send(HttpRequest("POST", "/echo/second?api-version=2", "{}")));
   auto second = client.Read();
   REQUIRE(second.status == 200);
   CHECK(Json::parse(second.body)["path"] == "/echo/second");
@@ -299,9 +316,10 @@ TEST_CASE("keep-alive: two requests on one connection are both answered") {
 
 TEST_CASE("two pipelined requests sent at once are both answered in order") {
   ServerUnderTest s;
-  RawClient client(s.socket);
-  REQUIRE(client.Send(SimpleRequest("GET", "/echo/one?api-version=1") +
-                      SimpleRequest("GET", "/echo/two?api-version=1")));
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
+  REQUIRE(client.Send(HttpRequest("GET", "/echo/one?api-version=1") +
+                      HttpRequest("GET", "/echo/two?api-version=1")));
   auto one = client.Read();
   auto two = client.Read();
   REQUIRE(one.status == 200);
@@ -312,15 +330,17 @@ TEST_CASE("two pipelined requests sent at once are both answered in order") {
 
 TEST_CASE("a handler slower than the request timeout still gets its answer out") {
   ServerUnderTest s;  // 1 s timeout; /slow takes 2 s once the request is complete
-  RawClient client(s.socket);
-  REQUIRE(client.Send(SimpleRequest("GET", "/slow?api-version=x")));
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
+  REQUIRE(client.Send(HttpRequest("GET", "/slow?api-version=x")));
   auto r = client.Read(10s);
   CHECK(r.status == 200);
 }
 
 TEST_CASE("a slow client does not hold up other clients") {
   ServerUnderTest s;
-  RawClient idle(s.socket);
+  RawConnection idle(s.socket);
+  REQUIRE(idle.connected());
   REQUIRE(idle.Send("GET /echo?api-version=x HTTP/1.1\r\n"));  // and nothing more
   s.RequireStillServing();
   s.RequireStillServing();

@@ -1,4 +1,4 @@
-#include "tests/unit/common/http/raw_client.hpp"
+#include "tests/support/raw_http.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -8,29 +8,30 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
 
 namespace edgesec::testing {
 
-RawClient::RawClient(const std::string& socket_path) {
-  fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::runtime_error("socket() failed");
+RawConnection::RawConnection(const std::string& socket_path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    int err = errno;
-    ::close(fd_);
-    fd_ = -1;
-    throw std::runtime_error("connect('" + socket_path + "') failed: " + std::strerror(err));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return;
   }
+  fd_ = fd;
 }
 
-RawClient::~RawClient() {
+RawConnection::~RawConnection() { Close(); }
+
+void RawConnection::Close() {
   if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
-bool RawClient::Send(std::string_view data) {
+bool RawConnection::Send(std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0) {
@@ -42,7 +43,7 @@ bool RawClient::Send(std::string_view data) {
   return true;
 }
 
-bool RawClient::Fill(std::chrono::steady_clock::time_point deadline) {
+bool RawConnection::Fill(std::chrono::steady_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;
@@ -59,7 +60,7 @@ bool RawClient::Fill(std::chrono::steady_clock::time_point deadline) {
   return true;
 }
 
-RawResponse RawClient::Read(std::chrono::milliseconds timeout) {
+RawResponse RawConnection::Read(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   RawResponse r;
   size_t end;
@@ -102,7 +103,7 @@ RawResponse RawClient::Read(std::chrono::milliseconds timeout) {
   return r;
 }
 
-bool RawClient::WaitClosed(std::chrono::milliseconds timeout) {
+bool RawConnection::WaitClosed(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -119,19 +120,17 @@ bool RawClient::WaitClosed(std::chrono::milliseconds timeout) {
   }
 }
 
-bool RawClient::StaysQuiet(std::chrono::milliseconds wait) {
+bool RawConnection::StaysQuiet(std::chrono::milliseconds wait) {
   pollfd p{fd_, POLLIN, 0};
   return ::poll(&p, 1, static_cast<int>(wait.count())) == 0;
 }
 
-std::string SimpleRequest(const std::string& method, const std::string& path,
-                          const std::string& extra_headers, const std::string& body) {
-  std::string r = method + " " + path + " HTTP/1.1\r\nHost: test.sock\r\n" + extra_headers;
-  if (!body.empty())
-    r +=
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  r += "\r\n" + body;
-  return r;
+std::string HttpRequest(const std::string& method, const std::string& target, const std::string& body,
+                        const std::string& extra_headers) {
+  std::string r = method + " " + target + " HTTP/1.1\r\nHost: test.sock\r\n" + extra_headers;
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "DELETE")
+    r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  return r + "\r\n" + body;
 }
 
 }  // namespace edgesec::testing
