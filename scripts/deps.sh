@@ -3,7 +3,9 @@
 set -eu
 PACKAGES="meson ninja-build pkg-config g++ libssl-dev libmicrohttpd-dev libcurl4-openssl-dev
   libtomlplusplus-dev catch2 nlohmann-json3-dev libsystemd-dev
-  openssl curl util-linux procps python3"
+  openssl curl util-linux procps python3
+  libtss2-dev libtss2-tcti-tabrmd0 swtpm swtpm-tools tpm2-tools tpm2-abrmd dbus
+  libp11-kit-dev p11-kit softhsm2 opensc"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,12 +1,16 @@
 #include "keyd/server/builtin_engines.hpp"
 
 #include "keyd/engines/file/file_engine.hpp"
+#include "keyd/engines/pkcs11/pkcs11_engine.hpp"
+#include "keyd/engines/tpm/tpm_engine.hpp"
 
 namespace edgesec::keyd {
 
 const std::vector<BuiltinEngine>& BuiltinEngines() {
   static const std::vector<BuiltinEngine> engines = {
       {"file", "file://", &engines::file::Table, nullptr},
+      {"pkcs11", "pkcs11:", &engines::pkcs11::Table, &engines::pkcs11::ParseSection},
+      {"tpm", nullptr, &engines::tpm::Table, &engines::tpm::ParseSection},
   };
   return engines;
 }

@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(config.socket_mode <= 0777);
   for (const auto& rule : config.key_engines) FUZZ_CHECK(!rule.key_globs.empty());
   for (const auto& engine : config.engines) FUZZ_CHECK(engine.name != "file" && !engine.path.empty());
-  for (const auto& [id, uri] : config.preloaded_keys) FUZZ_CHECK(uri.rfind("file:///", 0) == 0);
+  for (const auto& [id, uri] : config.preloaded_keys)
+    FUZZ_CHECK(uri.rfind("file:///", 0) == 0 || uri.rfind("pkcs11:", 0) == 0);
   // Applying the same file twice gives the same result (later files override, they do not append).
   keyd::KeydConfig twice = config;
   FUZZ_CHECK(keyd::ApplyKeydConfigFile(*parsed, &twice).has_value());

@@ -1,0 +1,160 @@
+// pkcs11-sign: ECDSA P-256 signatures per second with a SoftHSM2 token key, the pkcs11 engine used
+// directly in this process (its C ABI table, as keyd calls it) versus through keyd (the same engine
+// behind keyd's socket, keep-alive connections), with 1 and 2 threads/clients and the ratios. The token
+// is made for the run in a temp SOFTHSM2_CONF. Each figure: a warm-up, then a fixed measuring time.
+//
+//   pkcs11-sign [path/to/edgesec-keyd]   (default: $EDGESEC_KEYD, else <build>/edgesec-keyd)
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/keyd_process.hpp"
+#include "common/json.hpp"
+#include "keyd/client/keyd_client.hpp"
+#include "keyd/engines/pkcs11/pkcs11_engine.hpp"
+
+using namespace edgesec;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kWarmUp = std::chrono::milliseconds(500);
+constexpr auto kMeasure = std::chrono::seconds(3);
+constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
+constexpr const char* kPin = "bench-pin-1234";
+
+std::string KeydPath(int argc, char** argv) {
+  if (argc > 1) return argv[1];
+  if (const char* env = std::getenv("EDGESEC_KEYD"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (self.parent_path().parent_path() / "edgesec-keyd").string();
+}
+
+// Operations per second of `op(thread_index)` on `threads` threads (false from op: a failure → -1).
+template <class Op>
+double Measure(int threads, Op op) {
+  std::atomic<long> done{0};
+  std::atomic<bool> failed{false};
+  Clock::time_point from = Clock::now() + kWarmUp, until = from + kMeasure;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      auto state = op.Prepare(t);
+      long mine = 0;
+      for (;;) {
+        auto now = Clock::now();
+        if (now >= until) break;
+        if (!op.Run(state)) {
+          failed = true;
+          return;
+        }
+        if (now >= from) ++mine;
+      }
+      done += mine;
+    });
+  for (auto& w : workers) w.join();
+  if (failed || done == 0) return -1;
+  return static_cast<double>(done) / std::chrono::duration<double>(kMeasure).count();
+}
+
+struct InProcess {
+  const edgesec_key_engine* table;
+  void* ctx;
+  int Prepare(int) { return 0; }
+  bool Run(int) {
+    unsigned char digest[32] = {0x5a}, sig[128];
+    size_t len = sizeof sig;
+    edgesec_error err{};
+    edgesec_status st = table->sign(ctx, "bench-direct", EDGESEC_MECH_ECDSA, digest, sizeof digest, sig, &len, &err);
+    if (st != EDGESEC_OK) std::fprintf(stderr, "pkcs11-sign: engine sign failed: %s\n", err.message);
+    return st == EDGESEC_OK;
+  }
+};
+
+struct ThroughKeyd {
+  std::string socket;
+  keyd::api::SignRequest request;
+  std::unique_ptr<keyd::KeydClient> Prepare(int) { return std::make_unique<keyd::KeydClient>(socket); }
+  bool Run(std::unique_ptr<keyd::KeydClient>& client) {
+    auto sig = client->Sign(request);
+    if (!sig) std::fprintf(stderr, "pkcs11-sign: keyd sign failed: %s\n", sig.error().Describe().c_str());
+    return sig.has_value();
+  }
+};
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "pkcs11-sign: %s\n", what.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string keyd_path = KeydPath(argc, argv);
+  if (::access(keyd_path.c_str(), X_OK) != 0) return Fail("no keyd at '" + keyd_path + "' (pass its path as argument)");
+  if (::access(kModule, R_OK) != 0) return Fail(std::string("SoftHSM2 is not installed (") + kModule + ")");
+  bench::BenchDir dir;
+  if (dir.path().empty()) return Fail("cannot create a temp directory");
+
+  // A SoftHSM2 token of our own: the engine in this process and keyd both find it through SOFTHSM2_CONF.
+  std::filesystem::create_directories(dir.path() + "/tokens");
+  std::ofstream(dir.path() + "/softhsm2.conf") << "directories.tokendir = " << dir.path()
+                                               << "/tokens\nobjectstore.backend = file\nlog.level = ERROR\n";
+  ::setenv("SOFTHSM2_CONF", (dir.path() + "/softhsm2.conf").c_str(), 1);
+  std::string init = std::string("softhsm2-util --init-token --free --label bench --pin ") + kPin +
+                     " --so-pin bench-so >/dev/null";
+  if (std::system(init.c_str()) != 0) return Fail("softhsm2-util --init-token failed");
+  const std::string base_slot = std::string("pkcs11:token=bench?pin-value=") + kPin;
+  std::printf("pkcs11-sign: ECDSA P-256 over a SHA-256 digest with a SoftHSM2 token key; %.1f s warm-up, %.1f s per "
+              "figure; %u CPUs; keyd %s\n",
+              std::chrono::duration<double>(kWarmUp).count(), std::chrono::duration<double>(kMeasure).count(),
+              std::thread::hardware_concurrency(), keyd_path.c_str());
+
+  // 1. The engine in this process.
+  const edgesec_key_engine* table = keyd::engines::pkcs11::Table();
+  Json options{{"state_dir", dir.path()}, {"preloaded", Json::object()},
+               {"options", {{"lib_path", kModule}, {"base_slot", base_slot}}}};
+  void* ctx = nullptr;
+  edgesec_error err{};
+  if (table->open(DumpJson(options).c_str(), &ctx, &err) != EDGESEC_OK) return Fail(std::string("engine open: ") + err.message);
+  if (table->generate_key_pair(ctx, "bench-direct", "ec-p256", &err) != EDGESEC_OK)
+    return Fail(std::string("engine keygen: ") + err.message);
+  InProcess direct{table, ctx};
+  double direct1 = Measure(1, direct), direct2 = Measure(2, direct);
+  table->close(ctx);
+  if (direct1 <= 0 || direct2 <= 0) return Fail("signing in-process failed");
+
+  // 2. Through keyd, the same token.
+  std::string root = dir.path() + "/root";
+  std::filesystem::create_directories(root + "/etc/edgesec/keyd");
+  std::ofstream(root + "/etc/edgesec/keyd/config.toml")
+      << "default_engine = \"pkcs11\"\n[pkcs11]\nlib_path = \"" << kModule << "\"\nbase_slot = \"" << base_slot << "\"\n";
+  auto started = bench::KeydProcess::Start(keyd_path, root);
+  if (!started) return Fail(started.error().Describe());
+  keyd::KeydClient admin((*started)->socket());
+  auto handle = admin.CreateKeyPairIfNotExists("bench-keyd", std::string("ec-p256"));
+  if (!handle) return Fail("cannot create the key pair through keyd: " + handle.error().Describe());
+  ThroughKeyd through{(*started)->socket(), {}};
+  through.request.key_handle = *handle;
+  through.request.algorithm = keyd::api::SignAlgorithm::kEcdsa;
+  through.request.data.assign(32, 0x5a);
+  double keyd1 = Measure(1, through), keyd2 = Measure(2, through);
+  if (keyd1 <= 0 || keyd2 <= 0) return Fail("signing through keyd failed");
+
+  std::printf("engine in-process, 1 thread:      %8.0f signatures/s\n", direct1);
+  std::printf("engine in-process, 2 threads:     %8.0f signatures/s\n", direct2);
+  std::printf("through keyd, 1 client:           %8.0f signatures/s\n", keyd1);
+  std::printf("through keyd, 2 clients:          %8.0f signatures/s\n", keyd2);
+  std::printf("keyd/in-process, 1:               %8.2f\n", keyd1 / direct1);
+  std::printf("keyd/in-process, 2:               %8.2f\n", keyd2 / direct2);
+  return 0;
+}
