@@ -13,7 +13,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -21,13 +22,20 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 const char* TypeName(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date/time";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    default:
+      return "a date/time";
   }
 }
 
@@ -37,7 +45,8 @@ std::string PositionText(const std::string& file, const toml::source_region& reg
   return file + ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
 }
 
-std::string DidYouMean(std::string_view word, const std::set<std::string, std::less<>>& candidates) {
+std::string DidYouMean(std::string_view word,
+                       const std::set<std::string, std::less<>>& candidates) {
   std::string best;
   size_t best_distance = 3;
   for (const auto& c : candidates) {
@@ -55,20 +64,26 @@ Expected<ParsedFile> ParseToml(std::string_view text, const std::string& path) {
     auto table = std::make_shared<toml::table>(toml::parse(text, path));
     return ParsedFile{path, std::move(table)};
   } catch (const toml::parse_error& e) {
-    return MakeError(ErrorKind::kConfig, PositionText(path, e.source()) + ": " + std::string(e.description()));
+    return MakeError(ErrorKind::kConfig,
+                     PositionText(path, e.source()) + ": " + std::string(e.description()));
   }
 }
 
-Expected<std::vector<ParsedFile>> LoadServiceFiles(const Layout& layout, const std::string& service) {
+Expected<std::vector<ParsedFile>> LoadServiceFiles(const Layout& layout,
+                                                   const std::string& service) {
   std::vector<std::string> paths;
-  if (fs::Exists(layout.ServiceConfigFile(service))) paths.push_back(layout.ServiceConfigFile(service));
+  if (fs::Exists(layout.ServiceConfigFile(service)))
+    paths.push_back(layout.ServiceConfigFile(service));
   EDGESEC_ASSIGN_OR_RETURN(auto names, fs::ListFiles(layout.ServiceConfigDir(service)));
   for (const auto& n : names)
-    if (n.size() > 5 && n.ends_with(".toml")) paths.push_back(layout.ServiceConfigDir(service) + "/" + n);
+    if (n.size() > 5 && n.ends_with(".toml"))
+      paths.push_back(layout.ServiceConfigDir(service) + "/" + n);
   std::vector<ParsedFile> files;
   for (const auto& p : paths) {
     auto text = fs::ReadFile(p);
-    if (!text) return MakeError(ErrorKind::kConfig, "cannot read config file '" + p + "'", text.error().Describe());
+    if (!text)
+      return MakeError(ErrorKind::kConfig, "cannot read config file '" + p + "'",
+                       text.error().Describe());
     EDGESEC_ASSIGN_OR_RETURN(auto parsed, ParseToml(*text, p));
     files.push_back(std::move(parsed));
   }
@@ -78,12 +93,15 @@ Expected<std::vector<ParsedFile>> LoadServiceFiles(const Layout& layout, const s
 Reader::Reader(const toml::table& table, std::string file, std::string prefix)
     : table_(&table), file_(std::move(file)), prefix_(std::move(prefix)) {}
 
-std::string Reader::Dotted(std::string_view key) const { return prefix_ + std::string(key); }
+std::string Reader::Dotted(std::string_view key) const {
+  return prefix_ + std::string(key);
+}
 
 Error Reader::ErrorAt(std::string_view key, const std::string& message) const {
   const toml::node* n = table_->get(key);
   const toml::source_region& region = n ? n->source() : table_->source();
-  return MakeError(ErrorKind::kConfig, PositionText(file_, region) + ": '" + Dotted(key) + "': " + message);
+  return MakeError(ErrorKind::kConfig,
+                   PositionText(file_, region) + ": '" + Dotted(key) + "': " + message);
 }
 
 const toml::node* Reader::Get(std::string_view key) {
@@ -108,19 +126,22 @@ Expected<std::optional<int64_t>> Reader::Integer(std::string_view key) {
 Expected<std::optional<bool>> Reader::Boolean(std::string_view key) {
   const toml::node* n = Get(key);
   if (n == nullptr) return std::optional<bool>();
-  if (!n->is_boolean()) return ErrorAt(key, std::string("must be true or false, not ") + TypeName(*n));
+  if (!n->is_boolean())
+    return ErrorAt(key, std::string("must be true or false, not ") + TypeName(*n));
   return std::optional<bool>(n->as_boolean()->get());
 }
 
 Expected<std::optional<std::vector<std::string>>> Reader::StringArray(std::string_view key) {
   const toml::node* n = Get(key);
   if (n == nullptr) return std::optional<std::vector<std::string>>();
-  if (!n->is_array()) return ErrorAt(key, std::string("must be an array of strings, not ") + TypeName(*n));
+  if (!n->is_array())
+    return ErrorAt(key, std::string("must be an array of strings, not ") + TypeName(*n));
   std::vector<std::string> out;
   for (const toml::node& item : *n->as_array()) {
     if (!item.is_string())
-      return MakeError(ErrorKind::kConfig, PositionText(file_, item.source()) + ": '" + Dotted(key) +
-                                               "': every element must be a string, not " + TypeName(item));
+      return MakeError(ErrorKind::kConfig,
+                       PositionText(file_, item.source()) + ": '" + Dotted(key) +
+                           "': every element must be a string, not " + TypeName(item));
     out.push_back(item.as_string()->get());
   }
   return std::optional<std::vector<std::string>>(std::move(out));
@@ -138,7 +159,8 @@ Expected<std::vector<Reader>> Reader::TableArray(std::string_view key) {
   std::vector<Reader> out;
   if (n == nullptr) return out;
   if (!n->is_array_of_tables())
-    return ErrorAt(key, std::string("must be an array of tables ([[") + Dotted(key) + "]]), not " + TypeName(*n));
+    return ErrorAt(key, std::string("must be an array of tables ([[") + Dotted(key) + "]]), not " +
+                            TypeName(*n));
   size_t i = 0;
   for (const toml::node& item : *n->as_array())
     out.emplace_back(*item.as_table(), file_, Dotted(key) + "[" + std::to_string(i++) + "].");
@@ -159,9 +181,12 @@ Status Reader::Finish() const {
     if (asked_.count(k.str()) != 0) continue;
     std::string hint = DidYouMean(k.str(), asked_);
     std::string message = "unknown key";
-    if (!hint.empty()) message += "; did you mean '" + prefix_ + hint + "'?";
-    else message += "; remove it (see the reference config for the keys this service reads)";
-    return MakeError(ErrorKind::kConfig, PositionText(file_, k.source()) + ": '" + Dotted(k.str()) + "': " + message);
+    if (!hint.empty())
+      message += "; did you mean '" + prefix_ + hint + "'?";
+    else
+      message += "; remove it (see the reference config for the keys this service reads)";
+    return MakeError(ErrorKind::kConfig,
+                     PositionText(file_, k.source()) + ": '" + Dotted(k.str()) + "': " + message);
   }
   return {};
 }

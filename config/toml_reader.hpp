@@ -1,8 +1,8 @@
 #pragma once
 // Table-driven reading of TOML config files (toml++). Every getter names the dotted key on error,
 // with file:line:col; keys nobody asked for are errors, with "did you mean" for near misses.
-// Services read config.toml and then config.d/*.toml in lexical order, applying each file on top of the
-// previous ones: a key in a later file overrides the same key in an earlier one.
+// Services read config.toml and then config.d/*.toml in lexical order, applying each file on top of
+// the previous ones: a key in a later file overrides the same key in an earlier one.
 
 #include <toml++/toml.h>
 
@@ -27,7 +27,8 @@ struct ParsedFile {
 // kConfig with "file:line:col: message" on a syntax error.
 Expected<ParsedFile> ParseToml(std::string_view text, const std::string& path);
 // config.toml (if present) then config.d/*.toml in lexical order; none is fine (embedded defaults).
-Expected<std::vector<ParsedFile>> LoadServiceFiles(const Layout& layout, const std::string& service);
+Expected<std::vector<ParsedFile>> LoadServiceFiles(const Layout& layout,
+                                                   const std::string& service);
 
 class Reader {
  public:

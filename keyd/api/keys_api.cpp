@@ -19,7 +19,9 @@ std::vector<std::string> Split(const std::string& text, char sep) {
   }
 }
 
-std::string B64(const Bytes& b) { return Base64Encode(b); }
+std::string B64(const Bytes& b) {
+  return Base64Encode(b);
+}
 
 }  // namespace
 
@@ -31,11 +33,13 @@ Expected<std::vector<std::string>> ParsePreferredAlgorithms(const std::string& t
   for (const std::string& token : Split(text, ':')) {
     if (token == "*") {
       for (const auto& a : KeyPairAlgorithms()) add(a);
-    } else if (std::find(KeyPairAlgorithms().begin(), KeyPairAlgorithms().end(), token) != KeyPairAlgorithms().end()) {
+    } else if (std::find(KeyPairAlgorithms().begin(), KeyPairAlgorithms().end(), token) !=
+               KeyPairAlgorithms().end()) {
       add(token);
     } else {
-      return InvalidParameter("parameter 'preferredAlgorithms' has an unknown algorithm '" + token.substr(0, 32) +
-                              "'; use ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096, ed25519 or *");
+      return InvalidParameter(
+          "parameter 'preferredAlgorithms' has an unknown algorithm '" + token.substr(0, 32) +
+          "'; use ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096, ed25519 or *");
     }
   }
   return out;
@@ -59,29 +63,40 @@ Expected<MoveKeyPairRequest> MoveKeyPairRequest::FromJson(const Json& j) {
   EDGESEC_ASSIGN_OR_RETURN(r.from, JsonFields(j).RequiredString("from"));
   return r;
 }
-Json MoveKeyPairRequest::ToJson() const { return Json{{"from", from}}; }
+Json MoveKeyPairRequest::ToJson() const {
+  return Json{{"from", from}};
+}
 
 Expected<ImportKeyPairRequest> ImportKeyPairRequest::FromJson(const Json& j) {
   ImportKeyPairRequest r;
   EDGESEC_ASSIGN_OR_RETURN(r.pkcs8_der, JsonFields(j).RequiredBytes("pkcs8"));
   return r;
 }
-Json ImportKeyPairRequest::ToJson() const { return Json{{"pkcs8", B64(pkcs8_der)}}; }
+Json ImportKeyPairRequest::ToJson() const {
+  return Json{{"pkcs8", B64(pkcs8_der)}};
+}
 
 Expected<HandleRequest> HandleRequest::FromJson(const Json& j) {
   HandleRequest r;
   EDGESEC_ASSIGN_OR_RETURN(r.key_handle, JsonFields(j).RequiredString("keyHandle"));
   return r;
 }
-Json HandleRequest::ToJson() const { return Json{{"keyHandle", key_handle}}; }
+Json HandleRequest::ToJson() const {
+  return Json{{"keyHandle", key_handle}};
+}
 
 const char* SignAlgorithmName(SignAlgorithm a) {
   switch (a) {
-    case SignAlgorithm::kEcdsa: return "ECDSA";
-    case SignAlgorithm::kHmacSha256: return "HMAC-SHA256";
-    case SignAlgorithm::kRsaPkcs1Sha256: return "RSA-PKCS1-SHA256";
-    case SignAlgorithm::kRsaPssSha256: return "RSA-PSS-SHA256";
-    case SignAlgorithm::kEdDsa: return "EdDSA";
+    case SignAlgorithm::kEcdsa:
+      return "ECDSA";
+    case SignAlgorithm::kHmacSha256:
+      return "HMAC-SHA256";
+    case SignAlgorithm::kRsaPkcs1Sha256:
+      return "RSA-PKCS1-SHA256";
+    case SignAlgorithm::kRsaPssSha256:
+      return "RSA-PSS-SHA256";
+    case SignAlgorithm::kEdDsa:
+      return "EdDSA";
   }
   return "?";
 }
@@ -96,24 +111,28 @@ Expected<SignRequest> SignRequest::FromJson(const Json& j) {
   EDGESEC_ASSIGN_OR_RETURN(r.key_handle, f.RequiredString("keyHandle"));
   EDGESEC_ASSIGN_OR_RETURN(std::string algorithm, f.RequiredString("algorithm"));
   bool known = false;
-  for (SignAlgorithm a : {SignAlgorithm::kEcdsa, SignAlgorithm::kHmacSha256, SignAlgorithm::kRsaPkcs1Sha256,
-                          SignAlgorithm::kRsaPssSha256, SignAlgorithm::kEdDsa}) {
+  for (SignAlgorithm a :
+       {SignAlgorithm::kEcdsa, SignAlgorithm::kHmacSha256, SignAlgorithm::kRsaPkcs1Sha256,
+        SignAlgorithm::kRsaPssSha256, SignAlgorithm::kEdDsa}) {
     if (algorithm == SignAlgorithmName(a)) {
       r.algorithm = a;
       known = true;
     }
   }
   if (!known)
-    return InvalidParameter("parameter 'algorithm' has an unknown value '" + algorithm.substr(0, 32) +
+    return InvalidParameter("parameter 'algorithm' has an unknown value '" +
+                            algorithm.substr(0, 32) +
                             "'; use ECDSA, HMAC-SHA256, RSA-PKCS1-SHA256, RSA-PSS-SHA256 or EdDSA");
   EDGESEC_ASSIGN_OR_RETURN(JsonFields params, f.RequiredObject("parameters"));
-  EDGESEC_ASSIGN_OR_RETURN(r.data, params.RequiredBytes(SignAlgorithmTakesMessage(r.algorithm) ? "message" : "digest"));
+  EDGESEC_ASSIGN_OR_RETURN(
+      r.data, params.RequiredBytes(SignAlgorithmTakesMessage(r.algorithm) ? "message" : "digest"));
   return r;
 }
 Json SignRequest::ToJson() const {
-  return Json{{"keyHandle", key_handle},
-              {"algorithm", SignAlgorithmName(algorithm)},
-              {"parameters", {{SignAlgorithmTakesMessage(algorithm) ? "message" : "digest", B64(data)}}}};
+  return Json{
+      {"keyHandle", key_handle},
+      {"algorithm", SignAlgorithmName(algorithm)},
+      {"parameters", {{SignAlgorithmTakesMessage(algorithm) ? "message" : "digest", B64(data)}}}};
 }
 
 Expected<EncryptRequest> EncryptRequest::FromJson(const Json& j, bool decrypt) {
@@ -131,7 +150,8 @@ Expected<EncryptRequest> EncryptRequest::FromJson(const Json& j, bool decrypt) {
   } else if (!decrypt && algorithm == "RSA-NO-PADDING") {
     r.algorithm = EncryptAlgorithm::kRsaNoPadding;
   } else {
-    return InvalidParameter("parameter 'algorithm' has an unsupported value '" + algorithm.substr(0, 32) + "'; use " +
+    return InvalidParameter("parameter 'algorithm' has an unsupported value '" +
+                            algorithm.substr(0, 32) + "'; use " +
                             (decrypt ? "AEAD" : "AEAD, RSA-PKCS1 or RSA-NO-PADDING"));
   }
   EDGESEC_ASSIGN_OR_RETURN(r.data, f.RequiredBytes(decrypt ? "ciphertext" : "plaintext"));
@@ -144,8 +164,12 @@ Json EncryptRequest::ToJson(bool decrypt) const {
       j["algorithm"] = "AEAD";
       j["parameters"] = {{"iv", B64(iv)}, {"aad", B64(aad)}};
       break;
-    case EncryptAlgorithm::kRsaPkcs1: j["algorithm"] = "RSA-PKCS1"; break;
-    case EncryptAlgorithm::kRsaNoPadding: j["algorithm"] = "RSA-NO-PADDING"; break;
+    case EncryptAlgorithm::kRsaPkcs1:
+      j["algorithm"] = "RSA-PKCS1";
+      break;
+    case EncryptAlgorithm::kRsaNoPadding:
+      j["algorithm"] = "RSA-NO-PADDING";
+      break;
   }
   return j;
 }
@@ -153,10 +177,15 @@ Json EncryptRequest::ToJson(bool decrypt) const {
 Expected<uint32_t> ParseUsage(const std::string& text) {
   uint32_t usage = 0;
   for (const std::string& word : Split(text, ',')) {
-    if (word == "derive") usage |= EDGESEC_USAGE_DERIVE;
-    else if (word == "encrypt") usage |= EDGESEC_USAGE_ENCRYPT;
-    else if (word == "sign") usage |= EDGESEC_USAGE_SIGN;
-    else return InvalidParameter("parameter 'usage' has an unknown value '" + word.substr(0, 32) + "'; use derive, encrypt and/or sign, comma-separated");
+    if (word == "derive")
+      usage |= EDGESEC_USAGE_DERIVE;
+    else if (word == "encrypt")
+      usage |= EDGESEC_USAGE_ENCRYPT;
+    else if (word == "sign")
+      usage |= EDGESEC_USAGE_SIGN;
+    else
+      return InvalidParameter("parameter 'usage' has an unknown value '" + word.substr(0, 32) +
+                              "'; use derive, encrypt and/or sign, comma-separated");
   }
   return usage;
 }

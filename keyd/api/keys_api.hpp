@@ -1,6 +1,7 @@
 #pragma once
 // Request and response types of the keys API (API.md, "Keys") and their JSON mapping, shared by the
-// server (FromJson: names the missing or mistyped field, ignores unknown ones) and the client (ToJson).
+// server (FromJson: names the missing or mistyped field, ignores unknown ones) and the client
+// (ToJson).
 
 #include <cstdint>
 #include <optional>
@@ -21,7 +22,8 @@ inline constexpr const char* kVersionLatest = "2021-05-01";
 
 // Algorithm tokens of preferredAlgorithms; "*" is any, ec-p256 first.
 inline const std::vector<std::string>& KeyPairAlgorithms() {
-  static const std::vector<std::string> v = {"ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"};
+  static const std::vector<std::string> v = {"ec-p256",  "ec-p384",  "rsa-2048",
+                                             "rsa-3072", "rsa-4096", "ed25519"};
   return v;
 }
 // Expands "ec-p384:rsa-2048:*" into an ordered list without duplicates; kInvalidParameter on an
@@ -77,7 +79,7 @@ struct EncryptRequest {
 
 struct CreateKeyRequest {
   std::string key_id;
-  uint32_t usage = 0;  // EDGESEC_USAGE_* bits
+  uint32_t usage = 0;              // EDGESEC_USAGE_* bits
   std::optional<Bytes> key_bytes;  // import when present
   static Expected<CreateKeyRequest> FromJson(const Json& j);
   Json ToJson() const;

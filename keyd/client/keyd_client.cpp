@@ -13,7 +13,8 @@ std::string KeydClient::Path(const std::string& route) const {
 
 Expected<std::string> KeydClient::StringField(const Json& j, const char* name) const {
   auto it = j.find(name);
-  if (it == j.end() || !it->is_string()) return Internal(std::string("keyd answered without '") + name + "'");
+  if (it == j.end() || !it->is_string())
+    return Internal(std::string("keyd answered without '") + name + "'");
   return it->get<std::string>();
 }
 
@@ -24,25 +25,30 @@ Expected<Bytes> KeydClient::BytesField(const Json& j, const char* name) const {
   return std::move(*bytes);
 }
 
-Expected<std::string> KeydClient::CreateKeyPairIfNotExists(const std::string& id,
-                                                           const std::optional<std::string>& preferred) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("POST", Path("/keypair"), api::CreateKeyPairRequest{id, preferred}.ToJson()));
+Expected<std::string> KeydClient::CreateKeyPairIfNotExists(
+    const std::string& id, const std::optional<std::string>& preferred) {
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j,
+      http_.CallJson("POST", Path("/keypair"), api::CreateKeyPairRequest{id, preferred}.ToJson()));
   return StringField(j, "keyHandle");
 }
 
 Expected<std::string> KeydClient::GetKeyPair(const std::string& id) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("GET", Path("/keypair/" + http::EscapePathSegment(id))));
+  EDGESEC_ASSIGN_OR_RETURN(Json j,
+                           http_.CallJson("GET", Path("/keypair/" + http::EscapePathSegment(id))));
   return StringField(j, "keyHandle");
 }
 
 Expected<std::string> KeydClient::ImportKeyPair(const std::string& id, const Bytes& pkcs8_der) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("PUT", Path("/keypair/" + http::EscapePathSegment(id)),
-                                                  api::ImportKeyPairRequest{pkcs8_der}.ToJson()));
+  EDGESEC_ASSIGN_OR_RETURN(Json j,
+                           http_.CallJson("PUT", Path("/keypair/" + http::EscapePathSegment(id)),
+                                          api::ImportKeyPairRequest{pkcs8_der}.ToJson()));
   return StringField(j, "keyHandle");
 }
 
 Status KeydClient::MoveKeyPair(const std::string& from, const std::string& to) {
-  EDGESEC_TRY(http_.CallJson("POST", Path("/keypair/" + http::EscapePathSegment(to)), api::MoveKeyPairRequest{from}.ToJson()));
+  EDGESEC_TRY(http_.CallJson("POST", Path("/keypair/" + http::EscapePathSegment(to)),
+                             api::MoveKeyPairRequest{from}.ToJson()));
   return {};
 }
 
@@ -52,7 +58,8 @@ Status KeydClient::DeleteKeyPair(const std::string& handle) {
 }
 
 Expected<std::string> KeydClient::GetParameter(const std::string& handle, const std::string& name) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("POST", Path("/parameters/" + name), api::HandleRequest{handle}.ToJson()));
+  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("POST", Path("/parameters/" + name),
+                                                  api::HandleRequest{handle}.ToJson()));
   return StringField(j, "value");
 }
 
@@ -93,7 +100,8 @@ Expected<std::string> KeydClient::CreateKey(const api::CreateKeyRequest& request
 }
 
 Expected<std::string> KeydClient::GetKey(const std::string& id) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("GET", Path("/key/" + http::EscapePathSegment(id))));
+  EDGESEC_ASSIGN_OR_RETURN(Json j,
+                           http_.CallJson("GET", Path("/key/" + http::EscapePathSegment(id))));
   return StringField(j, "keyHandle");
 }
 
@@ -103,16 +111,21 @@ Status KeydClient::DeleteKey(const std::string& handle) {
 }
 
 Expected<std::string> KeydClient::DeriveKey(const std::string& base_handle, const Bytes& data) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("POST", Path("/derivedkey"), api::DeriveKeyRequest{base_handle, data}.ToJson()));
+  EDGESEC_ASSIGN_OR_RETURN(Json j,
+                           http_.CallJson("POST", Path("/derivedkey"),
+                                          api::DeriveKeyRequest{base_handle, data}.ToJson()));
   return StringField(j, "keyHandle");
 }
 
 Expected<Bytes> KeydClient::ExportDerivedKey(const std::string& handle) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("POST", Path("/derivedkey/export"), api::HandleRequest{handle}.ToJson()));
+  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("POST", Path("/derivedkey/export"),
+                                                  api::HandleRequest{handle}.ToJson()));
   return BytesField(j, "key");
 }
 
-Expected<Json> KeydClient::Version() { return http_.CallJson("GET", Path("/version")); }
+Expected<Json> KeydClient::Version() {
+  return http_.CallJson("GET", Path("/version"));
+}
 
 Expected<EvpPkeyPtr> KeydClient::PublicKey(const std::string& handle) {
   EDGESEC_ASSIGN_OR_RETURN(std::string algorithm, GetParameter(handle, "algorithm"));
@@ -143,13 +156,15 @@ Expected<EvpPkeyPtr> KeydClient::PublicKey(const std::string& handle) {
     if (!oid) return Internal("keyd answered with an invalid curve OID");
     int nid = OBJ_obj2nid(oid.get());
     if (algorithm == "EdDSA") {
-      EVP_PKEY* raw = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, point.data(), point.size());
+      EVP_PKEY* raw =
+          EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, point.data(), point.size());
       if (raw == nullptr) return OpenSslError("invalid Ed25519 public key from keyd");
       return EvpPkeyPtr(raw);
     }
     curve = OBJ_nid2sn(nid);
     OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.c_str(), 0);
-    OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
+    OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                     point.size());
     type = "EC";
   } else {
     return Internal("keyd reported an unknown key algorithm '" + algorithm + "'");

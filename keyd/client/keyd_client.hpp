@@ -1,6 +1,6 @@
 #pragma once
-// The keyd client library: typed calls of the keys API over keyd's socket, used by the other services
-// and edgectl. Errors carry keyd's own message and a kind that follows the HTTP status.
+// The keyd client library: typed calls of the keys API over keyd's socket, used by the other
+// services and edgectl. Errors carry keyd's own message and a kind that follows the HTTP status.
 
 #include <memory>
 #include <optional>
@@ -17,8 +17,8 @@ class KeydClient {
  public:
   explicit KeydClient(std::string socket_path) : http_(std::move(socket_path)) {}
 
-  Expected<std::string> CreateKeyPairIfNotExists(const std::string& id,
-                                                 const std::optional<std::string>& preferred = std::nullopt);
+  Expected<std::string> CreateKeyPairIfNotExists(
+      const std::string& id, const std::optional<std::string>& preferred = std::nullopt);
   Expected<std::string> GetKeyPair(const std::string& id);
   Expected<std::string> ImportKeyPair(const std::string& id, const Bytes& pkcs8_der);
   Status MoveKeyPair(const std::string& from, const std::string& to);

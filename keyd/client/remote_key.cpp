@@ -1,5 +1,5 @@
-// The legacy key-method APIs are deprecated in OpenSSL 3 but remain the supported way for a key whose
-// private half lives outside the process to reach libssl without writing a provider.
+// The legacy key-method APIs are deprecated in OpenSSL 3 but remain the supported way for a key
+// whose private half lives outside the process to reach libssl without writing a provider.
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include "keyd/client/remote_key.hpp"
@@ -22,10 +22,12 @@ struct RemoteContext {
   std::string handle;
 };
 
-void FreeContext(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<RemoteContext*>(ptr); }
+void FreeContext(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<RemoteContext*>(ptr);
+}
 
-// EVP_PKEY_dup (EC_KEY_dup, RSA dup) copies ex_data pointers: the copy needs its own context, or both
-// keys would delete the same one.
+// EVP_PKEY_dup (EC_KEY_dup, RSA dup) copies ex_data pointers: the copy needs its own context, or
+// both keys would delete the same one.
 int DupContext(CRYPTO_EX_DATA*, const CRYPTO_EX_DATA*, void** from_d, int, long, void*) {
   if (*from_d != nullptr) *from_d = new RemoteContext(*static_cast<RemoteContext*>(*from_d));
   return 1;
@@ -40,7 +42,8 @@ int RsaIndex() {
   return index;
 }
 
-Expected<Bytes> RemoteSign(RemoteContext* ctx, api::SignAlgorithm algorithm, const unsigned char* in, size_t len) {
+Expected<Bytes> RemoteSign(RemoteContext* ctx, api::SignAlgorithm algorithm,
+                           const unsigned char* in, size_t len) {
   api::SignRequest req;
   req.key_handle = ctx->handle;
   req.algorithm = algorithm;
@@ -54,8 +57,8 @@ void ReportFailure(const Error& e) {
 }
 
 // ---- EC ----
-int EcSign(int, const unsigned char* dgst, int dlen, unsigned char* sig, unsigned int* siglen, const BIGNUM*,
-           const BIGNUM*, EC_KEY* ec) {
+int EcSign(int, const unsigned char* dgst, int dlen, unsigned char* sig, unsigned int* siglen,
+           const BIGNUM*, const BIGNUM*, EC_KEY* ec) {
   auto* ctx = static_cast<RemoteContext*>(EC_KEY_get_ex_data(ec, EcIndex()));
   auto der = RemoteSign(ctx, api::SignAlgorithm::kEcdsa, dgst, static_cast<size_t>(dlen));
   if (!der) {
@@ -68,7 +71,8 @@ int EcSign(int, const unsigned char* dgst, int dlen, unsigned char* sig, unsigne
   return 1;
 }
 
-ECDSA_SIG* EcSignSig(const unsigned char* dgst, int dlen, const BIGNUM*, const BIGNUM*, EC_KEY* ec) {
+ECDSA_SIG* EcSignSig(const unsigned char* dgst, int dlen, const BIGNUM*, const BIGNUM*,
+                     EC_KEY* ec) {
   auto* ctx = static_cast<RemoteContext*>(EC_KEY_get_ex_data(ec, EcIndex()));
   auto der = RemoteSign(ctx, api::SignAlgorithm::kEcdsa, dgst, static_cast<size_t>(dlen));
   if (!der) {
@@ -79,7 +83,9 @@ ECDSA_SIG* EcSignSig(const unsigned char* dgst, int dlen, const BIGNUM*, const B
   return d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der->size()));
 }
 
-int EcSignSetup(EC_KEY*, BN_CTX*, BIGNUM**, BIGNUM**) { return 1; }  // keyd picks k itself
+int EcSignSetup(EC_KEY*, BN_CTX*, BIGNUM**, BIGNUM**) {
+  return 1;
+}  // keyd picks k itself
 
 const EC_KEY_METHOD* EcMethod() {
   static EC_KEY_METHOD* method = [] {
@@ -95,9 +101,12 @@ int RsaPrivEnc(int flen, const unsigned char* from, unsigned char* to, RSA* rsa,
   auto* ctx = static_cast<RemoteContext*>(RSA_get_ex_data(rsa, RsaIndex()));
   api::EncryptRequest req;
   req.key_handle = ctx->handle;
-  if (padding == RSA_PKCS1_PADDING) req.algorithm = api::EncryptAlgorithm::kRsaPkcs1;
-  else if (padding == RSA_NO_PADDING) req.algorithm = api::EncryptAlgorithm::kRsaNoPadding;
-  else return -1;
+  if (padding == RSA_PKCS1_PADDING)
+    req.algorithm = api::EncryptAlgorithm::kRsaPkcs1;
+  else if (padding == RSA_NO_PADDING)
+    req.algorithm = api::EncryptAlgorithm::kRsaNoPadding;
+  else
+    return -1;
   req.data.assign(from, from + flen);
   auto out = ctx->client->Encrypt(req);
   if (!out) {
@@ -127,7 +136,8 @@ const RSA_METHOD* RsaMethod() {
 
 }  // namespace
 
-Expected<EvpPkeyPtr> LoadRemoteKey(std::shared_ptr<KeydClient> client, const std::string& key_handle) {
+Expected<EvpPkeyPtr> LoadRemoteKey(std::shared_ptr<KeydClient> client,
+                                   const std::string& key_handle) {
   EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr pub, client->PublicKey(key_handle));
   auto context = std::make_unique<RemoteContext>(RemoteContext{std::move(client), key_handle});
   EvpPkeyPtr out(EVP_PKEY_new());
@@ -157,7 +167,8 @@ Expected<EvpPkeyPtr> LoadRemoteKey(std::shared_ptr<KeydClient> client, const std
       EVP_PKEY_get_bn_param(pub.get(), "n", &n);
       EVP_PKEY_get_bn_param(pub.get(), "e", &e);
       RSA* rsa = RSA_new();
-      bool ok = n && e && rsa && RSA_set_method(rsa, RsaMethod()) == 1 && RSA_set0_key(rsa, n, e, nullptr) == 1;
+      bool ok = n && e && rsa && RSA_set_method(rsa, RsaMethod()) == 1 &&
+                RSA_set0_key(rsa, n, e, nullptr) == 1;
       if (!ok) {
         BN_free(n);
         BN_free(e);
@@ -172,7 +183,8 @@ Expected<EvpPkeyPtr> LoadRemoteKey(std::shared_ptr<KeydClient> client, const std
       return out;
     }
     default:
-      return InvalidParameter("only EC and RSA keys can be used through OpenSSL; Ed25519 keys cannot (yet)");
+      return InvalidParameter(
+          "only EC and RSA keys can be used through OpenSSL; Ed25519 keys cannot (yet)");
   }
 }
 

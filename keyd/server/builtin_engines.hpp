@@ -1,7 +1,7 @@
 #pragma once
-// The engines built into keyd. Each has a config section of its own ([pkcs11], [tpm]; none for file),
-// an optional URI scheme for [preloaded_keys] entries it serves, and the C ABI table it implements.
-// An engine is started only when its section is present (file always).
+// The engines built into keyd. Each has a config section of its own ([pkcs11], [tpm]; none for
+// file), an optional URI scheme for [preloaded_keys] entries it serves, and the C ABI table it
+// implements. An engine is started only when its section is present (file always).
 
 #include <string>
 #include <vector>

@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "common/ids.hpp"
-#include "keyd/server/builtin_engines.hpp"
 #include "keyd/api/keys_api.hpp"
+#include "keyd/server/builtin_engines.hpp"
 
 namespace edgesec::keyd {
 namespace {
@@ -16,7 +16,8 @@ Expected<uid_t> ResolveUser(config::Reader& r) {
   EDGESEC_ASSIGN_OR_RETURN(auto name, r.String("name"));
   if (uid && name) return r.ErrorAt("name", "give either 'uid' or 'name', not both");
   if (uid) {
-    if (*uid < 0 || *uid > 0x7fffffff) return r.ErrorAt("uid", "must be a uid between 0 and 2147483647");
+    if (*uid < 0 || *uid > 0x7fffffff)
+      return r.ErrorAt("uid", "must be a uid between 0 and 2147483647");
     return static_cast<uid_t>(*uid);
   }
   if (!name) return r.ErrorAt("uid", "a principal needs 'uid' or 'name'");
@@ -24,7 +25,8 @@ Expected<uid_t> ResolveUser(config::Reader& r) {
   struct passwd* found = nullptr;
   char buf[4096];
   if (::getpwnam_r(name->c_str(), &pw, buf, sizeof buf, &found) != 0 || found == nullptr)
-    return r.ErrorAt("name", "no user named '" + *name + "' on this system; create it or give its 'uid'");
+    return r.ErrorAt("name",
+                     "no user named '" + *name + "' on this system; create it or give its 'uid'");
   return pw.pw_uid;
 }
 
@@ -50,14 +52,18 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
   }
   EDGESEC_ASSIGN_OR_RETURN(auto preloaded, r.Table("preloaded_keys"));
   if (preloaded) {
-    // preloaded_keys.<id> are keys of their own: a later file overrides the ids it names, keeps the rest.
+    // preloaded_keys.<id> are keys of their own: a later file overrides the ids it names, keeps the
+    // rest.
     for (const std::string& id : preloaded->Keys()) {
       if (!IsValidId(id)) return preloaded->ErrorAt(id, ValidateId(id, "key id").error().message);
       EDGESEC_ASSIGN_OR_RETURN(auto uri, preloaded->String(id));
       const BuiltinEngine* engine = EngineForUri(*uri);
-      if (engine == nullptr || (engine->name == std::string("file") && uri->rfind("file:///", 0) != 0))
-        return preloaded->ErrorAt(id, "unsupported key URI '" + *uri + "': use file:///absolute/path" +
-                                          (BuiltinEngines().size() > 1 ? " or a URI of a built-in engine (pkcs11:)" : ""));
+      if (engine == nullptr ||
+          (engine->name == std::string("file") && uri->rfind("file:///", 0) != 0))
+        return preloaded->ErrorAt(
+            id,
+            "unsupported key URI '" + *uri + "': use file:///absolute/path" +
+                (BuiltinEngines().size() > 1 ? " or a URI of a built-in engine (pkcs11:)" : ""));
       c->preloaded_keys[id] = *uri;
     }
   }
@@ -76,12 +82,14 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
       EDGESEC_ASSIGN_OR_RETURN(auto t, engines->Table(name));
       for (const BuiltinEngine& builtin : BuiltinEngines())
         if (name == builtin.name)
-          return engines->ErrorAt(name, "'" + name + "' is built in; name vendor engines differently");
+          return engines->ErrorAt(name,
+                                  "'" + name + "' is built in; name vendor engines differently");
       VendorEngineConfig e;
       e.name = name;
       EDGESEC_ASSIGN_OR_RETURN(auto path, t->String("path"));
       // An empty path would make dlopen() hand back keyd itself instead of an engine.
-      if (!path || path->empty()) return t->ErrorAt("path", "a vendor engine needs 'path' (the shared object to load)");
+      if (!path || path->empty())
+        return t->ErrorAt("path", "a vendor engine needs 'path' (the shared object to load)");
       e.path = *path;
       EDGESEC_ASSIGN_OR_RETURN(auto options, t->String("options"));
       if (options) e.options = *options;
@@ -91,9 +99,12 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
         e.security_level = static_cast<uint32_t>(*sl);
       }
       EDGESEC_TRY(t->Finish());
-      auto same = std::find_if(c->engines.begin(), c->engines.end(), [&](const auto& x) { return x.name == name; });
-      if (same != c->engines.end()) *same = std::move(e);
-      else c->engines.push_back(std::move(e));
+      auto same = std::find_if(c->engines.begin(), c->engines.end(),
+                               [&](const auto& x) { return x.name == name; });
+      if (same != c->engines.end())
+        *same = std::move(e);
+      else
+        c->engines.push_back(std::move(e));
     }
   }
   EDGESEC_ASSIGN_OR_RETURN(auto rules, r.TableArray("key_engine"));
@@ -102,7 +113,8 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
     KeyEngineRule rule;
     EDGESEC_ASSIGN_OR_RETURN(auto keys, t.StringArray("keys"));
     EDGESEC_ASSIGN_OR_RETURN(auto engine, t.String("engine"));
-    if (!keys || keys->empty()) return t.ErrorAt("keys", "a key_engine rule needs 'keys' (globs of key ids)");
+    if (!keys || keys->empty())
+      return t.ErrorAt("keys", "a key_engine rule needs 'keys' (globs of key ids)");
     if (!engine) return t.ErrorAt("engine", "a key_engine rule needs 'engine'");
     rule.key_globs = *keys;
     rule.engine = *engine;
@@ -115,7 +127,8 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
     Principal p;
     EDGESEC_ASSIGN_OR_RETURN(p.uid, ResolveUser(t));
     EDGESEC_ASSIGN_OR_RETURN(auto keys, t.StringArray("keys"));
-    if (!keys) return t.ErrorAt("keys", "a principal needs 'keys' (globs of the key ids it may use)");
+    if (!keys)
+      return t.ErrorAt("keys", "a principal needs 'keys' (globs of the key ids it may use)");
     p.key_globs = *keys;
     EDGESEC_TRY(t.Finish());
     c->principals.push_back(std::move(p));
@@ -135,14 +148,19 @@ Expected<KeydConfig> LoadKeydConfig(const Layout& layout) {
   for (const auto& [id, uri] : c.preloaded_keys) {
     const BuiltinEngine* engine = EngineForUri(uri);
     if (!known(engine->name))
-      return MakeError(ErrorKind::kConfig, "keyd config: preloaded key '" + id + "' is a " + engine->uri_prefix +
-                                               " URI, which needs the [" + engine->name + "] section");
+      return MakeError(ErrorKind::kConfig, "keyd config: preloaded key '" + id + "' is a " +
+                                               engine->uri_prefix + " URI, which needs the [" +
+                                               engine->name + "] section");
   }
   if (!known(c.default_engine))
-    return MakeError(ErrorKind::kConfig, "keyd config: default_engine '" + c.default_engine + "' is not 'file' or a configured [engines." + c.default_engine + "]");
+    return MakeError(ErrorKind::kConfig, "keyd config: default_engine '" + c.default_engine +
+                                             "' is not 'file' or a configured [engines." +
+                                             c.default_engine + "]");
   for (const auto& rule : c.key_engines)
     if (!known(rule.engine))
-      return MakeError(ErrorKind::kConfig, "keyd config: key_engine rule names engine '" + rule.engine + "', which is not configured under [engines]");
+      return MakeError(ErrorKind::kConfig, "keyd config: key_engine rule names engine '" +
+                                               rule.engine +
+                                               "', which is not configured under [engines]");
   return c;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// keyd's own config: /etc/edgesec/keyd/config.toml then config.d/*.toml (later files override keys).
-// Documented in docs/keyd.md and keyd/config.example.toml.
+// keyd's own config: /etc/edgesec/keyd/config.toml then config.d/*.toml (later files override
+// keys). Documented in docs/keyd.md and keyd/config.example.toml.
 
 #include <sys/types.h>
 

@@ -7,19 +7,25 @@
 namespace edgesec::keyd {
 
 Engine::Engine(std::string name, void* dl, const edgesec_key_engine* table, void* ctx)
-    : name_(std::move(name)), dl_(dl), table_(table), ctx_(ctx), security_level_(table->security_level) {}
+    : name_(std::move(name)),
+      dl_(dl),
+      table_(table),
+      ctx_(ctx),
+      security_level_(table->security_level) {}
 
 Engine::~Engine() {
   table_->close(ctx_);
   if (dl_ != nullptr) ::dlclose(dl_);
 }
 
-Expected<std::unique_ptr<Engine>> Engine::Builtin(const std::string& name, const edgesec_key_engine* table,
+Expected<std::unique_ptr<Engine>> Engine::Builtin(const std::string& name,
+                                                  const edgesec_key_engine* table,
                                                   const std::string& options_json) {
   edgesec_error err{};
   void* ctx = nullptr;
   if (edgesec_status st = table->open(options_json.c_str(), &ctx, &err); st != EDGESEC_OK)
-    return MakeError(ErrorKind::kConfig, "key engine '" + name + "' failed to start: " + err.message);
+    return MakeError(ErrorKind::kConfig,
+                     "key engine '" + name + "' failed to start: " + err.message);
   return std::unique_ptr<Engine>(new Engine(name, nullptr, table, ctx));
 }
 
@@ -27,7 +33,8 @@ Expected<std::unique_ptr<Engine>> Engine::Load(const std::string& name, const st
                                                const std::string& options_json) {
   void* dl = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (dl == nullptr)
-    return MakeError(ErrorKind::kConfig, "key engine '" + name + "': cannot load '" + path + "': " + ::dlerror());
+    return MakeError(ErrorKind::kConfig,
+                     "key engine '" + name + "': cannot load '" + path + "': " + ::dlerror());
   auto entry = reinterpret_cast<edgesec_key_engine_entry_fn>(::dlsym(dl, EDGESEC_KEY_ENGINE_ENTRY));
   const edgesec_key_engine* table = entry ? entry() : nullptr;
   std::string problem;
@@ -39,34 +46,42 @@ Expected<std::unique_ptr<Engine>> Engine::Load(const std::string& name, const st
     problem = "it was built for key engine ABI version " + std::to_string(table->abi_version) +
               ", and this keyd speaks version " + std::to_string(EDGESEC_KEY_ENGINE_ABI_VERSION) +
               "; rebuild the engine against this keyd's edgesec/key_engine.h";
-  } else if (!table->open || !table->close || !table->generate_key_pair || !table->import_key_pair ||
-             !table->get_key_pair || !table->sign || !table->create_secret || !table->get_secret ||
-             !table->secret_op || !table->delete_key || !table->move_key || !table->list_keys) {
+  } else if (!table->open || !table->close || !table->generate_key_pair ||
+             !table->import_key_pair || !table->get_key_pair || !table->sign ||
+             !table->create_secret || !table->get_secret || !table->secret_op ||
+             !table->delete_key || !table->move_key || !table->list_keys) {
     problem = "its function table has empty entries";
   }
   if (!problem.empty()) {
     ::dlclose(dl);
-    return MakeError(ErrorKind::kConfig, "key engine '" + name + "' ('" + path + "') refused: " + problem);
+    return MakeError(ErrorKind::kConfig,
+                     "key engine '" + name + "' ('" + path + "') refused: " + problem);
   }
   edgesec_error err{};
   void* ctx = nullptr;
   if (table->open(options_json.c_str(), &ctx, &err) != EDGESEC_OK) {
     ::dlclose(dl);
-    return MakeError(ErrorKind::kConfig, "key engine '" + name + "' failed to start: " + err.message);
+    return MakeError(ErrorKind::kConfig,
+                     "key engine '" + name + "' failed to start: " + err.message);
   }
   return std::unique_ptr<Engine>(new Engine(name, dl, table, ctx));
 }
 
-Error Engine::ToError(edgesec_status status, const edgesec_error& err, const std::string& what) const {
+Error Engine::ToError(edgesec_status status, const edgesec_error& err,
+                      const std::string& what) const {
   std::string detail(err.message, strnlen(err.message, sizeof err.message));
   std::string message = what + (detail.empty() ? "" : ": " + detail);
   switch (status) {
-    case EDGESEC_E_NOT_FOUND: return NotFound(detail.empty() ? what + " does not exist" : detail);
+    case EDGESEC_E_NOT_FOUND:
+      return NotFound(detail.empty() ? what + " does not exist" : detail);
     case EDGESEC_E_INVALID:
-    case EDGESEC_E_READ_ONLY: return InvalidParameter(message);
+    case EDGESEC_E_READ_ONLY:
+      return InvalidParameter(message);
     case EDGESEC_E_UNSUPPORTED:
-      return InvalidParameter(detail.empty() ? "key engine '" + name_ + "' does not support this" : detail);
-    default: return Internal("key engine '" + name_ + "' failed", message);
+      return InvalidParameter(detail.empty() ? "key engine '" + name_ + "' does not support this"
+                                             : detail);
+    default:
+      return Internal("key engine '" + name_ + "' failed", message);
   }
 }
 
@@ -74,7 +89,8 @@ Status Engine::GenerateKeyPair(const std::string& id, const std::string& algorit
   edgesec_error err{};
   edgesec_status st = table_->generate_key_pair(ctx_, id.c_str(), algorithm.c_str(), &err);
   if (st == EDGESEC_E_UNSUPPORTED)
-    return MakeError(ErrorKind::kInvalidParameter, "key engine '" + name_ + "' cannot create " + algorithm + " keys");
+    return MakeError(ErrorKind::kInvalidParameter,
+                     "key engine '" + name_ + "' cannot create " + algorithm + " keys");
   if (st != EDGESEC_OK) return ToError(st, err, "creating key pair '" + id + "'");
   return {};
 }
@@ -93,7 +109,8 @@ Expected<Engine::KeyPairPublic> Engine::GetKeyPair(const std::string& id) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     edgesec_error err{};
     size_t len = out.spki.size();
-    edgesec_status st = table_->get_key_pair(ctx_, id.c_str(), algorithm, out.spki.data(), &len, &err);
+    edgesec_status st =
+        table_->get_key_pair(ctx_, id.c_str(), algorithm, out.spki.data(), &len, &err);
     if (st == EDGESEC_E_BUFFER_TOO_SMALL && attempt == 0) {
       out.spki.resize(len);
       continue;
@@ -111,7 +128,8 @@ Expected<Bytes> Engine::Sign(const std::string& id, edgesec_mechanism mechanism,
   for (int attempt = 0; attempt < 2; ++attempt) {
     edgesec_error err{};
     size_t len = out.size();
-    edgesec_status st = table_->sign(ctx_, id.c_str(), mechanism, in.data(), in.size(), out.data(), &len, &err);
+    edgesec_status st =
+        table_->sign(ctx_, id.c_str(), mechanism, in.data(), in.size(), out.data(), &len, &err);
     if (st == EDGESEC_E_BUFFER_TOO_SMALL && attempt == 0) {
       out.resize(len);
       continue;
@@ -125,8 +143,9 @@ Expected<Bytes> Engine::Sign(const std::string& id, edgesec_mechanism mechanism,
 
 Status Engine::CreateSecret(const std::string& id, uint32_t usage, const Bytes* key_bytes) {
   edgesec_error err{};
-  edgesec_status st = table_->create_secret(ctx_, id.c_str(), usage, key_bytes ? key_bytes->data() : nullptr,
-                                            key_bytes ? key_bytes->size() : 0, &err);
+  edgesec_status st =
+      table_->create_secret(ctx_, id.c_str(), usage, key_bytes ? key_bytes->data() : nullptr,
+                            key_bytes ? key_bytes->size() : 0, &err);
   if (st != EDGESEC_OK) return ToError(st, err, "creating key '" + id + "'");
   return {};
 }
@@ -139,13 +158,13 @@ Expected<uint32_t> Engine::GetSecret(const std::string& id) {
   return usage;
 }
 
-Expected<Bytes> Engine::SecretOp(const std::string& id, edgesec_secret_op op, const Bytes& iv, const Bytes& aad,
-                                 const Bytes& in) {
+Expected<Bytes> Engine::SecretOp(const std::string& id, edgesec_secret_op op, const Bytes& iv,
+                                 const Bytes& aad, const Bytes& in) {
   Bytes out(in.size() + 64);
   edgesec_error err{};
   size_t len = out.size();
-  edgesec_status st = table_->secret_op(ctx_, id.c_str(), op, iv.data(), iv.size(), aad.data(), aad.size(),
-                                        in.data(), in.size(), out.data(), &len, &err);
+  edgesec_status st = table_->secret_op(ctx_, id.c_str(), op, iv.data(), iv.size(), aad.data(),
+                                        aad.size(), in.data(), in.size(), out.data(), &len, &err);
   if (st != EDGESEC_OK) return ToError(st, err, "using key '" + id + "'");
   out.resize(len);
   return out;
@@ -169,7 +188,8 @@ Expected<std::vector<Engine::Listed>> Engine::List() {
   std::vector<Listed> out;
   edgesec_error err{};
   auto cb = [](void* user, const char* id, edgesec_key_kind kind, const char* algorithm) -> int {
-    static_cast<std::vector<Listed>*>(user)->push_back(Listed{id, kind, algorithm ? algorithm : ""});
+    static_cast<std::vector<Listed>*>(user)->push_back(
+        Listed{id, kind, algorithm ? algorithm : ""});
     return 0;
   };
   edgesec_status st = table_->list_keys(ctx_, cb, &out, &err);

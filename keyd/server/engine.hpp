@@ -15,11 +15,12 @@ namespace edgesec::keyd {
 
 class Engine {
  public:
-  // Loads a vendor engine; kConfig naming the path and the reason (missing file, missing entry point,
-  // wrong ABI version).
+  // Loads a vendor engine; kConfig naming the path and the reason (missing file, missing entry
+  // point, wrong ABI version).
   static Expected<std::unique_ptr<Engine>> Load(const std::string& name, const std::string& path,
                                                 const std::string& options_json);
-  static Expected<std::unique_ptr<Engine>> Builtin(const std::string& name, const edgesec_key_engine* table,
+  static Expected<std::unique_ptr<Engine>> Builtin(const std::string& name,
+                                                   const edgesec_key_engine* table,
                                                    const std::string& options_json);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -39,8 +40,8 @@ class Engine {
   Expected<Bytes> Sign(const std::string& id, edgesec_mechanism mechanism, const Bytes& in);
   Status CreateSecret(const std::string& id, uint32_t usage, const Bytes* key_bytes);
   Expected<uint32_t> GetSecret(const std::string& id);
-  Expected<Bytes> SecretOp(const std::string& id, edgesec_secret_op op, const Bytes& iv, const Bytes& aad,
-                           const Bytes& in);
+  Expected<Bytes> SecretOp(const std::string& id, edgesec_secret_op op, const Bytes& iv,
+                           const Bytes& aad, const Bytes& in);
   Status Delete(edgesec_key_kind kind, const std::string& id);
   Status Move(edgesec_key_kind kind, const std::string& from, const std::string& to);
   struct Listed {

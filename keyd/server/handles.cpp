@@ -13,21 +13,27 @@ namespace {
 
 const char* KindText(HandleKind k) {
   switch (k) {
-    case HandleKind::kKeyPair: return "pair";
-    case HandleKind::kSecret: return "key";
-    case HandleKind::kDerived: return "derived";
+    case HandleKind::kKeyPair:
+      return "pair";
+    case HandleKind::kSecret:
+      return "key";
+    case HandleKind::kDerived:
+      return "derived";
   }
   return "?";
 }
 
-Error Invalid() { return InvalidParameter("invalid key handle"); }
+Error Invalid() {
+  return InvalidParameter("invalid key handle");
+}
 
 }  // namespace
 
 Expected<HandleSigner> HandleSigner::LoadOrCreate(const std::string& path) {
   auto existing = fs::ReadFile(path, 4096);
   if (existing) {
-    if (existing->size() != 32) return Internal("handle secret '" + path + "' is damaged (expected 32 bytes)");
+    if (existing->size() != 32)
+      return Internal("handle secret '" + path + "' is damaged (expected 32 bytes)");
     Secret key(reinterpret_cast<const unsigned char*>(existing->data()), existing->size());
     OPENSSL_cleanse(existing->data(), existing->size());
     return HandleSigner(std::move(key));
@@ -50,12 +56,15 @@ Bytes HandleSigner::Mac(const std::string& payload) const {
 std::string HandleSigner::Issue(const HandleClaims& claims) const {
   unsigned char nonce[16];
   RAND_bytes(nonce, sizeof nonce);
-  Json j{{"v", 1}, {"k", KindText(claims.kind)}, {"id", claims.key_id}, {"n", Base64UrlEncode(nonce, sizeof nonce)}};
+  Json j{{"v", 1},
+         {"k", KindText(claims.kind)},
+         {"id", claims.key_id},
+         {"n", Base64UrlEncode(nonce, sizeof nonce)}};
   if (claims.kind == HandleKind::kDerived) j["d"] = Base64Encode(claims.derivation_data);
   std::string payload = DumpJson(j);
   Bytes mac = Mac(payload);
-  return Base64UrlEncode(reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) + "." +
-         Base64UrlEncode(mac.data(), mac.size());
+  return Base64UrlEncode(reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) +
+         "." + Base64UrlEncode(mac.data(), mac.size());
 }
 
 Expected<HandleClaims> HandleSigner::Verify(const std::string& handle) const {
@@ -68,7 +77,8 @@ Expected<HandleClaims> HandleSigner::Verify(const std::string& handle) const {
   std::string text(payload->begin(), payload->end());
   Bytes expected = Mac(text);
   if (CRYPTO_memcmp(expected.data(), mac->data(), 32) != 0) return Invalid();
-  // Signed by us, so well-formed; checked anyway, since a parser that trusts its input is a bug later.
+  // Signed by us, so well-formed; checked anyway, since a parser that trusts its input is a bug
+  // later.
   Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Invalid();
   JsonFields f(j);
@@ -77,14 +87,17 @@ Expected<HandleClaims> HandleSigner::Verify(const std::string& handle) const {
   if (!kind || !id) return Invalid();
   HandleClaims claims;
   claims.key_id = *id;
-  if (*kind == "pair") claims.kind = HandleKind::kKeyPair;
-  else if (*kind == "key") claims.kind = HandleKind::kSecret;
+  if (*kind == "pair")
+    claims.kind = HandleKind::kKeyPair;
+  else if (*kind == "key")
+    claims.kind = HandleKind::kSecret;
   else if (*kind == "derived") {
     claims.kind = HandleKind::kDerived;
     auto data = f.RequiredBytes("d");
     if (!data) return Invalid();
     claims.derivation_data = std::move(*data);
-  } else return Invalid();
+  } else
+    return Invalid();
   return claims;
 }
 

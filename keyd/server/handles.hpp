@@ -1,7 +1,7 @@
 #pragma once
-// Key handles: opaque strings naming a key (and for derived keys, the derivation data), with a random
-// nonce, HMAC-SHA256-signed with a per-install secret (0600, created on first start). A forged or
-// altered handle fails Verify with kInvalidParameter ("invalid key handle").
+// Key handles: opaque strings naming a key (and for derived keys, the derivation data), with a
+// random nonce, HMAC-SHA256-signed with a per-install secret (0600, created on first start). A
+// forged or altered handle fails Verify with kInvalidParameter ("invalid key handle").
 
 #include <string>
 
@@ -15,8 +15,8 @@ enum class HandleKind { kKeyPair, kSecret, kDerived };
 
 struct HandleClaims {
   HandleKind kind = HandleKind::kKeyPair;
-  std::string key_id;      // for kDerived: the base secret key
-  Bytes derivation_data;   // kDerived only
+  std::string key_id;     // for kDerived: the base secret key
+  Bytes derivation_data;  // kDerived only
 };
 
 class HandleSigner {

@@ -21,8 +21,12 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (args->help) {
-    std::fputs(DaemonUsage("edgesec-keyd", "The edgesec key service: holds private and secret keys behind key engines\n"
-                                           "and serves the keys API on DIR/run/edgesec/keyd.sock.").c_str(), stdout);
+    std::fputs(
+        DaemonUsage("edgesec-keyd",
+                    "The edgesec key service: holds private and secret keys behind key engines\n"
+                    "and serves the keys API on DIR/run/edgesec/keyd.sock.")
+            .c_str(),
+        stdout);
     return 0;
   }
   if (args->version) {
@@ -52,7 +56,8 @@ int Main(int argc, char** argv) {
     return 1;
   }
   http::Router router = routes::MakeRouter(**service);
-  auto server = http::Server::Start(*fd, [&router](const http::Request& r) { return router.Dispatch(r); });
+  auto server =
+      http::Server::Start(*fd, [&router](const http::Request& r) { return router.Dispatch(r); });
   if (!server) {
     log::Error("keyd: " + server.error().Describe());
     return 1;
@@ -63,8 +68,11 @@ int Main(int argc, char** argv) {
   systemd::WaitForSignals([&] {
     auto fresh = LoadKeydConfig(layout);
     Status st = fresh ? (*service)->Reload(*fresh) : Status(fresh.error());
-    if (st) log::Info("keyd: configuration reloaded");
-    else log::Error("keyd: reload failed, keeping the running configuration: " + st.error().Describe());
+    if (st)
+      log::Info("keyd: configuration reloaded");
+    else
+      log::Error("keyd: reload failed, keeping the running configuration: " +
+                 st.error().Describe());
   });
   (*server)->Stop();
   systemd::ReleaseSocket(layout.Socket("keyd"));

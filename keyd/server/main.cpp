@@ -1,3 +1,5 @@
 #include "keyd/server/keyd_main.hpp"
 
-int main(int argc, char** argv) { return edgesec::keyd::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return edgesec::keyd::Main(argc, argv);
+}

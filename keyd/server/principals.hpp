@@ -1,6 +1,6 @@
 #pragma once
-// Who may use which key: root and keyd's own uid always; others by [[principal]] entries whose `keys`
-// globs (fnmatch) match the key id.
+// Who may use which key: root and keyd's own uid always; others by [[principal]] entries whose
+// `keys` globs (fnmatch) match the key id.
 
 #include <sys/types.h>
 
@@ -16,7 +16,8 @@ struct Principal {
 
 class Authorizer {
  public:
-  Authorizer(uid_t self, std::vector<Principal> principals) : self_(self), principals_(std::move(principals)) {}
+  Authorizer(uid_t self, std::vector<Principal> principals)
+      : self_(self), principals_(std::move(principals)) {}
   bool MayUseKey(uid_t caller, const std::string& key_id) const;
   // True for root and keyd's own uid, who see every key.
   bool IsPrivileged(uid_t caller) const { return caller == 0 || caller == self_; }

@@ -6,8 +6,8 @@
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
-#include "keyd/server/builtin_engines.hpp"
 #include "keyd/engines/file/sign.hpp"
+#include "keyd/server/builtin_engines.hpp"
 #include "keyd/server/parameters.hpp"
 
 namespace edgesec::keyd {
@@ -46,30 +46,39 @@ Status CheckStateFormat(const std::string& dir) {
   return {};
 }
 
-Error Mismatch() { return InvalidParameter("mechanism cannot be used with this key type"); }
+Error Mismatch() {
+  return InvalidParameter("mechanism cannot be used with this key type");
+}
 
 edgesec_mechanism MechanismFor(api::SignAlgorithm a) {
   switch (a) {
-    case api::SignAlgorithm::kRsaPkcs1Sha256: return EDGESEC_MECH_RSA_PKCS1_SHA256;
-    case api::SignAlgorithm::kRsaPssSha256: return EDGESEC_MECH_RSA_PSS_SHA256;
-    case api::SignAlgorithm::kEdDsa: return EDGESEC_MECH_EDDSA;
-    default: return EDGESEC_MECH_ECDSA;
+    case api::SignAlgorithm::kRsaPkcs1Sha256:
+      return EDGESEC_MECH_RSA_PKCS1_SHA256;
+    case api::SignAlgorithm::kRsaPssSha256:
+      return EDGESEC_MECH_RSA_PSS_SHA256;
+    case api::SignAlgorithm::kEdDsa:
+      return EDGESEC_MECH_EDDSA;
+    default:
+      return EDGESEC_MECH_ECDSA;
   }
 }
 
 }  // namespace
 
-Expected<std::unique_ptr<KeyService>> KeyService::Create(const Layout& layout, const KeydConfig& config) {
+Expected<std::unique_ptr<KeyService>> KeyService::Create(const Layout& layout,
+                                                         const KeydConfig& config) {
   std::string state = layout.ServiceStateDir("keyd");
   EDGESEC_TRY(fs::MakeDirs(state, 0700));
   EDGESEC_TRY(CheckStateFormat(state));
-  EDGESEC_ASSIGN_OR_RETURN(HandleSigner signer, HandleSigner::LoadOrCreate(state + "/handle-secret"));
+  EDGESEC_ASSIGN_OR_RETURN(HandleSigner signer,
+                           HandleSigner::LoadOrCreate(state + "/handle-secret"));
   auto service = std::unique_ptr<KeyService>(new KeyService(layout, std::move(signer)));
   EDGESEC_TRY(service->Reload(config));
   return service;
 }
 
-Expected<std::shared_ptr<KeyService::State>> KeyService::BuildState(const KeydConfig& config) const {
+Expected<std::shared_ptr<KeyService::State>> KeyService::BuildState(
+    const KeydConfig& config) const {
   auto s = std::make_shared<State>();
   s->config = config;
   s->authorizer = Authorizer(::getuid(), config.principals);
@@ -81,9 +90,12 @@ Expected<std::shared_ptr<KeyService::State>> KeyService::BuildState(const KeydCo
       if (EngineForUri(uri) == &builtin) preloaded[id] = uri;
     std::string state_dir = layout_.ServiceStateDir("keyd") + "/" + builtin.name;
     EDGESEC_TRY(fs::MakeDirs(state_dir, 0700));
-    Json open_options{{"state_dir", state_dir}, {"preloaded", preloaded},
-                      {"options", options == config.builtin_engines.end() ? Json::object() : options->second}};
-    EDGESEC_ASSIGN_OR_RETURN(auto engine, Engine::Builtin(builtin.name, builtin.table(), DumpJson(open_options)));
+    Json open_options{
+        {"state_dir", state_dir},
+        {"preloaded", preloaded},
+        {"options", options == config.builtin_engines.end() ? Json::object() : options->second}};
+    EDGESEC_ASSIGN_OR_RETURN(
+        auto engine, Engine::Builtin(builtin.name, builtin.table(), DumpJson(open_options)));
     // A section may lower the level its engine reports (a software token is no HSM).
     const Json& o = open_options["options"];
     if (o.contains("security_level") && o["security_level"].is_number_unsigned() &&
@@ -92,10 +104,12 @@ Expected<std::shared_ptr<KeyService::State>> KeyService::BuildState(const KeydCo
     s->engines[builtin.name] = std::move(engine);
   }
   for (const auto& e : config.engines) {
-    Json options{{"state_dir", layout_.ServiceStateDir("keyd") + "/" + FileNameForId(e.name)}, {"options", e.options}};
+    Json options{{"state_dir", layout_.ServiceStateDir("keyd") + "/" + FileNameForId(e.name)},
+                 {"options", e.options}};
     EDGESEC_TRY(fs::MakeDirs(options["state_dir"].get<std::string>(), 0700));
     EDGESEC_ASSIGN_OR_RETURN(auto engine, Engine::Load(e.name, e.path, DumpJson(options)));
-    if (e.security_level && *e.security_level < engine->security_level()) engine->set_security_level(*e.security_level);
+    if (e.security_level && *e.security_level < engine->security_level())
+      engine->set_security_level(*e.security_level);
     s->engines[e.name] = std::move(engine);
   }
   return s;
@@ -113,25 +127,29 @@ std::shared_ptr<KeyService::State> KeyService::Snapshot() const {
   return state_;
 }
 
-Status KeyService::Authorize(const State& s, const Caller& c, const std::string& id, const char* action) const {
+Status KeyService::Authorize(const State& s, const Caller& c, const std::string& id,
+                             const char* action) const {
   EDGESEC_TRY(ValidateId(id, "key id"));
   if (s.authorizer.MayUseKey(c.uid, id)) return {};
-  return MakeError(ErrorKind::kUnauthorized,
-                   "user " + std::to_string(c.uid) + " is not authorized to " + action + " key '" + id + "'");
+  return MakeError(
+      ErrorKind::kUnauthorized,
+      "user " + std::to_string(c.uid) + " is not authorized to " + action + " key '" + id + "'");
 }
 
-Expected<HandleClaims> KeyService::Resolve(const State& s, const Caller& c, const std::string& handle) const {
+Expected<HandleClaims> KeyService::Resolve(const State& s, const Caller& c,
+                                           const std::string& handle) const {
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, signer_.Verify(handle));
   EDGESEC_TRY(Authorize(s, c, claims.key_id, "use"));
   return claims;
 }
 
-Expected<std::string> KeyService::CreateKeyPairIfNotExists(const Caller& c, const std::string& id,
-                                                           const std::optional<std::string>& preferred) {
+Expected<std::string> KeyService::CreateKeyPairIfNotExists(
+    const Caller& c, const std::string& id, const std::optional<std::string>& preferred) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "create"));
-  EDGESEC_ASSIGN_OR_RETURN(auto algorithms,
-                           api::ParsePreferredAlgorithms(preferred.value_or(s->config.preferred_algorithms)));
+  EDGESEC_ASSIGN_OR_RETURN(
+      auto algorithms,
+      api::ParsePreferredAlgorithms(preferred.value_or(s->config.preferred_algorithms)));
   Engine& engine = s->EngineFor(id);
   std::lock_guard lock(mutation_mutex_);
   auto existing = engine.GetKeyPair(id);
@@ -141,7 +159,8 @@ Expected<std::string> KeyService::CreateKeyPairIfNotExists(const Caller& c, cons
   for (const std::string& algorithm : algorithms) {
     Status st = engine.GenerateKeyPair(id, algorithm);
     if (st) {
-      log::Info("created " + algorithm + " key pair '" + id + "' in engine '" + engine.name() + "'");
+      log::Info("created " + algorithm + " key pair '" + id + "' in engine '" + engine.name() +
+                "'");
       return signer_.Issue({HandleKind::kKeyPair, id, {}});
     }
     last = st.error();
@@ -157,7 +176,8 @@ Expected<std::string> KeyService::GetKeyPair(const Caller& c, const std::string&
   return signer_.Issue({HandleKind::kKeyPair, id, {}});
 }
 
-Expected<std::string> KeyService::ImportKeyPair(const Caller& c, const std::string& id, const Bytes& pkcs8) {
+Expected<std::string> KeyService::ImportKeyPair(const Caller& c, const std::string& id,
+                                                const Bytes& pkcs8) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "import"));
   std::lock_guard lock(mutation_mutex_);
@@ -173,7 +193,8 @@ Status KeyService::MoveKeyPair(const Caller& c, const std::string& from, const s
   if (from == to) return InvalidParameter("parameter 'from' must differ from the target key id");
   Engine& engine = s->EngineFor(from);
   if (&engine != &s->EngineFor(to))
-    return InvalidParameter("key '" + from + "' and '" + to + "' live in different engines; keys cannot move between engines");
+    return InvalidParameter("key '" + from + "' and '" + to +
+                            "' live in different engines; keys cannot move between engines");
   std::lock_guard lock(mutation_mutex_);
   EDGESEC_TRY(engine.Move(EDGESEC_KEY_PAIR, from, to));
   log::Info("moved key pair '" + from + "' to '" + to + "'");
@@ -183,17 +204,20 @@ Status KeyService::MoveKeyPair(const Caller& c, const std::string& from, const s
 Status KeyService::DeleteKeyPair(const Caller& c, const std::string& handle) {
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, handle));
-  if (claims.kind != HandleKind::kKeyPair) return InvalidParameter("parameter 'keyHandle' is not a key pair handle");
+  if (claims.kind != HandleKind::kKeyPair)
+    return InvalidParameter("parameter 'keyHandle' is not a key pair handle");
   std::lock_guard lock(mutation_mutex_);
   EDGESEC_TRY(s->EngineFor(claims.key_id).Delete(EDGESEC_KEY_PAIR, claims.key_id));
   log::Info("deleted key pair '" + claims.key_id + "'");
   return {};
 }
 
-Expected<std::string> KeyService::GetParameter(const Caller& c, const std::string& handle, const std::string& name) {
+Expected<std::string> KeyService::GetParameter(const Caller& c, const std::string& handle,
+                                               const std::string& name) {
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, handle));
-  if (claims.kind != HandleKind::kKeyPair) return InvalidParameter("parameters exist only for key pairs");
+  if (claims.kind != HandleKind::kKeyPair)
+    return InvalidParameter("parameters exist only for key pairs");
   Engine& engine = s->EngineFor(claims.key_id);
   if (name == "engine") return engine.name();
   if (name == "security-level") return "SL" + std::to_string(engine.security_level());
@@ -220,28 +244,31 @@ Expected<Secret> KeyService::DerivedBytes(State& s, const HandleClaims& claims) 
   EDGESEC_ASSIGN_OR_RETURN(uint32_t usage, engine.GetSecret(claims.key_id));
   if ((usage & EDGESEC_USAGE_DERIVE) == 0)
     return InvalidParameter("key '" + claims.key_id + "' was not created with usage 'derive'");
-  EDGESEC_ASSIGN_OR_RETURN(Bytes mac, engine.SecretOp(claims.key_id, EDGESEC_SECRET_HMAC_SHA256, {}, {}, claims.derivation_data));
+  EDGESEC_ASSIGN_OR_RETURN(Bytes mac, engine.SecretOp(claims.key_id, EDGESEC_SECRET_HMAC_SHA256, {},
+                                                      {}, claims.derivation_data));
   Secret out(mac.data(), mac.size());
   OPENSSL_cleanse(mac.data(), mac.size());
   return out;
 }
 
-Expected<Bytes> KeyService::SecretOp(State& s, const HandleClaims& claims, uint32_t usage, edgesec_secret_op op,
-                                     const Bytes& iv, const Bytes& aad, const Bytes& in) const {
+Expected<Bytes> KeyService::SecretOp(State& s, const HandleClaims& claims, uint32_t usage,
+                                     edgesec_secret_op op, const Bytes& iv, const Bytes& aad,
+                                     const Bytes& in) const {
   if (claims.kind == HandleKind::kKeyPair) return Mismatch();
   if (claims.kind == HandleKind::kSecret) {
     Engine& engine = s.EngineFor(claims.key_id);
     EDGESEC_ASSIGN_OR_RETURN(uint32_t have, engine.GetSecret(claims.key_id));
     if ((have & usage) == 0)
-      return InvalidParameter("key '" + claims.key_id + "' was not created with usage '" + api::UsageText(usage) + "'");
+      return InvalidParameter("key '" + claims.key_id + "' was not created with usage '" +
+                              api::UsageText(usage) + "'");
     return engine.SecretOp(claims.key_id, op, iv, aad, in);
   }
   // A derived key exists only in memory: computed from its base key for each use.
   EDGESEC_ASSIGN_OR_RETURN(Secret derived, DerivedBytes(s, claims));
   edgesec_status status = EDGESEC_OK;
   std::string message;
-  Bytes out = engines::file::SecretOperation(derived, op, iv.data(), iv.size(), aad.data(), aad.size(), in.data(),
-                                             in.size(), &status, &message);
+  Bytes out = engines::file::SecretOperation(derived, op, iv.data(), iv.size(), aad.data(),
+                                             aad.size(), in.data(), in.size(), &status, &message);
   if (status != EDGESEC_OK) return InvalidParameter(message);
   return out;
 }
@@ -259,22 +286,27 @@ Expected<Bytes> KeyService::Encrypt(const Caller& c, const api::EncryptRequest& 
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, r.key_handle));
   if (r.algorithm == api::EncryptAlgorithm::kAead)
-    return SecretOp(*s, claims, EDGESEC_USAGE_ENCRYPT, EDGESEC_SECRET_AEAD_ENCRYPT, r.iv, r.aad, r.data);
+    return SecretOp(*s, claims, EDGESEC_USAGE_ENCRYPT, EDGESEC_SECRET_AEAD_ENCRYPT, r.iv, r.aad,
+                    r.data);
   if (claims.kind != HandleKind::kKeyPair) return Mismatch();
-  edgesec_mechanism m = r.algorithm == api::EncryptAlgorithm::kRsaPkcs1 ? EDGESEC_MECH_RSA_PKCS1_RAW : EDGESEC_MECH_RSA_NO_PADDING;
+  edgesec_mechanism m = r.algorithm == api::EncryptAlgorithm::kRsaPkcs1
+                            ? EDGESEC_MECH_RSA_PKCS1_RAW
+                            : EDGESEC_MECH_RSA_NO_PADDING;
   return s->EngineFor(claims.key_id).Sign(claims.key_id, m, r.data);
 }
 
 Expected<Bytes> KeyService::Decrypt(const Caller& c, const api::EncryptRequest& r) {
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, r.key_handle));
-  return SecretOp(*s, claims, EDGESEC_USAGE_ENCRYPT, EDGESEC_SECRET_AEAD_DECRYPT, r.iv, r.aad, r.data);
+  return SecretOp(*s, claims, EDGESEC_USAGE_ENCRYPT, EDGESEC_SECRET_AEAD_DECRYPT, r.iv, r.aad,
+                  r.data);
 }
 
 Expected<std::string> KeyService::CreateKey(const Caller& c, const api::CreateKeyRequest& r) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, r.key_id, "create"));
-  if (r.usage == 0) return InvalidParameter("parameter 'usage' must name at least one of derive, encrypt, sign");
+  if (r.usage == 0)
+    return InvalidParameter("parameter 'usage' must name at least one of derive, encrypt, sign");
   Engine& engine = s->EngineFor(r.key_id);
   std::lock_guard lock(mutation_mutex_);
   if (!r.key_bytes) {
@@ -297,7 +329,8 @@ Expected<std::string> KeyService::GetKey(const Caller& c, const std::string& id)
 Status KeyService::DeleteKey(const Caller& c, const std::string& handle) {
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, handle));
-  if (claims.kind != HandleKind::kSecret) return InvalidParameter("parameter 'keyHandle' is not a key handle");
+  if (claims.kind != HandleKind::kSecret)
+    return InvalidParameter("parameter 'keyHandle' is not a key handle");
   std::lock_guard lock(mutation_mutex_);
   EDGESEC_TRY(s->EngineFor(claims.key_id).Delete(EDGESEC_KEY_SECRET, claims.key_id));
   log::Info("deleted key '" + claims.key_id + "'");
@@ -307,9 +340,12 @@ Status KeyService::DeleteKey(const Caller& c, const std::string& handle) {
 Expected<std::string> KeyService::DeriveKey(const Caller& c, const api::DeriveKeyRequest& r) {
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, r.base_key_handle));
-  if (claims.kind == HandleKind::kDerived) return InvalidParameter("a derived key cannot be derived from again");
-  if (claims.kind != HandleKind::kSecret) return InvalidParameter("parameter 'baseKeyHandle' is not a key handle");
-  if (r.derivation_data.size() > 4096) return InvalidParameter("parameter 'derivationData' is longer than 4096 bytes");
+  if (claims.kind == HandleKind::kDerived)
+    return InvalidParameter("a derived key cannot be derived from again");
+  if (claims.kind != HandleKind::kSecret)
+    return InvalidParameter("parameter 'baseKeyHandle' is not a key handle");
+  if (r.derivation_data.size() > 4096)
+    return InvalidParameter("parameter 'derivationData' is longer than 4096 bytes");
   EDGESEC_ASSIGN_OR_RETURN(uint32_t usage, s->EngineFor(claims.key_id).GetSecret(claims.key_id));
   if ((usage & EDGESEC_USAGE_DERIVE) == 0)
     return InvalidParameter("key '" + claims.key_id + "' was not created with usage 'derive'");
@@ -319,7 +355,8 @@ Expected<std::string> KeyService::DeriveKey(const Caller& c, const api::DeriveKe
 Expected<Bytes> KeyService::ExportDerivedKey(const Caller& c, const std::string& handle) {
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, handle));
-  if (claims.kind != HandleKind::kDerived) return InvalidParameter("only derived keys can be exported");
+  if (claims.kind != HandleKind::kDerived)
+    return InvalidParameter("only derived keys can be exported");
   EDGESEC_ASSIGN_OR_RETURN(Secret derived, DerivedBytes(*s, claims));
   return Bytes(derived.data(), derived.data() + derived.size());
 }

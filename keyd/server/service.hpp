@@ -1,7 +1,7 @@
 #pragma once
-// The key service: every keys-API operation, independent of HTTP. Each checks the caller against the
-// principals first — handle or not — then resolves the key's engine and calls it.
-// Errors: kInvalidParameter (bad input, forged handle, wrong mechanism), kUnauthorized, kNotFound,
+// The key service: every keys-API operation, independent of HTTP. Each checks the caller against
+// the principals first — handle or not — then resolves the key's engine and calls it. Errors:
+// kInvalidParameter (bad input, forged handle, wrong mechanism), kUnauthorized, kNotFound,
 // kInternal (engine or filesystem failure).
 
 #include <sys/types.h>
@@ -28,7 +28,8 @@ struct Caller {
 
 class KeyService {
  public:
-  static Expected<std::unique_ptr<KeyService>> Create(const Layout& layout, const KeydConfig& config);
+  static Expected<std::unique_ptr<KeyService>> Create(const Layout& layout,
+                                                      const KeydConfig& config);
   // Re-reads principals and engines; on failure the running configuration stays.
   Status Reload(const KeydConfig& config);
 
@@ -38,7 +39,8 @@ class KeyService {
   Expected<std::string> ImportKeyPair(const Caller& c, const std::string& id, const Bytes& pkcs8);
   Status MoveKeyPair(const Caller& c, const std::string& from, const std::string& to);
   Status DeleteKeyPair(const Caller& c, const std::string& handle);
-  Expected<std::string> GetParameter(const Caller& c, const std::string& handle, const std::string& name);
+  Expected<std::string> GetParameter(const Caller& c, const std::string& handle,
+                                     const std::string& name);
   Expected<std::vector<api::KeyPairInfo>> ListKeyPairs(const Caller& c);
 
   Expected<Bytes> Sign(const Caller& c, const api::SignRequest& request);
@@ -54,15 +56,18 @@ class KeyService {
   struct State;
 
  private:
-  KeyService(Layout layout, HandleSigner signer) : layout_(std::move(layout)), signer_(std::move(signer)) {}
+  KeyService(Layout layout, HandleSigner signer)
+      : layout_(std::move(layout)), signer_(std::move(signer)) {}
   std::shared_ptr<State> Snapshot() const;
   Expected<std::shared_ptr<State>> BuildState(const KeydConfig& config) const;
-  Status Authorize(const State& s, const Caller& c, const std::string& id, const char* action) const;
+  Status Authorize(const State& s, const Caller& c, const std::string& id,
+                   const char* action) const;
   // Verifies the handle, checks its kind and the caller.
   Expected<HandleClaims> Resolve(const State& s, const Caller& c, const std::string& handle) const;
   Expected<Secret> DerivedBytes(State& s, const HandleClaims& claims) const;
-  Expected<Bytes> SecretOp(State& s, const HandleClaims& claims, uint32_t usage, edgesec_secret_op op,
-                           const Bytes& iv, const Bytes& aad, const Bytes& in) const;
+  Expected<Bytes> SecretOp(State& s, const HandleClaims& claims, uint32_t usage,
+                           edgesec_secret_op op, const Bytes& iv, const Bytes& aad,
+                           const Bytes& in) const;
 
   Layout layout_;
   HandleSigner signer_;

@@ -13,14 +13,19 @@
 namespace edgesec::keyd::engines::file {
 namespace {
 
-Store& StoreOf(void* ctx) { return *static_cast<Store*>(ctx); }
+Store& StoreOf(void* ctx) {
+  return *static_cast<Store*>(ctx);
+}
 
 edgesec_status Fail(edgesec_error* err, const Error& e) {
   if (err != nullptr) std::snprintf(err->message, sizeof err->message, "%s", e.message.c_str());
   switch (e.kind) {
-    case ErrorKind::kNotFound: return EDGESEC_E_NOT_FOUND;
-    case ErrorKind::kInvalidParameter: return EDGESEC_E_INVALID;
-    default: return EDGESEC_E_FAILED;
+    case ErrorKind::kNotFound:
+      return EDGESEC_E_NOT_FOUND;
+    case ErrorKind::kInvalidParameter:
+      return EDGESEC_E_INVALID;
+    default:
+      return EDGESEC_E_FAILED;
   }
 }
 
@@ -46,32 +51,48 @@ edgesec_status Open(const char* options_json, void** ctx, edgesec_error* err) {
   return EDGESEC_OK;
 }
 
-void Close(void* ctx) { delete static_cast<Store*>(ctx); }
+void Close(void* ctx) {
+  delete static_cast<Store*>(ctx);
+}
 
 Expected<EvpPkeyPtr> Generate(const std::string& algorithm) {
   EVP_PKEY* key = nullptr;
-  if (algorithm == "ec-p256") key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  else if (algorithm == "ec-p384") key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
-  else if (algorithm == "rsa-2048") key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
-  else if (algorithm == "rsa-3072") key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
-  else if (algorithm == "rsa-4096") key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096});
-  else if (algorithm == "ed25519") key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  else return InvalidParameter("unknown algorithm '" + algorithm + "'");
+  if (algorithm == "ec-p256")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  else if (algorithm == "ec-p384")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+  else if (algorithm == "rsa-2048")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+  else if (algorithm == "rsa-3072")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
+  else if (algorithm == "rsa-4096")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096});
+  else if (algorithm == "ed25519")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  else
+    return InvalidParameter("unknown algorithm '" + algorithm + "'");
   if (key == nullptr) return OpenSslError("key generation failed");
   return EvpPkeyPtr(key);
 }
 
-edgesec_status GenerateKeyPair(void* ctx, const char* id, const char* algorithm, edgesec_error* err) {
-  if (StoreOf(ctx).IsPreloaded(id)) return Fail(err, EDGESEC_E_READ_ONLY, "key pair is preloaded from config");
+edgesec_status GenerateKeyPair(void* ctx, const char* id, const char* algorithm,
+                               edgesec_error* err) {
+  if (StoreOf(ctx).IsPreloaded(id))
+    return Fail(err, EDGESEC_E_READ_ONLY, "key pair is preloaded from config");
   auto key = Generate(algorithm);
-  if (!key) return Fail(err, key.error().kind == ErrorKind::kInvalidParameter ? EDGESEC_E_UNSUPPORTED : EDGESEC_E_FAILED,
-                        key.error().message);
+  if (!key)
+    return Fail(
+        err,
+        key.error().kind == ErrorKind::kInvalidParameter ? EDGESEC_E_UNSUPPORTED : EDGESEC_E_FAILED,
+        key.error().message);
   Status st = StoreOf(ctx).WriteKeyPair(id, key->get());
   return st ? EDGESEC_OK : Fail(err, st.error());
 }
 
-edgesec_status ImportKeyPair(void* ctx, const char* id, const uint8_t* der, size_t len, edgesec_error* err) {
-  if (StoreOf(ctx).IsPreloaded(id)) return Fail(err, EDGESEC_E_READ_ONLY, "key pair is preloaded from config");
+edgesec_status ImportKeyPair(void* ctx, const char* id, const uint8_t* der, size_t len,
+                             edgesec_error* err) {
+  if (StoreOf(ctx).IsPreloaded(id))
+    return Fail(err, EDGESEC_E_READ_ONLY, "key pair is preloaded from config");
   auto key = PrivateKeyFromPkcs8Der(Bytes(der, der + len));
   if (!key) return Fail(err, EDGESEC_E_INVALID, "the key is not a valid PKCS#8 private key");
   auto algorithm = AlgorithmOf(key->get());
@@ -80,8 +101,8 @@ edgesec_status ImportKeyPair(void* ctx, const char* id, const uint8_t* der, size
   return st ? EDGESEC_OK : Fail(err, st.error());
 }
 
-edgesec_status GetKeyPair(void* ctx, const char* id, char* algorithm, uint8_t* spki, size_t* spki_len,
-                          edgesec_error* err) {
+edgesec_status GetKeyPair(void* ctx, const char* id, char* algorithm, uint8_t* spki,
+                          size_t* spki_len, edgesec_error* err) {
   auto key = StoreOf(ctx).KeyPair(id);
   if (!key) return Fail(err, key.error());
   std::snprintf(algorithm, EDGESEC_ALGORITHM_MAX, "%s", (*key)->algorithm.c_str());
@@ -90,8 +111,8 @@ edgesec_status GetKeyPair(void* ctx, const char* id, char* algorithm, uint8_t* s
   return CopyOut(*der, spki, spki_len, err);
 }
 
-edgesec_status SignOp(void* ctx, const char* id, edgesec_mechanism mechanism, const uint8_t* in, size_t in_len,
-                      uint8_t* out, size_t* out_len, edgesec_error* err) {
+edgesec_status SignOp(void* ctx, const char* id, edgesec_mechanism mechanism, const uint8_t* in,
+                      size_t in_len, uint8_t* out, size_t* out_len, edgesec_error* err) {
   auto key = StoreOf(ctx).KeyPair(id);
   if (!key) return Fail(err, key.error());
   edgesec_status status = EDGESEC_OK;
@@ -101,15 +122,17 @@ edgesec_status SignOp(void* ctx, const char* id, edgesec_mechanism mechanism, co
   return CopyOut(sig, out, out_len, err);
 }
 
-edgesec_status CreateSecret(void* ctx, const char* id, uint32_t usage, const uint8_t* bytes, size_t len,
-                            edgesec_error* err) {
+edgesec_status CreateSecret(void* ctx, const char* id, uint32_t usage, const uint8_t* bytes,
+                            size_t len, edgesec_error* err) {
   StoredSecret s;
   s.usage = usage;
   if (bytes == nullptr) {
     s.bytes = Secret(32);
-    if (RAND_bytes(s.bytes.data(), 32) != 1) return Fail(err, EDGESEC_E_FAILED, "no randomness available");
+    if (RAND_bytes(s.bytes.data(), 32) != 1)
+      return Fail(err, EDGESEC_E_FAILED, "no randomness available");
   } else {
-    if (len == 0 || len > 1024) return Fail(err, EDGESEC_E_INVALID, "key bytes must be 1 to 1024 bytes long");
+    if (len == 0 || len > 1024)
+      return Fail(err, EDGESEC_E_INVALID, "key bytes must be 1 to 1024 bytes long");
     s.bytes = Secret(bytes, len);
   }
   Status st = StoreOf(ctx).WriteSecret(id, s);
@@ -123,14 +146,15 @@ edgesec_status GetSecret(void* ctx, const char* id, uint32_t* usage, edgesec_err
   return EDGESEC_OK;
 }
 
-edgesec_status SecretOpFn(void* ctx, const char* id, edgesec_secret_op op, const uint8_t* iv, size_t iv_len,
-                          const uint8_t* aad, size_t aad_len, const uint8_t* in, size_t in_len, uint8_t* out,
-                          size_t* out_len, edgesec_error* err) {
+edgesec_status SecretOpFn(void* ctx, const char* id, edgesec_secret_op op, const uint8_t* iv,
+                          size_t iv_len, const uint8_t* aad, size_t aad_len, const uint8_t* in,
+                          size_t in_len, uint8_t* out, size_t* out_len, edgesec_error* err) {
   auto s = StoreOf(ctx).ReadSecret(id);
   if (!s) return Fail(err, s.error());
   edgesec_status status = EDGESEC_OK;
   std::string message;
-  Bytes result = SecretOperation(s->bytes, op, iv, iv_len, aad, aad_len, in, in_len, &status, &message);
+  Bytes result =
+      SecretOperation(s->bytes, op, iv, iv_len, aad, aad_len, in, in_len, &status, &message);
   if (status != EDGESEC_OK) return Fail(err, status, message);
   edgesec_status copied = CopyOut(result, out, out_len, err);
   OPENSSL_cleanse(result.data(), result.size());
@@ -139,12 +163,14 @@ edgesec_status SecretOpFn(void* ctx, const char* id, edgesec_secret_op op, const
 
 edgesec_status DeleteKey(void* ctx, edgesec_key_kind kind, const char* id, edgesec_error* err) {
   if (kind == EDGESEC_KEY_PAIR && StoreOf(ctx).IsPreloaded(id))
-    return Fail(err, EDGESEC_E_READ_ONLY, "key pair is preloaded from config; keyd never deletes it");
+    return Fail(err, EDGESEC_E_READ_ONLY,
+                "key pair is preloaded from config; keyd never deletes it");
   Status st = StoreOf(ctx).Delete(kind, id);
   return st ? EDGESEC_OK : Fail(err, st.error());
 }
 
-edgesec_status MoveKey(void* ctx, edgesec_key_kind kind, const char* from, const char* to, edgesec_error* err) {
+edgesec_status MoveKey(void* ctx, edgesec_key_kind kind, const char* from, const char* to,
+                       edgesec_error* err) {
   if (StoreOf(ctx).IsPreloaded(from) || StoreOf(ctx).IsPreloaded(to))
     return Fail(err, EDGESEC_E_READ_ONLY, "preloaded key pairs cannot be moved or replaced");
   Status st = StoreOf(ctx).Move(kind, from, to);
@@ -167,12 +193,27 @@ edgesec_status ListKeys(void* ctx, edgesec_list_callback callback, void* user, e
 }
 
 const edgesec_key_engine kTable = {
-    EDGESEC_KEY_ENGINE_ABI_VERSION, 0, "file", &Open, &Close, &GenerateKeyPair, &ImportKeyPair, &GetKeyPair,
-    &SignOp, &CreateSecret, &GetSecret, &SecretOpFn, &DeleteKey, &MoveKey, &ListKeys,
+    EDGESEC_KEY_ENGINE_ABI_VERSION,
+    0,
+    "file",
+    &Open,
+    &Close,
+    &GenerateKeyPair,
+    &ImportKeyPair,
+    &GetKeyPair,
+    &SignOp,
+    &CreateSecret,
+    &GetSecret,
+    &SecretOpFn,
+    &DeleteKey,
+    &MoveKey,
+    &ListKeys,
 };
 
 }  // namespace
 
-const edgesec_key_engine* Table() { return &kTable; }
+const edgesec_key_engine* Table() {
+  return &kTable;
+}
 
 }  // namespace edgesec::keyd::engines::file

@@ -9,7 +9,8 @@
 
 namespace edgesec::keyd::engines::file {
 
-// EDGESEC_E_UNSUPPORTED when the mechanism does not fit the key type, EDGESEC_E_INVALID for bad input.
+// EDGESEC_E_UNSUPPORTED when the mechanism does not fit the key type, EDGESEC_E_INVALID for bad
+// input.
 Bytes SignWithKey(EVP_PKEY* key, edgesec_mechanism mechanism, const uint8_t* in, size_t in_len,
                   edgesec_status* status, std::string* message);
 Bytes SecretOperation(const Secret& key, edgesec_secret_op op, const uint8_t* iv, size_t iv_len,

@@ -12,7 +12,9 @@ namespace {
 
 constexpr char kIdPrefix[] = "edgesec-key-id: ";
 
-std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string FirstLine(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 }  // namespace
 
@@ -30,10 +32,13 @@ Expected<std::string> AlgorithmOf(EVP_PKEY* key) {
     case EVP_PKEY_RSA: {
       int bits = EVP_PKEY_get_bits(key);
       if (bits == 2048 || bits == 3072 || bits == 4096) return "rsa-" + std::to_string(bits);
-      return InvalidParameter("RSA keys of " + std::to_string(bits) + " bits are not supported; use 2048, 3072 or 4096");
+      return InvalidParameter("RSA keys of " + std::to_string(bits) +
+                              " bits are not supported; use 2048, 3072 or 4096");
     }
-    case EVP_PKEY_ED25519: return std::string("ed25519");
-    default: return InvalidParameter("this key type is not supported; use EC P-256/P-384, RSA or Ed25519");
+    case EVP_PKEY_ED25519:
+      return std::string("ed25519");
+    default:
+      return InvalidParameter("this key type is not supported; use EC P-256/P-384, RSA or Ed25519");
   }
 }
 
@@ -45,13 +50,16 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& options_json) {
   EDGESEC_ASSIGN_OR_RETURN(store->state_dir_, f.RequiredString("state_dir"));
   if (auto it = parsed->find("preloaded"); it != parsed->end() && it->is_object()) {
     for (const auto& [id, uri] : it->items()) {
-      if (!uri.is_string()) return InvalidParameter("preloaded key '" + id + "' must be a URI string");
+      if (!uri.is_string())
+        return InvalidParameter("preloaded key '" + id + "' must be a URI string");
       std::string u = uri.get<std::string>();
-      if (u.rfind("file://", 0) != 0) return InvalidParameter("preloaded key '" + id + "' is not a file:// URI");
+      if (u.rfind("file://", 0) != 0)
+        return InvalidParameter("preloaded key '" + id + "' is not a file:// URI");
       store->preloaded_[id] = u.substr(7);
     }
   }
-  for (const char* sub : {"/keypairs", "/secrets"}) EDGESEC_TRY(fs::MakeDirs(store->state_dir_ + sub, 0700));
+  for (const char* sub : {"/keypairs", "/secrets"})
+    EDGESEC_TRY(fs::MakeDirs(store->state_dir_ + sub, 0700));
   return store;
 }
 
@@ -69,7 +77,8 @@ Expected<std::shared_ptr<const SharedKey>> Store::KeyPair(const std::string& id)
   std::string path = pre != preloaded_.end() ? pre->second : PathFor(EDGESEC_KEY_PAIR, id);
   auto text = fs::ReadFile(path);
   if (!text) {
-    if (text.error().kind == ErrorKind::kNotFound && pre == preloaded_.end()) return NotFound("key pair '" + id + "' does not exist");
+    if (text.error().kind == ErrorKind::kNotFound && pre == preloaded_.end())
+      return NotFound("key pair '" + id + "' does not exist");
     return text.error().Context("reading key pair '" + id + "'");
   }
   auto key = PrivateKeyFromPem(*text);
@@ -96,7 +105,8 @@ Status Store::WriteKeyPair(const std::string& id, EVP_PKEY* key) {
 Expected<StoredSecret> Store::ReadSecret(const std::string& id) {
   auto text = fs::ReadFile(PathFor(EDGESEC_KEY_SECRET, id));
   if (!text) {
-    if (text.error().kind == ErrorKind::kNotFound) return NotFound("key '" + id + "' does not exist");
+    if (text.error().kind == ErrorKind::kNotFound)
+      return NotFound("key '" + id + "' does not exist");
     return text.error();
   }
   // "edgesec-key-id: <id>\nusage: <n>\nkey: <base64>\n"
@@ -119,7 +129,8 @@ Expected<StoredSecret> Store::ReadSecret(const std::string& id) {
 
 Status Store::WriteSecret(const std::string& id, const StoredSecret& secret) {
   std::string b64 = Base64Encode(secret.bytes.data(), secret.bytes.size());
-  std::string content = kIdPrefix + id + "\nusage: " + std::to_string(secret.usage) + "\nkey: " + b64 + "\n";
+  std::string content =
+      kIdPrefix + id + "\nusage: " + std::to_string(secret.usage) + "\nkey: " + b64 + "\n";
   Status st = fs::AtomicWriteFile(PathFor(EDGESEC_KEY_SECRET, id), content, 0600);
   OPENSSL_cleanse(b64.data(), b64.size());
   OPENSSL_cleanse(content.data(), content.size());
@@ -138,8 +149,11 @@ Status Store::Delete(edgesec_key_kind kind, const std::string& id) {
 Status Store::Move(edgesec_key_kind kind, const std::string& from, const std::string& to) {
   std::string src = PathFor(kind, from);
   auto text = fs::ReadFile(src);
-  if (!text) return text.error().kind == ErrorKind::kNotFound ? NotFound("key '" + from + "' does not exist") : text.error();
-  // The id line changes, so the new file is written whole; the old one goes only once the new one is durable.
+  if (!text)
+    return text.error().kind == ErrorKind::kNotFound ? NotFound("key '" + from + "' does not exist")
+                                                     : text.error();
+  // The id line changes, so the new file is written whole; the old one goes only once the new one
+  // is durable.
   std::string content = kIdPrefix + to + text->substr(FirstLine(*text).size());
   OPENSSL_cleanse(text->data(), text->size());
   Status st = fs::AtomicWriteFile(PathFor(kind, to), content, 0600);
@@ -163,7 +177,8 @@ Expected<std::string> Store::ReadIdLine(const std::string& path) const {
 Expected<std::vector<std::pair<std::string, edgesec_key_kind>>> Store::List() {
   std::vector<std::pair<std::string, edgesec_key_kind>> out;
   for (const auto& [id, path] : preloaded_) out.emplace_back(id, EDGESEC_KEY_PAIR);
-  for (auto [sub, kind] : {std::pair{"/keypairs", EDGESEC_KEY_PAIR}, std::pair{"/secrets", EDGESEC_KEY_SECRET}}) {
+  for (auto [sub, kind] :
+       {std::pair{"/keypairs", EDGESEC_KEY_PAIR}, std::pair{"/secrets", EDGESEC_KEY_SECRET}}) {
     EDGESEC_ASSIGN_OR_RETURN(auto names, fs::ListFiles(state_dir_ + sub));
     for (const auto& name : names) {
       if (name.find(".tmp-") != std::string::npos) continue;  // a write that a crash interrupted

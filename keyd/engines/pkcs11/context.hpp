@@ -19,8 +19,9 @@ namespace edgesec::keyd::engines::pkcs11 {
 
 class Context {
  public:
-  // options_json: {"state_dir", "preloaded": {id: "pkcs11:…"}, "options": {"lib_path", "base_slot"}}.
-  // Loads the module, finds the base token and logs in: kConfig naming the module or the token.
+  // options_json: {"state_dir", "preloaded": {id: "pkcs11:…"}, "options": {"lib_path",
+  // "base_slot"}}. Loads the module, finds the base token and logs in: kConfig naming the module or
+  // the token.
   static Expected<std::unique_ptr<Context>> Open(const std::string& options_json);
 
   struct Where {

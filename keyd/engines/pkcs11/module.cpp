@@ -10,11 +10,13 @@ namespace edgesec::keyd::engines::pkcs11 {
 
 Expected<std::shared_ptr<Module>> Module::Get(const std::string& path) {
   static std::mutex registry_mutex;
-  static std::map<std::string, std::shared_ptr<Module>> registry;  // never unloaded: one load per process
+  static std::map<std::string, std::shared_ptr<Module>>
+      registry;  // never unloaded: one load per process
   if (path.empty() || path[0] != '/')
     return MakeError(ErrorKind::kConfig, "PKCS#11 module path '" + path + "' must be absolute");
   char* real = ::realpath(path.c_str(), nullptr);
-  if (real == nullptr) return MakeError(ErrorKind::kConfig, "PKCS#11 module '" + path + "' does not exist");
+  if (real == nullptr)
+    return MakeError(ErrorKind::kConfig, "PKCS#11 module '" + path + "' does not exist");
   std::string key = real;
   ::free(real);
   std::lock_guard lock(registry_mutex);
@@ -24,12 +26,14 @@ Expected<std::shared_ptr<Module>> Module::Get(const std::string& path) {
   module->path_ = path;
   module->dl_ = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (module->dl_ == nullptr)
-    return MakeError(ErrorKind::kConfig, "cannot load PKCS#11 module '" + path + "': " + ::dlerror());
+    return MakeError(ErrorKind::kConfig,
+                     "cannot load PKCS#11 module '" + path + "': " + ::dlerror());
   using GetFunctionList = ck_rv_t (*)(ck_function_list**);
   auto get = reinterpret_cast<GetFunctionList>(::dlsym(module->dl_, "C_GetFunctionList"));
   if (get == nullptr || get(&module->functions_) != CKR_OK || module->functions_ == nullptr) {
     ::dlclose(module->dl_);
-    return MakeError(ErrorKind::kConfig, "'" + path + "' is not a PKCS#11 module (no usable C_GetFunctionList)");
+    return MakeError(ErrorKind::kConfig,
+                     "'" + path + "' is not a PKCS#11 module (no usable C_GetFunctionList)");
   }
   if (Status st = module->Initialize(); !st) {
     ::dlclose(module->dl_);

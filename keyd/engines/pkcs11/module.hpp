@@ -1,8 +1,8 @@
 #pragma once
-// A PKCS#11 module, loaded once per process whatever the number of engine instances (keyd builds a new
-// engine on each reload while the old one finishes its requests): dlopen, C_GetFunctionList,
-// C_Initialize with CKF_OS_LOCKING_OK. Reopen() finalizes and initializes it again — the way to see a
-// token that went away and came back — and bumps generation(), which tells every Token that its
+// A PKCS#11 module, loaded once per process whatever the number of engine instances (keyd builds a
+// new engine on each reload while the old one finishes its requests): dlopen, C_GetFunctionList,
+// C_Initialize with CKF_OS_LOCKING_OK. Reopen() finalizes and initializes it again — the way to see
+// a token that went away and came back — and bumps generation(), which tells every Token that its
 // sessions and login are gone. Calls into the module hold shared(); Reopen() takes it exclusively.
 
 #include <atomic>
@@ -17,8 +17,8 @@ namespace edgesec::keyd::engines::pkcs11 {
 
 class Module {
  public:
-  // The process's module for `path`, loading and initializing it on first use. kConfig naming the path
-  // when it cannot be loaded or is no PKCS#11 module.
+  // The process's module for `path`, loading and initializing it on first use. kConfig naming the
+  // path when it cannot be loaded or is no PKCS#11 module.
   static Expected<std::shared_ptr<Module>> Get(const std::string& path);
 
   const ck_function_list& f() const { return *functions_; }

@@ -12,12 +12,14 @@ ck_attribute Attr(unsigned long type, const void* data, size_t len) {
   return ck_attribute{type, const_cast<void*>(data), len};
 }
 
-// CKA_EC_POINT is a DER OCTET STRING around the point (PKCS#11 2.40); some tokens give the bare point.
+// CKA_EC_POINT is a DER OCTET STRING around the point (PKCS#11 2.40); some tokens give the bare
+// point.
 Bytes BarePoint(const Bytes& ec_point) {
   if (ec_point.size() > 2 && ec_point[0] == 0x04) {
     size_t len = ec_point[1], header = 2;
     if (len == 0x81 && ec_point.size() > 3) len = ec_point[2], header = 3;
-    if (header + len == ec_point.size() && len > 0 && (ec_point[header] == 0x04 || ec_point[header] == 0x02 || ec_point[header] == 0x03))
+    if (header + len == ec_point.size() && len > 0 &&
+        (ec_point[header] == 0x04 || ec_point[header] == 0x02 || ec_point[header] == 0x03))
       return Bytes(ec_point.begin() + static_cast<long>(header), ec_point.end());
   }
   return ec_point;
@@ -27,11 +29,13 @@ Expected<Bytes> EcSpki(const std::string& algorithm, const Bytes& point) {
   const char* group = algorithm == "ec-p256" ? "P-256" : "P-384";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(point.data()), point.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                        const_cast<unsigned char*>(point.data()), point.size()),
       OSSL_PARAM_construct_end()};
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* key = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 || EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
     return OpenSslError("the token's EC public key is not a valid point");
   EvpPkeyPtr owned(key);
   return PublicKeyToSpkiDer(owned.get());
@@ -61,15 +65,21 @@ Bytes CkaIdForKeyId(const std::string& key_id) {
   return Bytes(digest.begin(), digest.begin() + 16);
 }
 
-Locator LocatorForKeyId(const std::string& key_id) { return Locator{key_id, CkaIdForKeyId(key_id)}; }
+Locator LocatorForKeyId(const std::string& key_id) {
+  return Locator{key_id, CkaIdForKeyId(key_id)};
+}
 
-Bytes EcParamsFor(const std::string& algorithm) { return algorithm == "ec-p384" ? kP384 : kP256; }
+Bytes EcParamsFor(const std::string& algorithm) {
+  return algorithm == "ec-p384" ? kP384 : kP256;
+}
 
-Expected<std::vector<ck_object_handle_t>> FindObjects(const Call& c, unsigned long object_class, const Locator& where) {
+Expected<std::vector<ck_object_handle_t>> FindObjects(const Call& c, unsigned long object_class,
+                                                      const Locator& where) {
   std::vector<ck_attribute> tmpl = {Attr(CKA_CLASS, &object_class, sizeof object_class)};
   if (where.label) tmpl.push_back(Attr(CKA_LABEL, where.label->data(), where.label->size()));
   if (where.id) tmpl.push_back(Attr(CKA_ID, where.id->data(), where.id->size()));
-  EDGESEC_TRY(Check(c.f.C_FindObjectsInit(c.session, tmpl.data(), tmpl.size()), "C_FindObjectsInit"));
+  EDGESEC_TRY(
+      Check(c.f.C_FindObjectsInit(c.session, tmpl.data(), tmpl.size()), "C_FindObjectsInit"));
   std::vector<ck_object_handle_t> out;
   for (;;) {
     ck_object_handle_t batch[64];
@@ -89,7 +99,8 @@ Expected<std::vector<ck_object_handle_t>> FindObjects(const Call& c, unsigned lo
 Expected<Bytes> GetAttribute(const Call& c, ck_object_handle_t object, unsigned long type) {
   ck_attribute a = Attr(type, nullptr, 0);
   ck_rv_t rv = c.f.C_GetAttributeValue(c.session, object, &a, 1);
-  if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE || a.value_len == static_cast<unsigned long>(-1))
+  if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE ||
+      a.value_len == static_cast<unsigned long>(-1))
     return NotFound("the object has no readable attribute 0x" + std::to_string(type));
   EDGESEC_TRY(Check(rv, "C_GetAttributeValue"));
   Bytes out(a.value_len);
@@ -119,9 +130,13 @@ Expected<PrivateKey> DescribePrivateKey(const Call& c, ck_object_handle_t handle
   EDGESEC_ASSIGN_OR_RETURN(k.key_type, GetUlong(c, handle, CKA_KEY_TYPE));
   if (k.key_type == CKK_EC) {
     EDGESEC_ASSIGN_OR_RETURN(Bytes params, GetAttribute(c, handle, CKA_EC_PARAMS));
-    if (params == kP256) k.algorithm = "ec-p256", k.size = 32;
-    else if (params == kP384) k.algorithm = "ec-p384", k.size = 48;
-    else return InvalidParameter("the token key is on a curve keyd does not offer; use P-256 or P-384");
+    if (params == kP256)
+      k.algorithm = "ec-p256", k.size = 32;
+    else if (params == kP384)
+      k.algorithm = "ec-p384", k.size = 48;
+    else
+      return InvalidParameter(
+          "the token key is on a curve keyd does not offer; use P-256 or P-384");
     return k;
   }
   if (k.key_type == CKK_RSA) {
@@ -131,7 +146,8 @@ Expected<PrivateKey> DescribePrivateKey(const Call& c, ck_object_handle_t handle
     k.size = modulus.size() - skip;
     size_t bits = k.size * 8;
     if (bits != 2048 && bits != 3072 && bits != 4096)
-      return InvalidParameter("RSA keys of " + std::to_string(bits) + " bits are not supported; use 2048, 3072 or 4096");
+      return InvalidParameter("RSA keys of " + std::to_string(bits) +
+                              " bits are not supported; use 2048, 3072 or 4096");
     k.algorithm = "rsa-" + std::to_string(bits);
     return k;
   }
@@ -161,12 +177,14 @@ Expected<PrivateKey> FindPrivateKey(const Call& c, const Locator& where, const s
 
 Expected<Bytes> PublicKeySpki(const Call& c, const PrivateKey& key, const Locator& where) {
   Locator pub_where = where;
-  if (auto id = GetAttribute(c, key.handle, CKA_ID); id && !id->empty()) pub_where = Locator{std::nullopt, *id};
+  if (auto id = GetAttribute(c, key.handle, CKA_ID); id && !id->empty())
+    pub_where = Locator{std::nullopt, *id};
   EDGESEC_ASSIGN_OR_RETURN(auto pubs, FindObjects(c, CKO_PUBLIC_KEY, pub_where));
   ck_object_handle_t from = pubs.size() == 1 ? pubs[0] : key.handle;
   if (key.key_type == CKK_EC) {
     auto point = GetAttribute(c, from, CKA_EC_POINT);
-    if (!point) return Internal("the token has no public key (CKA_EC_POINT) for this EC private key");
+    if (!point)
+      return Internal("the token has no public key (CKA_EC_POINT) for this EC private key");
     return EcSpki(key.algorithm, BarePoint(*point));
   }
   EDGESEC_ASSIGN_OR_RETURN(Bytes modulus, GetAttribute(c, from, CKA_MODULUS));
@@ -174,8 +192,10 @@ Expected<Bytes> PublicKeySpki(const Call& c, const PrivateKey& key, const Locato
   return RsaSpki(modulus, exponent);
 }
 
-Status Relabel(const Call& c, ck_object_handle_t object, const std::string& label, const Bytes& id) {
-  ck_attribute attrs[] = {Attr(CKA_LABEL, label.data(), label.size()), Attr(CKA_ID, id.data(), id.size())};
+Status Relabel(const Call& c, ck_object_handle_t object, const std::string& label,
+               const Bytes& id) {
+  ck_attribute attrs[] = {Attr(CKA_LABEL, label.data(), label.size()),
+                          Attr(CKA_ID, id.data(), id.size())};
   return Check(c.f.C_SetAttributeValue(c.session, object, attrs, 2), "C_SetAttributeValue");
 }
 

@@ -12,8 +12,8 @@
 
 namespace edgesec::keyd::engines::pkcs11 {
 
-// Which objects make up a key: a key keyd created has label = key id and CKA_ID = the first 16 bytes
-// of SHA-256(key id); a preloaded key is what its URI names.
+// Which objects make up a key: a key keyd created has label = key id and CKA_ID = the first 16
+// bytes of SHA-256(key id); a preloaded key is what its URI names.
 struct Locator {
   std::optional<std::string> label;
   std::optional<Bytes> id;
@@ -21,7 +21,8 @@ struct Locator {
 Locator LocatorForKeyId(const std::string& key_id);
 Bytes CkaIdForKeyId(const std::string& key_id);
 
-Expected<std::vector<ck_object_handle_t>> FindObjects(const Call& c, unsigned long object_class, const Locator& where);
+Expected<std::vector<ck_object_handle_t>> FindObjects(const Call& c, unsigned long object_class,
+                                                      const Locator& where);
 // kNotFound when the token has no such attribute for this object.
 Expected<Bytes> GetAttribute(const Call& c, ck_object_handle_t object, unsigned long type);
 Expected<unsigned long> GetUlong(const Call& c, ck_object_handle_t object, unsigned long type);
@@ -37,9 +38,10 @@ struct PrivateKey {
 };
 // kInvalidParameter for a key type or size keyd does not offer.
 Expected<PrivateKey> DescribePrivateKey(const Call& c, ck_object_handle_t handle);
-// kNotFound for `what`; when the token holds no objects at all it has most likely gone away (SoftHSM2
-// shows an empty token while its directory is missing, until the module is initialized again), so the
-// failure is also marked recoverable (CKR_TOKEN_NOT_PRESENT) for Token::Run to reopen and retry.
+// kNotFound for `what`; when the token holds no objects at all it has most likely gone away
+// (SoftHSM2 shows an empty token while its directory is missing, until the module is initialized
+// again), so the failure is also marked recoverable (CKR_TOKEN_NOT_PRESENT) for Token::Run to
+// reopen and retry.
 Error NotFoundOnToken(const Call& c, const std::string& what);
 // The one private key at `where`: kNotFound when none, kInvalidParameter when several match.
 Expected<PrivateKey> FindPrivateKey(const Call& c, const Locator& where, const std::string& what);

@@ -12,7 +12,8 @@ thread_local ck_rv_t g_last_failure = CKR_OK;
 std::string RvName(ck_rv_t rv) {
   switch (rv) {
 #define EDGESEC_RV(name) \
-  case name: return #name;
+  case name:             \
+    return #name;
     EDGESEC_RV(CKR_OK)
     EDGESEC_RV(CKR_HOST_MEMORY)
     EDGESEC_RV(CKR_SLOT_ID_INVALID)
@@ -83,12 +84,17 @@ bool IsRecoverable(ck_rv_t rv) {
     case CKR_USER_NOT_LOGGED_IN:
     case CKR_GENERAL_ERROR:
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
-ck_rv_t LastFailure() { return g_last_failure; }
-void ResetLastFailure() { g_last_failure = CKR_OK; }
+ck_rv_t LastFailure() {
+  return g_last_failure;
+}
+void ResetLastFailure() {
+  g_last_failure = CKR_OK;
+}
 
 Status Check(ck_rv_t rv, const std::string& what) {
   if (rv == CKR_OK) return {};

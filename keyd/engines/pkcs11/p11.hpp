@@ -1,7 +1,8 @@
 #pragma once
 // The PKCS#11 header, in p11-kit's GNU spelling (struct ck_attribute {type, value, value_len}): its
-// default "compat" spelling #defines words such as `value`, `count` and `params`, which would rewrite
-// any C++ after it. uri.cpp is the one file that includes p11-kit's URI parser (compat spelling).
+// default "compat" spelling #defines words such as `value`, `count` and `params`, which would
+// rewrite any C++ after it. uri.cpp is the one file that includes p11-kit's URI parser (compat
+// spelling).
 #define CRYPTOKI_GNU 1
 #include <p11-kit/pkcs11.h>
 

@@ -1,9 +1,10 @@
 #pragma once
 // The pkcs11 engine: keys on a PKCS#11 token, used through the module's own function list (dlopen
-// once per process, C_GetFunctionList, C_Initialize with OS locking). Debian 12's libp11 0.4.12 cannot
-// generate or import EC keys, has no secret keys and does not parse RFC 7512 URIs, so the engine does
-// not use it; p11-kit supplies the header and the URI parser. It implements the same C ABI as a vendor
-// engine (edgesec/key_engine.h), security level 2 (a [pkcs11] section may report a lower one).
+// once per process, C_GetFunctionList, C_Initialize with OS locking). Debian 12's libp11 0.4.12
+// cannot generate or import EC keys, has no secret keys and does not parse RFC 7512 URIs, so the
+// engine does not use it; p11-kit supplies the header and the URI parser. It implements the same C
+// ABI as a vendor engine (edgesec/key_engine.h), security level 2 (a [pkcs11] section may report a
+// lower one).
 
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -15,8 +16,8 @@ namespace edgesec::keyd::engines::pkcs11 {
 const edgesec_key_engine* Table();
 
 // keyd's [pkcs11] section: lib_path (required), base_slot (required: a pkcs11: URI naming the token
-// for keys without a URI, with pin-value or pin-source=file:/path), security_level (0-2). Returns the
-// engine's "options" JSON. kConfig with file:line:col; never quotes the PIN.
+// for keys without a URI, with pin-value or pin-source=file:/path), security_level (0-2). Returns
+// the engine's "options" JSON. kConfig with file:line:col; never quotes the PIN.
 Expected<Json> ParseSection(config::Reader& section);
 
 }  // namespace edgesec::keyd::engines::pkcs11

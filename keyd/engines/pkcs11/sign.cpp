@@ -1,5 +1,6 @@
-// Private-key operations on the token: ECDSA (the token's raw r||s made DER), RSA PKCS#1 v1.5 over a
-// SHA-256 DigestInfo, RSA-PSS (SHA-256, MGF1-SHA256, salt 32), and the raw RSA mechanisms of the ABI.
+// Private-key operations on the token: ECDSA (the token's raw r||s made DER), RSA PKCS#1 v1.5 over
+// a SHA-256 DigestInfo, RSA-PSS (SHA-256, MGF1-SHA256, salt 32), and the raw RSA mechanisms of the
+// ABI.
 #include <openssl/ecdsa.h>
 
 #include "keyd/engines/pkcs11/operations.hpp"
@@ -7,11 +8,13 @@
 namespace edgesec::keyd::engines::pkcs11 {
 namespace {
 
-const unsigned char kSha256DigestInfo[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                           0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+const unsigned char kSha256DigestInfo[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                           0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                           0x01, 0x05, 0x00, 0x04, 0x20};
 
 Expected<Bytes> EcdsaDer(const Bytes& raw) {
-  if (raw.empty() || raw.size() % 2 != 0) return Internal("the token returned a malformed ECDSA signature");
+  if (raw.empty() || raw.size() % 2 != 0)
+    return Internal("the token returned a malformed ECDSA signature");
   size_t half = raw.size() / 2;
   UniquePtr<ECDSA_SIG> sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(half), nullptr);
@@ -31,7 +34,8 @@ Expected<Bytes> EcdsaDer(const Bytes& raw) {
 
 // Input checks, as the file engine makes them (EDGESEC_E_INVALID → 400).
 Status CheckInput(edgesec_mechanism m, size_t len, size_t modulus) {
-  if (m == EDGESEC_MECH_ECDSA && (len == 0 || len > 64)) return InvalidParameter("digest must be 1 to 64 bytes long");
+  if (m == EDGESEC_MECH_ECDSA && (len == 0 || len > 64))
+    return InvalidParameter("digest must be 1 to 64 bytes long");
   if ((m == EDGESEC_MECH_RSA_PKCS1_SHA256 || m == EDGESEC_MECH_RSA_PSS_SHA256) && len != 32)
     return InvalidParameter("digest must be a 32-byte SHA-256 digest");
   if (m == EDGESEC_MECH_RSA_PKCS1_RAW && (len == 0 || len + 11 > modulus))
@@ -41,13 +45,16 @@ Status CheckInput(edgesec_mechanism m, size_t len, size_t modulus) {
   return {};
 }
 
-Expected<Bytes> SignOnce(const Call& c, const PrivateKey& key, edgesec_mechanism m, const Bytes& in) {
+Expected<Bytes> SignOnce(const Call& c, const PrivateKey& key, edgesec_mechanism m,
+                         const Bytes& in) {
   EDGESEC_TRY(CheckInput(m, in.size(), key.size));
   ck_mechanism mech{};
   ck_rsa_pkcs_pss_params pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
   Bytes data = in;
   switch (m) {
-    case EDGESEC_MECH_ECDSA: mech.mechanism = CKM_ECDSA; break;
+    case EDGESEC_MECH_ECDSA:
+      mech.mechanism = CKM_ECDSA;
+      break;
     case EDGESEC_MECH_RSA_PKCS1_SHA256:
       mech.mechanism = CKM_RSA_PKCS;
       data.insert(data.begin(), std::begin(kSha256DigestInfo), std::end(kSha256DigestInfo));
@@ -57,9 +64,14 @@ Expected<Bytes> SignOnce(const Call& c, const PrivateKey& key, edgesec_mechanism
       mech.parameter = &pss;
       mech.parameter_len = sizeof pss;
       break;
-    case EDGESEC_MECH_RSA_PKCS1_RAW: mech.mechanism = CKM_RSA_PKCS; break;
-    case EDGESEC_MECH_RSA_NO_PADDING: mech.mechanism = CKM_RSA_X_509; break;
-    default: return InvalidParameter("mechanism cannot be used with this key type");
+    case EDGESEC_MECH_RSA_PKCS1_RAW:
+      mech.mechanism = CKM_RSA_PKCS;
+      break;
+    case EDGESEC_MECH_RSA_NO_PADDING:
+      mech.mechanism = CKM_RSA_X_509;
+      break;
+    default:
+      return InvalidParameter("mechanism cannot be used with this key type");
   }
   EDGESEC_TRY(Check(c.f.C_SignInit(c.session, &mech, key.handle), "C_SignInit"));
   Bytes sig(key.key_type == CKK_EC ? 2 * key.size : key.size);
@@ -75,16 +87,18 @@ Expected<Bytes> SignOnce(const Call& c, const PrivateKey& key, edgesec_mechanism
 bool MechanismFits(edgesec_mechanism m, const std::string& algorithm) {
   if (algorithm.rfind("ec-", 0) == 0) return m == EDGESEC_MECH_ECDSA;
   if (algorithm.rfind("rsa-", 0) == 0)
-    return m == EDGESEC_MECH_RSA_PKCS1_SHA256 || m == EDGESEC_MECH_RSA_PSS_SHA256 || m == EDGESEC_MECH_RSA_PKCS1_RAW ||
-           m == EDGESEC_MECH_RSA_NO_PADDING;
+    return m == EDGESEC_MECH_RSA_PKCS1_SHA256 || m == EDGESEC_MECH_RSA_PSS_SHA256 ||
+           m == EDGESEC_MECH_RSA_PKCS1_RAW || m == EDGESEC_MECH_RSA_NO_PADDING;
   return false;
 }
 
-Expected<Bytes> Sign(Context& ctx, const std::string& key_id, edgesec_mechanism m, const Bytes& in) {
+Expected<Bytes> Sign(Context& ctx, const std::string& key_id, edgesec_mechanism m,
+                     const Bytes& in) {
   Context::Where where = ctx.KeyPairAt(key_id);
   return where.token->Run<Bytes>([&](const Call& c) -> Expected<Bytes> {
     EDGESEC_ASSIGN_OR_RETURN(PrivateKey key, ctx.KeyPair(c, key_id, where));
-    if (!MechanismFits(m, key.algorithm)) return InvalidParameter("mechanism cannot be used with this key type");
+    if (!MechanismFits(m, key.algorithm))
+      return InvalidParameter("mechanism cannot be used with this key type");
     auto sig = SignOnce(c, key, m, in);
     ck_rv_t rv = LastFailure();
     if (!sig && (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID)) {

@@ -15,12 +15,15 @@ bool Matches(const TokenFields& want, ck_slot_id_t slot, const ck_token_info& in
   auto same = [](const std::optional<std::string>& w, const unsigned char* data, size_t len) {
     return !w || *w == Trimmed(data, len);
   };
-  return (!want.slot_id || *want.slot_id == slot) && same(want.label, info.label, sizeof info.label) &&
+  return (!want.slot_id || *want.slot_id == slot) &&
+         same(want.label, info.label, sizeof info.label) &&
          same(want.manufacturer, info.manufacturer_id, sizeof info.manufacturer_id) &&
-         same(want.serial, info.serial_number, sizeof info.serial_number) && same(want.model, info.model, sizeof info.model);
+         same(want.serial, info.serial_number, sizeof info.serial_number) &&
+         same(want.model, info.model, sizeof info.model);
 }
 
-// A missing token is worth a module reopen: it may be back (SoftHSM2 rescans its directory only then).
+// A missing token is worth a module reopen: it may be back (SoftHSM2 rescans its directory only
+// then).
 Error TokenMissing(const std::string& message) {
   Status marked = Check(CKR_TOKEN_NOT_PRESENT, "finding the token");
   (void)marked;
@@ -35,7 +38,8 @@ Token::Token(std::shared_ptr<Module> module, TokenFields fields, std::optional<S
 Token::~Token() {
   std::shared_lock lock(module_->mutex());
   std::lock_guard guard(mutex_);
-  if (ready_generation_ != module_->generation()) return;  // those sessions died with the old generation
+  if (ready_generation_ != module_->generation())
+    return;  // those sessions died with the old generation
   for (ck_session_handle_t s : idle_) module_->f().C_CloseSession(s);
 }
 
@@ -61,12 +65,16 @@ Expected<ck_slot_id_t> Token::FindSlot(const ck_function_list& f) {
     ck_token_info info{};
     if (f.C_GetTokenInfo(slot, &info) != CKR_OK) continue;
     if ((info.flags & CKF_TOKEN_INITIALIZED) == 0) continue;
-    if (Matches(fields_, slot, info)) found.emplace_back(slot, Trimmed(info.label, sizeof info.label));
+    if (Matches(fields_, slot, info))
+      found.emplace_back(slot, Trimmed(info.label, sizeof info.label));
   }
-  if (found.empty()) return TokenMissing("no PKCS#11 token matches " + Describe() + " in module '" + module_->path() + "'");
+  if (found.empty())
+    return TokenMissing("no PKCS#11 token matches " + Describe() + " in module '" +
+                        module_->path() + "'");
   if (found.size() > 1)
-    return InvalidParameter("the pkcs11: URI is ambiguous: " + std::to_string(found.size()) + " tokens match " +
-                            Describe() + "; add serial= or slot-id= to name one");
+    return InvalidParameter("the pkcs11: URI is ambiguous: " + std::to_string(found.size()) +
+                            " tokens match " + Describe() +
+                            "; add serial= or slot-id= to name one");
   label_ = found[0].second;
   return found[0].first;
 }
@@ -76,13 +84,18 @@ Status Token::Login(const ck_function_list& f, ck_session_handle_t session, ck_s
   EDGESEC_TRY(Check(f.C_GetTokenInfo(slot, &info), "C_GetTokenInfo"));
   if ((info.flags & CKF_LOGIN_REQUIRED) == 0) return {};
   std::string who = "token '" + label_ + "'";
-  if (!pin_) return MakeError(ErrorKind::kConfig, who + " needs a PIN: add pin-value or pin-source=file:… to its pkcs11: URI");
+  if (!pin_)
+    return MakeError(ErrorKind::kConfig,
+                     who + " needs a PIN: add pin-value or pin-source=file:… to its pkcs11: URI");
   ck_rv_t rv = f.C_Login(session, CKU_USER, const_cast<unsigned char*>(pin_->data()), pin_->size());
   if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) return {};
   Status failed = Check(rv, "C_Login");
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE)
-    return MakeError(ErrorKind::kConfig, "login to " + who + " failed: the PIN is wrong (" + RvName(rv) + ")");
-  if (rv == CKR_PIN_LOCKED) return MakeError(ErrorKind::kConfig, "login to " + who + " failed: the PIN is locked (CKR_PIN_LOCKED)");
+    return MakeError(ErrorKind::kConfig,
+                     "login to " + who + " failed: the PIN is wrong (" + RvName(rv) + ")");
+  if (rv == CKR_PIN_LOCKED)
+    return MakeError(ErrorKind::kConfig,
+                     "login to " + who + " failed: the PIN is locked (CKR_PIN_LOCKED)");
   return failed.error().Context("login to " + who);
 }
 
@@ -99,8 +112,9 @@ Expected<ck_session_handle_t> Token::Acquire(uint64_t generation) {
     EDGESEC_ASSIGN_OR_RETURN(slot_, FindSlot(f));
   }
   ck_session_handle_t session = 0;
-  EDGESEC_TRY(Check(f.C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session),
-                    "opening a session on token '" + label_ + "'"));
+  EDGESEC_TRY(
+      Check(f.C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session),
+            "opening a session on token '" + label_ + "'"));
   if (ready_generation_ != generation) {
     if (Status st = Login(f, session, slot_); !st) {
       f.C_CloseSession(session);

@@ -1,8 +1,9 @@
 #pragma once
-// One token of a module, as the engine uses it: found by the fields of a pkcs11: URI, logged in once
-// (CKU_USER) per module generation, with a pool of sessions so that concurrent requests each get one.
-// Run() gives an operation a session; when the operation fails in a way that means the token went away
-// or the module lost its state (IsRecoverable), the module is reopened and the operation retried once.
+// One token of a module, as the engine uses it: found by the fields of a pkcs11: URI, logged in
+// once (CKU_USER) per module generation, with a pool of sessions so that concurrent requests each
+// get one. Run() gives an operation a session; when the operation fails in a way that means the
+// token went away or the module lost its state (IsRecoverable), the module is reopened and the
+// operation retried once.
 
 #include <cstdint>
 #include <memory>
@@ -74,7 +75,8 @@ class Token {
   TokenFields fields_;
   std::optional<Secret> pin_;
   mutable std::mutex mutex_;
-  uint64_t ready_generation_ = UINT64_MAX;  // generation in which slot_ was found and the login done
+  uint64_t ready_generation_ =
+      UINT64_MAX;  // generation in which slot_ was found and the login done
   ck_slot_id_t slot_ = 0;
   std::string label_;
   std::vector<ck_session_handle_t> idle_;

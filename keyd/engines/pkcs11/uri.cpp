@@ -1,15 +1,15 @@
-// The only file that includes <p11-kit/uri.h>, which needs p11-kit's compat spelling of pkcs11.h (see
-// p11.hpp): every other header comes first, and this file uses none of the words that spelling
+// The only file that includes <p11-kit/uri.h>, which needs p11-kit's compat spelling of pkcs11.h
+// (see p11.hpp): every other header comes first, and this file uses none of the words that spelling
 // #defines (value, count, params, …) after the include.
 #include "keyd/engines/pkcs11/uri.hpp"
+
+#include <p11-kit/uri.h>
 
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "common/fs.hpp"
-
-#include <p11-kit/uri.h>
 
 namespace edgesec::keyd::engines::pkcs11 {
 namespace {
@@ -63,23 +63,26 @@ std::string RedactPkcs11Uri(const std::string& text) {
   // Tidy separators left behind by a removed attribute.
   std::string tidy;
   for (char c : out) {
-    if ((c == ';' || c == '&') && !tidy.empty() && (tidy.back() == ';' || tidy.back() == '&' || tidy.back() == '?' ||
-                                                    tidy.back() == ':'))
+    if ((c == ';' || c == '&') && !tidy.empty() &&
+        (tidy.back() == ';' || tidy.back() == '&' || tidy.back() == '?' || tidy.back() == ':'))
       continue;
     tidy += c;
   }
-  while (!tidy.empty() && (tidy.back() == ';' || tidy.back() == '&' || tidy.back() == '?')) tidy.pop_back();
+  while (!tidy.empty() && (tidy.back() == ';' || tidy.back() == '&' || tidy.back() == '?'))
+    tidy.pop_back();
   return tidy;
 }
 
 Expected<Pkcs11Uri> ParsePkcs11Uri(const std::string& text) {
   Pkcs11Uri out;
   out.redacted = RedactPkcs11Uri(text);
-  if (text.rfind("pkcs11:", 0) != 0) return InvalidParameter("'" + out.redacted + "' is not a pkcs11: URI");
+  if (text.rfind("pkcs11:", 0) != 0)
+    return InvalidParameter("'" + out.redacted + "' is not a pkcs11: URI");
   std::unique_ptr<P11KitUri, UriDeleter> uri(p11_kit_uri_new());
   int rc = p11_kit_uri_parse(text.c_str(), P11_KIT_URI_FOR_ANY, uri.get());
   if (rc != P11_KIT_URI_OK)
-    return InvalidParameter("'" + out.redacted + "' is not a valid RFC 7512 pkcs11: URI (" + p11_kit_uri_message(rc) + ")");
+    return InvalidParameter("'" + out.redacted + "' is not a valid RFC 7512 pkcs11: URI (" +
+                            p11_kit_uri_message(rc) + ")");
 
   CK_TOKEN_INFO* token = p11_kit_uri_get_token_info(uri.get());
   out.token.label = Field(token->label, sizeof token->label);
@@ -95,7 +98,8 @@ Expected<Pkcs11Uri> ParsePkcs11Uri(const std::string& text) {
     const unsigned char* p = static_cast<const unsigned char*>(a->pValue);
     out.id = Bytes(p, p + a->ulValueLen);
   }
-  if (CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(uri.get(), CKA_CLASS); a != nullptr && a->ulValueLen == sizeof(CK_OBJECT_CLASS)) {
+  if (CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(uri.get(), CKA_CLASS);
+      a != nullptr && a->ulValueLen == sizeof(CK_OBJECT_CLASS)) {
     CK_OBJECT_CLASS cls;
     std::memcpy(&cls, a->pValue, sizeof cls);
     out.object_class = cls;
@@ -110,7 +114,9 @@ Expected<Pkcs11Uri> ParsePkcs11Uri(const std::string& text) {
     if (path.empty() || path[0] != '/')
       return InvalidParameter("pin-source of '" + out.redacted + "' must be file:/absolute/path");
     auto content = fs::ReadFile(path, 4096);
-    if (!content) return InvalidParameter("cannot read the PIN file '" + path + "' named by pin-source: " + content.error().message);
+    if (!content)
+      return InvalidParameter("cannot read the PIN file '" + path +
+                              "' named by pin-source: " + content.error().message);
     std::string& pin_text = *content;
     size_t len = pin_text.size();
     while (len > 0 && (pin_text[len - 1] == '\n' || pin_text[len - 1] == '\r')) --len;

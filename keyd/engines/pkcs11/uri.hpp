@@ -1,8 +1,8 @@
 #pragma once
-// RFC 7512 pkcs11: URIs, parsed by p11-kit: the token they name (token, manufacturer, serial, model,
-// slot-id), the object (object = CKA_LABEL, id = CKA_ID, type = CKA_CLASS) and the PIN (pin-value, or
-// pin-source=file:/path read here). The PIN stays in a Secret; `redacted` is the URI without it, the
-// only form that may appear in a message.
+// RFC 7512 pkcs11: URIs, parsed by p11-kit: the token they name (token, manufacturer, serial,
+// model, slot-id), the object (object = CKA_LABEL, id = CKA_ID, type = CKA_CLASS) and the PIN
+// (pin-value, or pin-source=file:/path read here). The PIN stays in a Secret; `redacted` is the URI
+// without it, the only form that may appear in a message.
 
 #include <optional>
 #include <string>
@@ -25,8 +25,8 @@ struct TokenFields {
 struct Pkcs11Uri {
   std::string redacted;
   TokenFields token;
-  std::optional<std::string> object;        // CKA_LABEL
-  std::optional<Bytes> id;                  // CKA_ID
+  std::optional<std::string> object;          // CKA_LABEL
+  std::optional<Bytes> id;                    // CKA_ID
   std::optional<unsigned long> object_class;  // CKO_…, from type=
   std::optional<Secret> pin;
 };

@@ -35,7 +35,7 @@ Expected<TPMT_SIGNATURE> TpmSign(ESYS_CONTEXT* esys, ESYS_TR key, TPMI_ALG_SIG_S
   in_scheme.scheme = scheme;
   in_scheme.details.any.hashAlg = TPM2_ALG_SHA256;
   TPMT_TK_HASHCHECK
-      no_ticket{};  // the digest was not made by the TPM: allowed for unrestricted keys
+  no_ticket{};  // the digest was not made by the TPM: allowed for unrestricted keys
   no_ticket.tag = TPM2_ST_HASHCHECK;
   no_ticket.hierarchy = TPM2_RH_NULL;
   TPMT_SIGNATURE* raw = nullptr;

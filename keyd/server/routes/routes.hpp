@@ -6,7 +6,9 @@
 
 namespace edgesec::keyd::routes {
 
-inline Caller CallerOf(const http::Call& call) { return Caller{call.request.peer_uid}; }
+inline Caller CallerOf(const http::Call& call) {
+  return Caller{call.request.peer_uid};
+}
 
 void AddKeyPairRoutes(http::Router& router, KeyService& service);
 void AddParameterRoutes(http::Router& router, KeyService& service);
