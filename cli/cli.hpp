@@ -45,6 +45,7 @@ constexpr int kOk = 0, kFailure = 1, kUsage = 2;
 
 std::vector<Command> ProcessCommands();
 std::vector<Command> KeyCommands();
+std::vector<Command> CertCommands();
 int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure
 
 int Main(int argc, char** argv);

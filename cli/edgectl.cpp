@@ -17,6 +17,7 @@ const char* kGlobalHelp =
 std::vector<Command> AllCommands() {
   std::vector<Command> all = ProcessCommands();
   for (auto& c : KeyCommands()) all.push_back(std::move(c));
+  for (auto& c : CertCommands()) all.push_back(std::move(c));
   return all;
 }
 

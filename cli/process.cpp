@@ -21,7 +21,7 @@ struct Daemon {
   const char* binary;
 };
 // Started in this order, stopped in reverse.
-const Daemon kDaemons[] = {{"keyd", "edgesec-keyd"}};
+const Daemon kDaemons[] = {{"keyd", "edgesec-keyd"}, {"certd", "edgesec-certd"}};
 
 std::string SelfDir() {
   char buf[4096];

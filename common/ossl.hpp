@@ -8,6 +8,8 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -52,8 +54,13 @@ EDGESEC_DELETER(SSL_CTX, SSL_CTX_free);
 EDGESEC_DELETER(SSL, SSL_free);
 EDGESEC_DELETER(OSSL_PARAM_BLD, OSSL_PARAM_BLD_free);
 EDGESEC_DELETER(OSSL_PARAM, OSSL_PARAM_free);
+EDGESEC_DELETER(PKCS12, PKCS12_free);
+EDGESEC_DELETER(PKCS7, PKCS7_free);
 EDGESEC_DELETER(CURL, curl_easy_cleanup);
 EDGESEC_DELETER(curl_slist, curl_slist_free_all);
+// A stack of extensions owns its elements.
+inline void FreeExtensionStack(STACK_OF(X509_EXTENSION)* s) { sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free); }
+EDGESEC_DELETER(STACK_OF(X509_EXTENSION), FreeExtensionStack);
 #undef EDGESEC_DELETER
 
 template <class T>

@@ -1,0 +1,43 @@
+#include "certd/client/certd_client.hpp"
+
+namespace edgesec::certd {
+
+std::string CertdClient::Path(const std::string& route) { return route + "?api-version=" + api::kVersionLatest; }
+
+Expected<std::string> CertdClient::Pem(const Json& j) {
+  auto body = api::PemBody::FromJson(j);
+  if (!body) return Internal("certd answered without 'pem'");
+  return std::move(body->pem);
+}
+
+Expected<std::string> CertdClient::Issue(const api::CreateCertRequest& request) {
+  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("POST", Path("/certificates"), request.ToJson()));
+  return Pem(j);
+}
+
+Expected<std::string> CertdClient::Import(const std::string& id, const std::string& pem) {
+  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("PUT", Path("/certificates/" + http::EscapePathSegment(id)),
+                                                  api::PemBody{pem}.ToJson()));
+  return Pem(j);
+}
+
+Expected<std::string> CertdClient::Get(const std::string& id) {
+  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("GET", Path("/certificates/" + http::EscapePathSegment(id))));
+  return Pem(j);
+}
+
+Status CertdClient::Delete(const std::string& id) {
+  EDGESEC_TRY(http_.CallJson("DELETE", Path("/certificates/" + http::EscapePathSegment(id))));
+  return {};
+}
+
+Expected<std::vector<api::CertSummary>> CertdClient::List() {
+  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("GET", Path("/certificates")));
+  auto list = api::ListCertsResponse::FromJson(j);
+  if (!list) return Internal("certd answered with a malformed list: " + list.error().message);
+  return std::move(list->certificates);
+}
+
+Expected<Json> CertdClient::Version() { return http_.CallJson("GET", Path("/version")); }
+
+}  // namespace edgesec::certd

@@ -1,0 +1,33 @@
+#pragma once
+// The certd client library: typed calls of the certificates API over certd's socket, used by edgectl
+// and the other services. Errors carry certd's own message and a kind that follows the HTTP status.
+
+#include <string>
+#include <vector>
+
+#include "certd/api/certs_api.hpp"
+#include "common/error.hpp"
+#include "common/http/client.hpp"
+
+namespace edgesec::certd {
+
+class CertdClient {
+ public:
+  explicit CertdClient(std::string socket_path) : http_(std::move(socket_path)) {}
+
+  Expected<std::string> Issue(const api::CreateCertRequest& request);  // leaf + chain PEM
+  Expected<std::string> Import(const std::string& id, const std::string& pem);
+  Expected<std::string> Get(const std::string& id);
+  Status Delete(const std::string& id);
+  Expected<std::vector<api::CertSummary>> List();
+  Expected<Json> Version();
+
+  http::UnixClient& http() { return http_; }
+
+ private:
+  static std::string Path(const std::string& route);
+  static Expected<std::string> Pem(const Json& j);
+  http::UnixClient http_;
+};
+
+}  // namespace edgesec::certd

@@ -1,0 +1,48 @@
+#pragma once
+// The cert store: one PEM file per cert id under DIR/var/lib/edgesec/certd/certs/, named from the id
+// (common/ids.hpp) and starting with an "edgesec-cert-id: <id>" line, written atomically with mode
+// 0644. Preloaded certs (file:// paths of the config) are the integrator's: read, never written or
+// deleted; a stored cert of the same id takes precedence over the preloaded file.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace edgesec::certd::store {
+
+struct StoredCert {
+  std::string pem;
+  bool preloaded = false;  // read from the integrator's file
+  std::string path;
+};
+
+class CertStore {
+ public:
+  // Creates the directory and checks its FORMAT version; `preloaded`: id → absolute file path.
+  static Expected<std::unique_ptr<CertStore>> Open(const std::string& state_dir,
+                                                   std::map<std::string, std::string> preloaded);
+  void SetPreloaded(std::map<std::string, std::string> preloaded);
+
+  // nullopt when neither a stored nor a preloaded cert exists; kIo when a file cannot be read.
+  Expected<std::optional<StoredCert>> Get(const std::string& id) const;
+  Status Put(const std::string& id, const std::string& pem);
+  // Removes the stored cert; true when one was there. Preloaded files stay.
+  Expected<bool> Remove(const std::string& id);
+  bool IsPreloaded(const std::string& id) const;
+  // Stored and preloaded ids, sorted, without duplicates.
+  Expected<std::vector<std::string>> Ids() const;
+
+ private:
+  explicit CertStore(std::string dir) : dir_(std::move(dir)) {}
+  std::string PathFor(const std::string& id) const;
+  std::string dir_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string> preloaded_;
+};
+
+}  // namespace edgesec::certd::store

@@ -1,0 +1,32 @@
+#pragma once
+// Issuance profiles (named in certd's config): what a locally issued certificate carries.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace edgesec::certd::x509 {
+
+enum class SanPolicy { kCopyFromCsr, kNone };
+
+struct Profile {
+  std::string name = "default";
+  int validity_days = 365;
+  std::vector<std::string> key_usage = {"digitalSignature", "keyEncipherment"};  // OpenSSL names
+  std::vector<std::string> extended_key_usage;                                   // "serverAuth", "clientAuth", …
+  SanPolicy san_policy = SanPolicy::kCopyFromCsr;
+  bool ca = false;
+  std::optional<int> pathlen;  // CA only
+};
+
+// The built-in "default" (leaf) and "ca" (CA:TRUE, keyCertSign + cRLSign) profiles.
+Profile DefaultLeafProfile();
+Profile DefaultCaProfile();
+
+// Checks names against OpenSSL's keyUsage / extendedKeyUsage vocabulary; kInvalidParameter naming the
+// unknown word.
+Status ValidateProfile(const Profile& p);
+
+}  // namespace edgesec::certd::x509

@@ -1,0 +1,118 @@
+// edgectl cert list|show|issue|delete (cert import: cert_import.cpp)
+#include <cstdio>
+#include <ctime>
+
+#include "certd/client/certd_client.hpp"
+#include "certd/x509/details.hpp"
+#include "cli/cert_commands.hpp"
+#include "common/fs.hpp"
+#include "keyd/client/keyd_client.hpp"
+
+namespace edgesec::cli {
+
+certd::CertdClient CertdClientFor(const Context& ctx) { return certd::CertdClient(ctx.layout.Socket("certd")); }
+
+namespace {
+
+int List(Context& ctx) {
+  auto client = CertdClientFor(ctx);
+  auto certs = client.List();
+  if (!certs) return Fail("listing certificates: " + certs.error().message);
+  Json j = Json::array();
+  std::string text;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-24s %-20s %-32s %s\n", "CERT ID", "NOT AFTER", "SUBJECT", "SHA-256");
+  text += line;
+  for (const auto& c : *certs) {
+    j.push_back(c.ToJson());
+    std::snprintf(line, sizeof line, "%-24s %-20s %-32s %s%s\n", c.cert_id.c_str(), c.not_after.c_str(),
+                  c.subject.c_str(), c.sha256.substr(0, 23).c_str(), c.preloaded ? " (preloaded)" : "");
+    text += line;
+  }
+  ctx.Print(Json{{"certificates", j}}, text);
+  return kOk;
+}
+
+int Show(Context& ctx) {
+  const std::string& id = ctx.args[0];
+  auto client = CertdClientFor(ctx);
+  auto pem = client.Get(id);
+  if (!pem) return Fail(pem.error().message);
+  auto chain = certd::x509::ParsePemChain(*pem);
+  if (!chain) return Fail("cert '" + id + "': " + chain.error().message);
+  auto d = certd::x509::Describe(chain->front().get(), std::time(nullptr));
+  if (!d) return Fail("cert '" + id + "': " + d.error().message);
+  Json j = certd::x509::DetailsJson(*d);
+  j["certId"] = id;
+  j["chainLength"] = chain->size();
+  j["pem"] = *pem;
+  ctx.Print(j, "cert id:     " + id + "\n" + certd::x509::DetailsText(*d) + "chain:       " +
+                   std::to_string(chain->size()) + " certificate(s)\n");
+  return kOk;
+}
+
+int Issue(Context& ctx) {
+  const std::string& id = ctx.args[0];
+  if (!ctx.Has("--csr")) {
+    std::fprintf(stderr, "edgectl cert issue: --csr FILE is required; see --help\n");
+    return kUsage;
+  }
+  if (ctx.Has("--issuer-cert") != ctx.Has("--issuer-key")) {
+    std::fprintf(stderr, "edgectl cert issue: give both --issuer-cert and --issuer-key, or neither\n");
+    return kUsage;
+  }
+  auto csr = fs::ReadFile(ctx.Option("--csr"));
+  if (!csr) return Fail("reading '" + ctx.Option("--csr") + "': " + csr.error().Describe());
+  certd::api::CreateCertRequest req{id, *csr, std::nullopt, std::nullopt};
+  if (ctx.Has("--profile")) req.profile = ctx.Option("--profile");
+  if (ctx.Has("--issuer-cert")) {
+    keyd::KeydClient keyd(ctx.layout.Socket("keyd"));
+    auto handle = keyd.GetKeyPair(ctx.Option("--issuer-key"));
+    if (!handle) return Fail("issuer key '" + ctx.Option("--issuer-key") + "': " + handle.error().message);
+    req.issuer = certd::api::Issuer{ctx.Option("--issuer-cert"), *handle};
+  }
+  auto pem = CertdClientFor(ctx).Issue(req);
+  if (!pem) return Fail("issuing cert '" + id + "': " + pem.error().message);
+  ctx.Print({{"certId", id}, {"pem", *pem}}, *pem);
+  return kOk;
+}
+
+int Delete(Context& ctx) {
+  const std::string& id = ctx.args[0];
+  auto client = CertdClientFor(ctx);
+  bool preloaded = false;
+  if (auto certs = client.List())
+    for (const auto& c : *certs) preloaded = preloaded || (c.cert_id == id && c.preloaded);
+  if (auto st = client.Delete(id); !st) return Fail("deleting cert '" + id + "': " + st.error().message);
+  std::string note = preloaded ? "cert '" + id + "' comes from a preloaded file of certd's config; that file is not "
+                                 "deleted (remove it from [preloaded_certs] instead)"
+                               : "cert '" + id + "' deleted";
+  ctx.Print({{"certId", id}, {"deleted", !preloaded}, {"preloaded", preloaded}}, note);
+  return kOk;
+}
+
+}  // namespace
+
+std::vector<Command> CertCommands() {
+  return {
+      {{"cert", "list"}, "", 0, 0, "list the certificates you may use, with SHA-256 fingerprints", {}, &List},
+      {{"cert", "show"}, "<cert-id>", 1, 1, "show a certificate's subject, issuer, SANs, validity, fingerprint and key",
+       {}, &Show},
+      {{"cert", "import"}, "<cert-id> <file>", 2, 2,
+       "import a certificate (PEM, DER or PKCS#12); its private key, if any, goes to keyd",
+       {{"--password", "PASSWORD", "password of a PKCS#12 file or an encrypted PEM key"},
+        {"--password-file", "FILE", "read that password from FILE (first line)"},
+        {"--key-id", "KEY-ID", "keyd key id for the private key (default: the cert id)"}},
+       &CertImport},
+      {{"cert", "issue"}, "<cert-id>", 1, 1,
+       "issue a certificate from a CSR, signed by an issuer whose key is in keyd (or by the credential's method)",
+       {{"--csr", "FILE", "the PEM certificate request"},
+        {"--issuer-cert", "CERT-ID", "cert id of the issuing CA"},
+        {"--issuer-key", "KEY-ID", "keyd key id of the issuing CA's key"},
+        {"--profile", "NAME", "issuance profile of certd's config (default: 'default')"}},
+       &Issue},
+      {{"cert", "delete"}, "<cert-id>", 1, 1, "delete a stored certificate (preloaded files are left alone)", {}, &Delete},
+  };
+}
+
+}  // namespace edgesec::cli
