@@ -82,14 +82,18 @@ void PinProcess(pid_t pid, int cpu) {
   for (unsigned i = 0; i < CPU_SETSIZE && i < std::thread::hardware_concurrency(); ++i)
     if (cpu < 0 || static_cast<int>(i) == cpu) CPU_SET(i, &set);
   std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
-    ::sched_setaffinity(static_cast<pid_t>(std::stol(task.path().filename().string())), sizeof set, &set);
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
+    ::sched_setaffinity(static_cast<pid_t>(std::stol(task.path().filename().string())), sizeof set,
+                        &set);
 }
 
-Expected<std::unique_ptr<KeydProcess>> KeydProcess::Start(const std::string& binary, const std::string& root) {
+Expected<std::unique_ptr<KeydProcess>> KeydProcess::Start(const std::string& binary,
+                                                          const std::string& root,
+                                                          const std::string& service) {
   std::unique_ptr<KeydProcess> p(new KeydProcess);
-  p->socket_ = root + "/run/edgesec/keyd.sock";
-  std::string notify_path = root + "/notify.sock";
+  p->socket_ = root + "/run/edgesec/" + service + ".sock";
+  std::string notify_path = root + "/" + service + "-notify.sock";
   EDGESEC_ASSIGN_OR_RETURN(int notify_fd, BindNotifySocket(notify_path));
 
   // Everything the child needs is built before fork(): after it, only exec.
@@ -100,10 +104,11 @@ Expected<std::unique_ptr<KeydProcess>> KeydProcess::Start(const std::string& bin
   std::string notify_env = "NOTIFY_SOCKET=" + notify_path;
   std::vector<char*> envp;
   for (char** e = environ; *e != nullptr; ++e)
-    if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) != 0 && std::strncmp(*e, "LISTEN_", 7) != 0) envp.push_back(*e);
+    if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) != 0 && std::strncmp(*e, "LISTEN_", 7) != 0)
+      envp.push_back(*e);
   envp.push_back(notify_env.data());
   envp.push_back(nullptr);
-  std::string log_path = root + "/keyd.log";
+  std::string log_path = root + "/" + service + ".log";
   int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
   Clock::time_point t0 = Clock::now();
@@ -119,7 +124,8 @@ Expected<std::unique_ptr<KeydProcess>> KeydProcess::Start(const std::string& bin
     return IoError("fork", errno);
   }
 
-  // exec → first GET /version answered, polled from a second thread while this one waits for READY=1.
+  // exec → first GET /version answered, polled from a second thread while this one waits for
+  // READY=1.
   std::atomic<bool> give_up{false};
   std::atomic<double> version_ms{-1};
   std::thread poller([&] {
@@ -157,9 +163,11 @@ Expected<std::unique_ptr<KeydProcess>> KeydProcess::Start(const std::string& bin
   poller.join();
   ::close(notify_fd);
   ::unlink(notify_path.c_str());
-  if (p->pid_ < 0) return MakeError(ErrorKind::kUnavailable, "keyd exited during start-up; see " + log_path);
+  if (p->pid_ < 0)
+    return MakeError(ErrorKind::kUnavailable, service + " exited during start-up; see " + log_path);
   if (ready < 0 || version_ms < 0)
-    return MakeError(ErrorKind::kUnavailable, "keyd did not get ready within 10 s; see " + log_path);
+    return MakeError(ErrorKind::kUnavailable,
+                     service + " did not get ready within 10 s; see " + log_path);
   p->ready_ms_ = ready;
   p->version_ms_ = version_ms;
   return p;

@@ -40,7 +40,11 @@ class KeydProcess {
  public:
   // Starts `binary --root root` with NOTIFY_SOCKET set, its stderr to root/keyd.log; returns once
   // READY=1 has arrived and GET /version has answered (kUnavailable after 10 s or if keyd exits).
-  static Expected<std::unique_ptr<KeydProcess>> Start(const std::string& binary, const std::string& root);
+  // `service` names the socket (root/run/edgesec/<service>.sock) and log (root/<service>.log): the
+  // same start-up serves certd ("certd").
+  static Expected<std::unique_ptr<KeydProcess>> Start(const std::string& binary,
+                                                      const std::string& root,
+                                                      const std::string& service = "keyd");
   ~KeydProcess();  // SIGTERM, then wait
   KeydProcess(const KeydProcess&) = delete;
   KeydProcess& operator=(const KeydProcess&) = delete;

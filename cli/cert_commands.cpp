@@ -1,16 +1,19 @@
 // edgectl cert list|show|issue|delete (cert import: cert_import.cpp)
+#include "cli/cert_commands.hpp"
+
 #include <cstdio>
 #include <ctime>
 
 #include "certd/client/certd_client.hpp"
 #include "certd/x509/details.hpp"
-#include "cli/cert_commands.hpp"
 #include "common/fs.hpp"
 #include "keyd/client/keyd_client.hpp"
 
 namespace edgesec::cli {
 
-certd::CertdClient CertdClientFor(const Context& ctx) { return certd::CertdClient(ctx.layout.Socket("certd")); }
+certd::CertdClient CertdClientFor(const Context& ctx) {
+  return certd::CertdClient(ctx.layout.Socket("certd"));
+}
 
 namespace {
 
@@ -21,16 +24,32 @@ int List(Context& ctx) {
   Json j = Json::array();
   std::string text;
   char line[512];
-  std::snprintf(line, sizeof line, "%-24s %-20s %-32s %s\n", "CERT ID", "NOT AFTER", "SUBJECT", "SHA-256");
+  std::snprintf(line, sizeof line, "%-24s %-20s %-32s %s\n", "CERT ID", "NOT AFTER", "SUBJECT",
+                "SHA-256");
   text += line;
   for (const auto& c : *certs) {
     j.push_back(c.ToJson());
-    std::snprintf(line, sizeof line, "%-24s %-20s %-32s %s%s\n", c.cert_id.c_str(), c.not_after.c_str(),
-                  c.subject.c_str(), c.sha256.substr(0, 23).c_str(), c.preloaded ? " (preloaded)" : "");
+    std::snprintf(line, sizeof line, "%-24s %-20s %-32s %s%s\n", c.cert_id.c_str(),
+                  c.not_after.c_str(), c.subject.c_str(), c.sha256.substr(0, 23).c_str(),
+                  c.preloaded ? " (preloaded)" : "");
     text += line;
   }
   ctx.Print(Json{{"certificates", j}}, text);
   return kOk;
+}
+
+// The cert's key id (from its credential) and the keyd engine holding that key; left empty when
+// certd names no key or keyd cannot tell (show still works without keyd).
+void FillKeyEngine(Context& ctx, certd::CertdClient& client, const std::string& id,
+                   certd::x509::Details* d) {
+  if (auto certs = client.List())
+    for (const auto& c : *certs)
+      if (c.cert_id == id) d->key_id = c.key_id;
+  if (d->key_id.empty()) return;
+  keyd::KeydClient keyd(ctx.layout.Socket("keyd"));
+  auto handle = keyd.GetKeyPair(d->key_id);
+  if (!handle) return;
+  if (auto engine = keyd.GetParameter(*handle, "engine")) d->engine = *engine;
 }
 
 int Show(Context& ctx) {
@@ -42,12 +61,13 @@ int Show(Context& ctx) {
   if (!chain) return Fail("cert '" + id + "': " + chain.error().message);
   auto d = certd::x509::Describe(chain->front().get(), std::time(nullptr));
   if (!d) return Fail("cert '" + id + "': " + d.error().message);
+  FillKeyEngine(ctx, client, id, &*d);
   Json j = certd::x509::DetailsJson(*d);
   j["certId"] = id;
   j["chainLength"] = chain->size();
   j["pem"] = *pem;
-  ctx.Print(j, "cert id:     " + id + "\n" + certd::x509::DetailsText(*d) + "chain:       " +
-                   std::to_string(chain->size()) + " certificate(s)\n");
+  ctx.Print(j, "cert id:     " + id + "\n" + certd::x509::DetailsText(*d) +
+                   "chain:       " + std::to_string(chain->size()) + " certificate(s)\n");
   return kOk;
 }
 
@@ -58,7 +78,8 @@ int Issue(Context& ctx) {
     return kUsage;
   }
   if (ctx.Has("--issuer-cert") != ctx.Has("--issuer-key")) {
-    std::fprintf(stderr, "edgectl cert issue: give both --issuer-cert and --issuer-key, or neither\n");
+    std::fprintf(stderr,
+                 "edgectl cert issue: give both --issuer-cert and --issuer-key, or neither\n");
     return kUsage;
   }
   auto csr = fs::ReadFile(ctx.Option("--csr"));
@@ -68,7 +89,8 @@ int Issue(Context& ctx) {
   if (ctx.Has("--issuer-cert")) {
     keyd::KeydClient keyd(ctx.layout.Socket("keyd"));
     auto handle = keyd.GetKeyPair(ctx.Option("--issuer-key"));
-    if (!handle) return Fail("issuer key '" + ctx.Option("--issuer-key") + "': " + handle.error().message);
+    if (!handle)
+      return Fail("issuer key '" + ctx.Option("--issuer-key") + "': " + handle.error().message);
     req.issuer = certd::api::Issuer{ctx.Option("--issuer-cert"), *handle};
   }
   auto pem = CertdClientFor(ctx).Issue(req);
@@ -83,11 +105,13 @@ int Delete(Context& ctx) {
   bool preloaded = false;
   if (auto certs = client.List())
     for (const auto& c : *certs) preloaded = preloaded || (c.cert_id == id && c.preloaded);
-  if (auto st = client.Delete(id); !st) return Fail("deleting cert '" + id + "': " + st.error().message);
-  std::string note = preloaded ? "cert '" + id + "' comes from a preloaded file of certd's config; that file is not "
-                                 "deleted (remove it from [preloaded_certs] instead)"
-                               : "cert '" + id + "' deleted";
-  ctx.Print({{"certId", id}, {"deleted", !preloaded}, {"preloaded", preloaded}}, note);
+  // certd refuses (400) to delete a preloaded cert; a stored cert that overrode one is deleted.
+  if (auto st = client.Delete(id); !st)
+    return Fail("deleting cert '" + id + "': " + st.error().message);
+  std::string note =
+      preloaded ? "cert '" + id + "' deleted; the preloaded file of certd's config is served again"
+                : "cert '" + id + "' deleted";
+  ctx.Print({{"certId", id}, {"deleted", true}, {"preloaded", preloaded}}, note);
   return kOk;
 }
 
@@ -95,23 +119,47 @@ int Delete(Context& ctx) {
 
 std::vector<Command> CertCommands() {
   return {
-      {{"cert", "list"}, "", 0, 0, "list the certificates you may use, with SHA-256 fingerprints", {}, &List},
-      {{"cert", "show"}, "<cert-id>", 1, 1, "show a certificate's subject, issuer, SANs, validity, fingerprint and key",
-       {}, &Show},
-      {{"cert", "import"}, "<cert-id> <file>", 2, 2,
+      {{"cert", "list"},
+       "",
+       0,
+       0,
+       "list the certificates you may use, with SHA-256 fingerprints",
+       {},
+       &List},
+      {{"cert", "show"},
+       "<cert-id>",
+       1,
+       1,
+       "show a certificate's subject, issuer, SANs, validity, fingerprint and key",
+       {},
+       &Show},
+      {{"cert", "import"},
+       "<cert-id> <file>",
+       2,
+       2,
        "import a certificate (PEM, DER or PKCS#12); its private key, if any, goes to keyd",
        {{"--password", "PASSWORD", "password of a PKCS#12 file or an encrypted PEM key"},
         {"--password-file", "FILE", "read that password from FILE (first line)"},
         {"--key-id", "KEY-ID", "keyd key id for the private key (default: the cert id)"}},
        &CertImport},
-      {{"cert", "issue"}, "<cert-id>", 1, 1,
-       "issue a certificate from a CSR, signed by an issuer whose key is in keyd (or by the credential's method)",
+      {{"cert", "issue"},
+       "<cert-id>",
+       1,
+       1,
+       "issue a certificate from a CSR, signed by an issuer whose key is in keyd (or by the "
+       "credential's method)",
        {{"--csr", "FILE", "the PEM certificate request"},
         {"--issuer-cert", "CERT-ID", "cert id of the issuing CA"},
         {"--issuer-key", "KEY-ID", "keyd key id of the issuing CA's key"},
         {"--profile", "NAME", "issuance profile of certd's config (default: 'default')"}},
        &Issue},
-      {{"cert", "delete"}, "<cert-id>", 1, 1, "delete a stored certificate (preloaded files are left alone)", {}, &Delete},
+      {{"cert", "delete"},
+       "<cert-id>",
+       1,
+       1,
+       "delete a stored certificate (preloaded files are left alone)",
+       {},
+       &Delete},
   };
 }
 

@@ -18,22 +18,29 @@ int CertImport(Context& ctx) {
   if (ctx.Has("--password")) password = ctx.Option("--password");
   if (ctx.Has("--password-file")) {
     auto text = fs::ReadFile(ctx.Option("--password-file"), 4096);
-    if (!text) return Fail("reading password file '" + ctx.Option("--password-file") + "': " + text.error().Describe());
+    if (!text)
+      return Fail("reading password file '" + ctx.Option("--password-file") +
+                  "': " + text.error().Describe());
     password = text->substr(0, text->find_first_of("\r\n"));
   }
   auto data = fs::ReadFile(file, 4 << 20);
   if (!data) return Fail("reading '" + file + "': " + data.error().Describe());
   auto bundle = certd::x509::ReadCertificateFile(Bytes(data->begin(), data->end()), password);
   if (!bundle) return Fail("refusing '" + file + "': " + bundle.error().message);
-  if (auto st = certd::x509::ValidateForImport(bundle->chain, std::time(nullptr), bundle->key.get()); !st)
+  if (auto st =
+          certd::x509::ValidateForImport(bundle->chain, std::time(nullptr), bundle->key.get());
+      !st)
     return Fail("refusing '" + file + "': " + st.error().message);
   std::string key_id = ctx.Option("--key-id", id);
   if (bundle->key) {
     auto pkcs8 = PrivateKeyToPkcs8Der(bundle->key.get());
-    if (!pkcs8) return Fail("refusing '" + file + "': the private key cannot be encoded: " + pkcs8.error().message);
+    if (!pkcs8)
+      return Fail("refusing '" + file +
+                  "': the private key cannot be encoded: " + pkcs8.error().message);
     keyd::KeydClient keyd(ctx.layout.Socket("keyd"));
     if (auto h = keyd.ImportKeyPair(key_id, *pkcs8); !h)
-      return Fail("importing the key of '" + file + "' into keyd as '" + key_id + "': " + h.error().message);
+      return Fail("importing the key of '" + file + "' into keyd as '" + key_id +
+                  "': " + h.error().message);
   }
   auto chain_pem = certd::x509::ChainToPem(bundle->chain);
   if (!chain_pem) return Fail(chain_pem.error().message);
@@ -41,8 +48,9 @@ int CertImport(Context& ctx) {
   if (!stored) return Fail("refusing '" + file + "': " + stored.error().message);
   Json j{{"certId", id}, {"format", bundle->format}, {"chainLength", bundle->chain.size()}};
   j["keyId"] = bundle->key ? Json(key_id) : Json(nullptr);
-  ctx.Print(j, "imported '" + file + "' (" + bundle->format + ", " + std::to_string(bundle->chain.size()) +
-                   " certificate(s)) as cert '" + id + "'" + (bundle->key ? ", key in keyd as '" + key_id + "'" : ""));
+  ctx.Print(j, "imported '" + file + "' (" + bundle->format + ", " +
+                   std::to_string(bundle->chain.size()) + " certificate(s)) as cert '" + id + "'" +
+                   (bundle->key ? ", key in keyd as '" + key_id + "'" : ""));
   return kOk;
 }
 

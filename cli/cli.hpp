@@ -13,8 +13,8 @@ namespace edgesec::cli {
 struct Context {
   Layout layout = Layout::System();
   bool json = false;
-  std::vector<std::string> args;                  // positional arguments after the command words
-  std::map<std::string, std::string> options;     // command options ("--alg" → "ec-p256")
+  std::vector<std::string> args;               // positional arguments after the command words
+  std::map<std::string, std::string> options;  // command options ("--alg" → "ec-p256")
 
   bool Has(const std::string& o) const { return options.count(o) != 0; }
   std::string Option(const std::string& o, const std::string& fallback = {}) const {
@@ -46,6 +46,7 @@ constexpr int kOk = 0, kFailure = 1, kUsage = 2;
 std::vector<Command> ProcessCommands();
 std::vector<Command> KeyCommands();
 std::vector<Command> CertCommands();
+std::vector<Command> EstCommands();    // cert enroll|reenroll, est cacerts|csrattrs
 int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure
 
 int Main(int argc, char** argv);

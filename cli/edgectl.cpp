@@ -18,6 +18,7 @@ std::vector<Command> AllCommands() {
   std::vector<Command> all = ProcessCommands();
   for (auto& c : KeyCommands()) all.push_back(std::move(c));
   for (auto& c : CertCommands()) all.push_back(std::move(c));
+  for (auto& c : EstCommands()) all.push_back(std::move(c));
   return all;
 }
 
@@ -37,7 +38,8 @@ void PrintUsage(const std::vector<Command>& commands) {
 }
 
 void PrintCommandHelp(const Command& c) {
-  std::printf("Usage: edgectl %s%s%s\n\n%s\n", Words(c).c_str(), c.options.empty() ? "" : " [options]",
+  std::printf("Usage: edgectl %s%s%s\n\n%s\n", Words(c).c_str(),
+              c.options.empty() ? "" : " [options]",
               c.positional.empty() ? "" : (" " + c.positional).c_str(), c.summary.c_str());
   if (!c.options.empty()) {
     std::printf("\nOptions:\n");
@@ -52,8 +54,10 @@ void PrintCommandHelp(const Command& c) {
 }  // namespace
 
 void Context::Print(const Json& j, const std::string& text) const {
-  if (json) std::cout << j.dump(2) << "\n";
-  else std::cout << text << (text.empty() || text.back() == '\n' ? "" : "\n");
+  if (json)
+    std::cout << j.dump(2) << "\n";
+  else
+    std::cout << text << (text.empty() || text.back() == '\n' ? "" : "\n");
 }
 
 int Fail(const std::string& message) {
@@ -80,8 +84,10 @@ int Main(int argc, char** argv) {
       *out = a.substr(name.size() + 1);
       return true;
     };
-    if (a == "--json") ctx.json = true;
-    else if (a == "--help" || a == "-h") help = true;
+    if (a == "--json")
+      ctx.json = true;
+    else if (a == "--help" || a == "-h")
+      help = true;
     else if (a == "--root" || a.rfind("--root=", 0) == 0) {
       std::string dir;
       if (!take("--root", &dir) || dir.empty()) {
@@ -97,7 +103,8 @@ int Main(int argc, char** argv) {
         return kUsage;
       }
       log::SetLevel(l);
-    } else rest.push_back(a);
+    } else
+      rest.push_back(a);
   }
   // The longest command whose words prefix the non-option arguments.
   const Command* cmd = nullptr;
@@ -106,14 +113,17 @@ int Main(int argc, char** argv) {
     if (r.rfind("--", 0) != 0) words.push_back(r);
   for (const auto& c : commands) {
     if (c.words.size() > words.size()) continue;
-    if (std::equal(c.words.begin(), c.words.end(), words.begin()) && (!cmd || c.words.size() > cmd->words.size())) cmd = &c;
+    if (std::equal(c.words.begin(), c.words.end(), words.begin()) &&
+        (!cmd || c.words.size() > cmd->words.size()))
+      cmd = &c;
   }
   if (cmd == nullptr) {
     if (help || rest.empty()) {
       PrintUsage(commands);
       return help ? kOk : kUsage;
     }
-    std::fprintf(stderr, "edgectl: unknown command '%s'; run edgectl --help\n", words.empty() ? rest[0].c_str() : words[0].c_str());
+    std::fprintf(stderr, "edgectl: unknown command '%s'; run edgectl --help\n",
+                 words.empty() ? rest[0].c_str() : words[0].c_str());
     return kUsage;
   }
   if (help) {
@@ -125,9 +135,11 @@ int Main(int argc, char** argv) {
     const std::string& a = rest[i];
     if (a.rfind("--", 0) == 0) {
       std::string name = a.substr(0, a.find('='));
-      auto spec = std::find_if(cmd->options.begin(), cmd->options.end(), [&](auto& o) { return o.name == name; });
+      auto spec = std::find_if(cmd->options.begin(), cmd->options.end(),
+                               [&](auto& o) { return o.name == name; });
       if (spec == cmd->options.end()) {
-        std::fprintf(stderr, "edgectl %s: unknown option '%s'; see --help\n", Words(*cmd).c_str(), name.c_str());
+        std::fprintf(stderr, "edgectl %s: unknown option '%s'; see --help\n", Words(*cmd).c_str(),
+                     name.c_str());
         return kUsage;
       }
       if (spec->value.empty()) {
@@ -137,7 +149,8 @@ int Main(int argc, char** argv) {
       } else if (i + 1 < rest.size()) {
         ctx.options[name] = rest[++i];
       } else {
-        std::fprintf(stderr, "edgectl %s: option '%s' needs %s\n", Words(*cmd).c_str(), name.c_str(), spec->value.c_str());
+        std::fprintf(stderr, "edgectl %s: option '%s' needs %s\n", Words(*cmd).c_str(),
+                     name.c_str(), spec->value.c_str());
         return kUsage;
       }
     } else if (skipped < cmd->words.size()) {

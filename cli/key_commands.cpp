@@ -9,7 +9,9 @@
 namespace edgesec::cli {
 namespace {
 
-keyd::KeydClient Client(const Context& ctx) { return keyd::KeydClient(ctx.layout.Socket("keyd")); }
+keyd::KeydClient Client(const Context& ctx) {
+  return keyd::KeydClient(ctx.layout.Socket("keyd"));
+}
 
 struct KeyDetails {
   std::string algorithm, engine, security_level, public_pem;
@@ -23,7 +25,7 @@ Expected<KeyDetails> Details(keyd::KeydClient& client, const std::string& handle
   EDGESEC_ASSIGN_OR_RETURN(d.public_pem, PublicKeyToPem(pub.get()));
   int type = EVP_PKEY_get_base_id(pub.get());
   int bits = EVP_PKEY_get_bits(pub.get());
-  d.algorithm = type == EVP_PKEY_EC ? (bits == 384 ? "ec-p384" : "ec-p256")
+  d.algorithm = type == EVP_PKEY_EC    ? (bits == 384 ? "ec-p384" : "ec-p256")
                 : type == EVP_PKEY_RSA ? "rsa-" + std::to_string(bits)
                                        : "ed25519";
   return d;
@@ -38,9 +40,13 @@ int Create(Context& ctx) {
   if (!handle) return Fail("creating key pair '" + id + "': " + handle.error().message);
   auto d = Details(client, *handle);
   if (!d) return Fail(d.error().message);
-  ctx.Print({{"keyId", id}, {"keyHandle", *handle}, {"algorithm", d->algorithm}, {"engine", d->engine},
+  ctx.Print({{"keyId", id},
+             {"keyHandle", *handle},
+             {"algorithm", d->algorithm},
+             {"engine", d->engine},
              {"securityLevel", d->security_level}},
-            "key pair '" + id + "': " + d->algorithm + " in engine '" + d->engine + "' (" + d->security_level + ")");
+            "key pair '" + id + "': " + d->algorithm + " in engine '" + d->engine + "' (" +
+                d->security_level + ")");
   return kOk;
 }
 
@@ -51,13 +57,16 @@ int List(Context& ctx) {
   Json j = Json::array();
   std::string text;
   char line[256];
-  std::snprintf(line, sizeof line, "%-32s %-10s %-8s %s\n", "KEY ID", "ALGORITHM", "ENGINE", "LEVEL");
+  std::snprintf(line, sizeof line, "%-32s %-10s %-8s %s\n", "KEY ID", "ALGORITHM", "ENGINE",
+                "LEVEL");
   text += line;
   for (const auto& k : *keys) {
-    j.push_back({{"keyId", k.key_id}, {"algorithm", k.algorithm}, {"engine", k.engine},
+    j.push_back({{"keyId", k.key_id},
+                 {"algorithm", k.algorithm},
+                 {"engine", k.engine},
                  {"securityLevel", "SL" + std::to_string(k.security_level)}});
-    std::snprintf(line, sizeof line, "%-32s %-10s %-8s SL%u\n", k.key_id.c_str(), k.algorithm.c_str(), k.engine.c_str(),
-                  k.security_level);
+    std::snprintf(line, sizeof line, "%-32s %-10s %-8s SL%u\n", k.key_id.c_str(),
+                  k.algorithm.c_str(), k.engine.c_str(), k.security_level);
     text += line;
   }
   ctx.Print(Json{{"keys", j}}, text);
@@ -71,10 +80,13 @@ int Show(Context& ctx) {
   if (!handle) return Fail(handle.error().message);
   auto d = Details(client, *handle);
   if (!d) return Fail(d.error().message);
-  ctx.Print({{"keyId", id}, {"algorithm", d->algorithm}, {"engine", d->engine}, {"securityLevel", d->security_level},
+  ctx.Print({{"keyId", id},
+             {"algorithm", d->algorithm},
+             {"engine", d->engine},
+             {"securityLevel", d->security_level},
              {"publicKey", d->public_pem}},
-            "key id:         " + id + "\nalgorithm:      " + d->algorithm + "\nengine:         " + d->engine +
-                "\nsecurity level: " + d->security_level + "\n" + d->public_pem);
+            "key id:         " + id + "\nalgorithm:      " + d->algorithm + "\nengine:         " +
+                d->engine + "\nsecurity level: " + d->security_level + "\n" + d->public_pem);
   return kOk;
 }
 
@@ -99,7 +111,9 @@ int Sign(Context& ctx) {
                    keyd::api::SignAlgorithm::kRsaPssSha256, keyd::api::SignAlgorithm::kEdDsa})
       if (ctx.Option("--alg") == keyd::api::SignAlgorithmName(a)) chosen = a;
     if (!chosen) {
-      std::fprintf(stderr, "edgectl key sign: --alg must be ECDSA, RSA-PKCS1-SHA256, RSA-PSS-SHA256 or EdDSA\n");
+      std::fprintf(
+          stderr,
+          "edgectl key sign: --alg must be ECDSA, RSA-PKCS1-SHA256, RSA-PSS-SHA256 or EdDSA\n");
       return kUsage;
     }
   }
@@ -117,17 +131,20 @@ int Sign(Context& ctx) {
                                      : keyd::api::SignAlgorithm::kEdDsa;
   }
   std::string alg = keyd::api::SignAlgorithmName(req.algorithm);
-  // The caller hashes (keys API): SHA-256 of the data, except EdDSA, which signs the message itself.
-  req.data = keyd::api::SignAlgorithmTakesMessage(req.algorithm) ? data : Sha256(data.data(), data.size());
+  // The caller hashes (keys API): SHA-256 of the data, except EdDSA, which signs the message
+  // itself.
+  req.data =
+      keyd::api::SignAlgorithmTakesMessage(req.algorithm) ? data : Sha256(data.data(), data.size());
   auto sig = client.Sign(req);
   if (!sig) return Fail("signing with '" + id + "': " + sig.error().message);
   if (ctx.Has("--out")) {
     std::string raw(sig->begin(), sig->end());
-    if (auto st = fs::AtomicWriteFile(ctx.Option("--out"), raw, 0644); !st) return Fail(st.error().Describe());
+    if (auto st = fs::AtomicWriteFile(ctx.Option("--out"), raw, 0644); !st)
+      return Fail(st.error().Describe());
   }
   ctx.Print({{"keyId", id}, {"algorithm", alg}, {"signature", Base64Encode(*sig)}},
-            ctx.Has("--out") ? "signature (" + alg + ", " + std::to_string(sig->size()) + " bytes) written to '" +
-                                   ctx.Option("--out") + "'"
+            ctx.Has("--out") ? "signature (" + alg + ", " + std::to_string(sig->size()) +
+                                   " bytes) written to '" + ctx.Option("--out") + "'"
                              : Base64Encode(*sig));
   return kOk;
 }
@@ -136,11 +153,26 @@ int Sign(Context& ctx) {
 
 std::vector<Command> KeyCommands() {
   return {
-      {{"key", "create"}, "<key-id>", 1, 1, "create a key pair in keyd (kept if it exists)",
-       {{"--alg", "ALGS", "preferred algorithms, e.g. ec-p256:rsa-2048:* (default: keyd's)"}}, &Create},
+      {{"key", "create"},
+       "<key-id>",
+       1,
+       1,
+       "create a key pair in keyd (kept if it exists)",
+       {{"--alg", "ALGS", "preferred algorithms, e.g. ec-p256:rsa-2048:* (default: keyd's)"}},
+       &Create},
       {{"key", "list"}, "", 0, 0, "list the key pairs you may use", {}, &List},
-      {{"key", "show"}, "<key-id>", 1, 1, "show a key pair's algorithm, engine, level and public key", {}, &Show},
-      {{"key", "sign"}, "<key-id>", 1, 1, "sign data with a key pair (SHA-256 digest; EdDSA signs the data)",
+      {{"key", "show"},
+       "<key-id>",
+       1,
+       1,
+       "show a key pair's algorithm, engine, level and public key",
+       {},
+       &Show},
+      {{"key", "sign"},
+       "<key-id>",
+       1,
+       1,
+       "sign data with a key pair (SHA-256 digest; EdDSA signs the data)",
        {{"--data", "TEXT", "the data to sign"},
         {"--data-file", "FILE", "a file whose content to sign"},
         {"--alg", "ALG", "ECDSA, RSA-PKCS1-SHA256, RSA-PSS-SHA256 or EdDSA (default: by key type)"},

@@ -17,7 +17,7 @@ namespace edgesec::cli {
 namespace {
 
 struct Daemon {
-  const char* name;    // socket and log name
+  const char* name;  // socket and log name
   const char* binary;
 };
 // Started in this order, stopped in reverse.
@@ -31,7 +31,9 @@ std::string SelfDir() {
   return fs::DirName(buf);
 }
 
-bool Executable(const std::string& p) { return ::access(p.c_str(), X_OK) == 0; }
+bool Executable(const std::string& p) {
+  return ::access(p.c_str(), X_OK) == 0;
+}
 
 // Next to edgectl, then $EDGESEC_LIBEXECDIR, then the install's libexecdir, then PATH.
 std::string FindBinary(const std::string& binary) {
@@ -59,7 +61,9 @@ bool Answers(const std::string& socket) {
   return r && r->status == 200;
 }
 
-std::string PidFile(const Layout& l, const Daemon& d) { return l.run() + "/" + d.name + ".pid"; }
+std::string PidFile(const Layout& l, const Daemon& d) {
+  return l.run() + "/" + d.name + ".pid";
+}
 
 pid_t ReadPid(const std::string& path) {
   auto text = fs::ReadFile(path, 64);
@@ -78,7 +82,8 @@ std::string LogTail(const std::string& path) {
   if (!text) return {};
   std::string t = *text;
   size_t pos = t.size();
-  for (int lines = 0; lines < 10 && pos > 0; ++lines) pos = t.rfind('\n', pos - 1) == std::string::npos ? 0 : t.rfind('\n', pos - 1);
+  for (int lines = 0; lines < 10 && pos > 0; ++lines)
+    pos = t.rfind('\n', pos - 1) == std::string::npos ? 0 : t.rfind('\n', pos - 1);
   return t.substr(pos);
 }
 
@@ -89,7 +94,9 @@ int Start(const Context& ctx, const Daemon& d, Json* report) {
     return kOk;
   }
   std::string binary = FindBinary(d.binary);
-  if (binary.empty()) return Fail(std::string("cannot find ") + d.binary + " next to edgectl, in $EDGESEC_LIBEXECDIR, in " EDGESEC_LIBEXECDIR " or on PATH");
+  if (binary.empty())
+    return Fail(std::string("cannot find ") + d.binary +
+                " next to edgectl, in $EDGESEC_LIBEXECDIR, in " EDGESEC_LIBEXECDIR " or on PATH");
   std::string log_path = ctx.layout.logs() + "/" + d.name + ".log";
   pid_t pid = ::fork();
   if (pid < 0) return Fail("fork failed");
@@ -102,7 +109,8 @@ int Start(const Context& ctx, const Daemon& d, Json* report) {
       ::dup2(log, 1);
       ::dup2(log, 2);
     }
-    ::execl(binary.c_str(), binary.c_str(), "--root", ctx.layout.root.c_str(), static_cast<char*>(nullptr));
+    ::execl(binary.c_str(), binary.c_str(), "--root", ctx.layout.root.c_str(),
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   (void)fs::AtomicWriteFile(PidFile(ctx.layout, d), std::to_string(pid) + "\n", 0644);
@@ -110,7 +118,8 @@ int Start(const Context& ctx, const Daemon& d, Json* report) {
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return Fail(std::string(d.binary) + " exited during start-up; its log '" + log_path + "' ends with:\n" + LogTail(log_path));
+      return Fail(std::string(d.binary) + " exited during start-up; its log '" + log_path +
+                  "' ends with:\n" + LogTail(log_path));
     }
     if (Answers(socket)) {
       (*report)[d.name] = "started (pid " + std::to_string(pid) + ")";
@@ -119,7 +128,8 @@ int Start(const Context& ctx, const Daemon& d, Json* report) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ::kill(pid, SIGTERM);
-  return Fail(std::string(d.binary) + " did not answer on '" + socket + "' within 15 s; see '" + log_path + "'");
+  return Fail(std::string(d.binary) + " did not answer on '" + socket + "' within 15 s; see '" +
+              log_path + "'");
 }
 
 int Stop(const Context& ctx, const Daemon& d, Json* report) {
@@ -147,19 +157,23 @@ int Stop(const Context& ctx, const Daemon& d, Json* report) {
 
 int NeedRoot(const Context& ctx) {
   if (ctx.layout.is_rooted()) return kOk;
-  std::fprintf(stderr, "edgectl: without --root the services are systemd's to run; use --root DIR or systemctl\n");
+  std::fprintf(
+      stderr,
+      "edgectl: without --root the services are systemd's to run; use --root DIR or systemctl\n");
   return kUsage;
 }
 
 std::string Text(const Json& report) {
   std::string text;
-  for (const auto& [name, state] : report.items()) text += name + ": " + state.get<std::string>() + "\n";
+  for (const auto& [name, state] : report.items())
+    text += name + ": " + state.get<std::string>() + "\n";
   return text;
 }
 
 int Up(Context& ctx) {
   if (int rc = NeedRoot(ctx)) return rc;
-  for (const std::string& dir : {ctx.layout.run(), ctx.layout.logs(), ctx.layout.state(), ctx.layout.etc()})
+  for (const std::string& dir :
+       {ctx.layout.run(), ctx.layout.logs(), ctx.layout.state(), ctx.layout.etc()})
     if (auto st = fs::MakeDirs(dir, 0755); !st) return Fail(st.error().Describe());
   Json report = Json::object();
   for (const auto& d : kDaemons)
@@ -180,7 +194,13 @@ int Down(Context& ctx) {
 
 std::vector<Command> ProcessCommands() {
   return {
-      {{"up"}, "", 0, 0, "start the daemons under --root DIR in the background and wait until they answer", {}, &Up},
+      {{"up"},
+       "",
+       0,
+       0,
+       "start the daemons under --root DIR in the background and wait until they answer",
+       {},
+       &Up},
       {{"down"}, "", 0, 0, "stop the daemons that `edgectl up --root DIR` started", {}, &Down},
   };
 }

@@ -68,9 +68,17 @@ std::optional<Bytes> Decode(std::string_view text, const char* alphabet, bool pa
 
 }  // namespace
 
-std::string Base64Encode(const unsigned char* data, size_t len) { return Encode(data, len, kStd, true); }
-std::optional<Bytes> Base64Decode(std::string_view text) { return Decode(text, kStd, true); }
-std::string Base64UrlEncode(const unsigned char* data, size_t len) { return Encode(data, len, kUrl, false); }
-std::optional<Bytes> Base64UrlDecode(std::string_view text) { return Decode(text, kUrl, false); }
+std::string Base64Encode(const unsigned char* data, size_t len) {
+  return Encode(data, len, kStd, true);
+}
+std::optional<Bytes> Base64Decode(std::string_view text) {
+  return Decode(text, kStd, true);
+}
+std::string Base64UrlEncode(const unsigned char* data, size_t len) {
+  return Encode(data, len, kUrl, false);
+}
+std::optional<Bytes> Base64UrlDecode(std::string_view text) {
+  return Decode(text, kUrl, false);
+}
 
 }  // namespace edgesec

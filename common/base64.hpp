@@ -10,7 +10,9 @@
 namespace edgesec {
 
 std::string Base64Encode(const unsigned char* data, size_t len);
-inline std::string Base64Encode(const Bytes& b) { return Base64Encode(b.data(), b.size()); }
+inline std::string Base64Encode(const Bytes& b) {
+  return Base64Encode(b.data(), b.size());
+}
 // Strict: standard alphabet, padding required, no whitespace. nullopt on anything else.
 std::optional<Bytes> Base64Decode(std::string_view text);
 

@@ -28,7 +28,8 @@ Expected<DaemonArgs> ParseDaemonArgs(int argc, char** argv) {
     } else if (a.rfind("--log-level", 0) == 0) {
       EDGESEC_ASSIGN_OR_RETURN(std::string level, value("--log-level"));
       log::Level l;
-      if (!log::ParseLevel(level, &l)) return InvalidParameter("--log-level must be error, warn, notice, info or debug");
+      if (!log::ParseLevel(level, &l))
+        return InvalidParameter("--log-level must be error, warn, notice, info or debug");
       log::SetLevel(l);
     } else {
       return InvalidParameter("unknown argument '" + std::string(a) + "'");
@@ -40,7 +41,8 @@ Expected<DaemonArgs> ParseDaemonArgs(int argc, char** argv) {
 std::string DaemonUsage(const std::string& binary, const std::string& what) {
   return "Usage: " + binary + " [--root DIR] [--log-level LEVEL]\n\n" + what +
          "\n\nOptions:\n"
-         "  --root DIR         put every default path under DIR (DIR/etc/edgesec, DIR/var/lib/edgesec,\n"
+         "  --root DIR         put every default path under DIR (DIR/etc/edgesec, "
+         "DIR/var/lib/edgesec,\n"
          "                     DIR/run/edgesec); runs as the invoking user with embedded defaults\n"
          "  --log-level LEVEL  error, warn, notice, info (default) or debug; also $EDGESEC_LOG\n"
          "  --version          print the version and exit\n"

@@ -14,7 +14,8 @@ struct DaemonArgs {
   bool version = false;
 };
 
-// Applies --log-level (after $EDGESEC_LOG). kInvalidParameter with a usage message on a bad argument.
+// Applies --log-level (after $EDGESEC_LOG). kInvalidParameter with a usage message on a bad
+// argument.
 Expected<DaemonArgs> ParseDaemonArgs(int argc, char** argv);
 std::string DaemonUsage(const std::string& binary, const std::string& what);
 

@@ -39,8 +39,12 @@ struct Error {
 inline Error MakeError(ErrorKind kind, std::string message, std::string detail = {}) {
   return Error{kind, std::move(message), std::move(detail)};
 }
-inline Error InvalidParameter(std::string m) { return MakeError(ErrorKind::kInvalidParameter, std::move(m)); }
-inline Error NotFound(std::string m) { return MakeError(ErrorKind::kNotFound, std::move(m)); }
+inline Error InvalidParameter(std::string m) {
+  return MakeError(ErrorKind::kInvalidParameter, std::move(m));
+}
+inline Error NotFound(std::string m) {
+  return MakeError(ErrorKind::kNotFound, std::move(m));
+}
 inline Error Internal(std::string m, std::string d = {}) {
   return MakeError(ErrorKind::kInternal, std::move(m), std::move(d));
 }
@@ -50,21 +54,36 @@ Error IoError(std::string message, int err);
 template <class T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Expected(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Expected(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const Error& error() const { assert(!has_value()); return std::get<1>(v_); }
-  Error& error() { assert(!has_value()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
+  Error& error() {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -77,8 +96,14 @@ class [[nodiscard]] Expected<void> {
   Expected(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
-  Error& error() { assert(!ok_); return error_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
+  Error& error() {
+    assert(!ok_);
+    return error_;
+  }
 
  private:
   Error error_;
@@ -90,9 +115,9 @@ using Status = Expected<void>;
 }  // namespace edgesec
 
 // Propagates an error from an Expected-returning expression; evaluates to nothing.
-#define EDGESEC_TRY(expr)                       \
-  do {                                          \
-    auto&& edgesec_try_ = (expr);               \
+#define EDGESEC_TRY(expr)                           \
+  do {                                              \
+    auto&& edgesec_try_ = (expr);                   \
     if (!edgesec_try_) return edgesec_try_.error(); \
   } while (0)
 

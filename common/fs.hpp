@@ -1,6 +1,7 @@
 #pragma once
-// Filesystem helpers. Every file that matters is written with AtomicWriteFile: temp file in the same
-// directory, fsync, rename over the target, fsync the directory — a crash leaves old or new, never half.
+// Filesystem helpers. Every file that matters is written with AtomicWriteFile: temp file in the
+// same directory, fsync, rename over the target, fsync the directory — a crash leaves old or new,
+// never half.
 
 #include <sys/types.h>
 

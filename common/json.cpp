@@ -6,7 +6,8 @@ namespace edgesec {
 
 Expected<Json> ParseJsonObject(std::string_view text) {
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return MakeError(ErrorKind::kUnprocessable, "request body is not valid JSON");
+  if (j.is_discarded())
+    return MakeError(ErrorKind::kUnprocessable, "request body is not valid JSON");
   if (!j.is_object()) return InvalidParameter("request body must be a JSON object");
   return j;
 }
@@ -44,7 +45,8 @@ Expected<Bytes> JsonFields::RequiredBytes(std::string_view name) const {
 
 Expected<JsonFields> JsonFields::RequiredObject(std::string_view name) const {
   auto it = object_.find(name);
-  if (it == object_.end() || it->is_null()) return InvalidParameter("missing parameter '" + Name(name) + "'");
+  if (it == object_.end() || it->is_null())
+    return InvalidParameter("missing parameter '" + Name(name) + "'");
   if (!it->is_object()) return InvalidParameter("parameter '" + Name(name) + "' must be an object");
   return JsonFields(*it, Name(name) + ".");
 }

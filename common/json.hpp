@@ -1,9 +1,8 @@
 #pragma once
-// JSON behind a small wrapper: parsing that never throws, and table-like field readers that name the
-// missing or mistyped field (400) while ignoring unknown fields (the peer's clients send some).
+// JSON behind a small wrapper: parsing that never throws, and table-like field readers that name
+// the missing or mistyped field (400) while ignoring unknown fields (the peer's clients send some).
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>

@@ -12,16 +12,24 @@ std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 }
 
 bool ParseLevel(std::string_view text, Level* out) {
-  if (text == "error") *out = Level::kError;
-  else if (text == "warn" || text == "warning") *out = Level::kWarning;
-  else if (text == "notice") *out = Level::kNotice;
-  else if (text == "info") *out = Level::kInfo;
-  else if (text == "debug" || text == "trace") *out = Level::kDebug;
-  else return false;
+  if (text == "error")
+    *out = Level::kError;
+  else if (text == "warn" || text == "warning")
+    *out = Level::kWarning;
+  else if (text == "notice")
+    *out = Level::kNotice;
+  else if (text == "info")
+    *out = Level::kInfo;
+  else if (text == "debug" || text == "trace")
+    *out = Level::kDebug;
+  else
+    return false;
   return true;
 }
 
-void SetLevel(Level level) { g_level = static_cast<int>(level); }
+void SetLevel(Level level) {
+  g_level = static_cast<int>(level);
+}
 
 void InitFromEnvironment() {
   const char* env = std::getenv("EDGESEC_LOG");
@@ -29,7 +37,9 @@ void InitFromEnvironment() {
   if (env != nullptr && ParseLevel(env, &level)) SetLevel(level);
 }
 
-bool Enabled(Level level) { return static_cast<int>(level) <= g_level.load(); }
+bool Enabled(Level level) {
+  return static_cast<int>(level) <= g_level.load();
+}
 
 void Write(Level level, std::string_view message) {
   if (!Enabled(level)) return;

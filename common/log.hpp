@@ -17,10 +17,18 @@ void InitFromEnvironment();
 bool Enabled(Level level);
 void Write(Level level, std::string_view message);
 
-inline void Error(std::string_view m) { Write(Level::kError, m); }
-inline void Warning(std::string_view m) { Write(Level::kWarning, m); }
-inline void Notice(std::string_view m) { Write(Level::kNotice, m); }
-inline void Info(std::string_view m) { Write(Level::kInfo, m); }
+inline void Error(std::string_view m) {
+  Write(Level::kError, m);
+}
+inline void Warning(std::string_view m) {
+  Write(Level::kWarning, m);
+}
+inline void Notice(std::string_view m) {
+  Write(Level::kNotice, m);
+}
+inline void Info(std::string_view m) {
+  Write(Level::kInfo, m);
+}
 inline void Debug(std::string_view m) {
   if (Enabled(Level::kDebug)) Write(Level::kDebug, m);
 }

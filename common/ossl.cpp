@@ -76,7 +76,8 @@ Expected<Bytes> PublicKeyToSpkiDer(EVP_PKEY* key) {
 
 Expected<std::string> PublicKeyToPem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1) return OpenSslError("cannot encode public key");
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1)
+    return OpenSslError("cannot encode public key");
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(len));

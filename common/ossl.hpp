@@ -1,6 +1,6 @@
 #pragma once
-// One RAII alias per C type (OpenSSL, libcurl; later libp11 and tss2), all here, so that no call site
-// ever spells a deleter.
+// One RAII alias per C type (OpenSSL, libcurl; later libp11 and tss2), all here, so that no call
+// site ever spells a deleter.
 
 #include <curl/curl.h>
 #include <openssl/bio.h>
@@ -25,9 +25,9 @@ namespace edgesec {
 
 template <class T>
 struct Deleter;
-#define EDGESEC_DELETER(T, fn) \
-  template <>                  \
-  struct Deleter<T> {          \
+#define EDGESEC_DELETER(T, fn)             \
+  template <>                              \
+  struct Deleter<T> {                      \
     void operator()(T* p) const { fn(p); } \
   }
 EDGESEC_DELETER(BIO, BIO_free_all);
@@ -59,8 +59,15 @@ EDGESEC_DELETER(PKCS7, PKCS7_free);
 EDGESEC_DELETER(CURL, curl_easy_cleanup);
 EDGESEC_DELETER(curl_slist, curl_slist_free_all);
 // A stack of extensions owns its elements.
-inline void FreeExtensionStack(STACK_OF(X509_EXTENSION)* s) { sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free); }
+inline void FreeExtensionStack(STACK_OF(X509_EXTENSION) * s) {
+  sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
+}
 EDGESEC_DELETER(STACK_OF(X509_EXTENSION), FreeExtensionStack);
+// A stack of certificates owns its elements (push X509_up_ref'd ones).
+inline void FreeX509Stack(STACK_OF(X509) * s) {
+  sk_X509_pop_free(s, X509_free);
+}
+EDGESEC_DELETER(STACK_OF(X509), FreeX509Stack);
 #undef EDGESEC_DELETER
 
 template <class T>

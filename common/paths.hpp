@@ -19,8 +19,12 @@ struct Layout {
   std::string run() const { return root + "/run/edgesec"; }
   std::string logs() const { return root + "/var/log/edgesec"; }
 
-  std::string ServiceConfigFile(const std::string& svc) const { return etc() + "/" + svc + "/config.toml"; }
-  std::string ServiceConfigDir(const std::string& svc) const { return etc() + "/" + svc + "/config.d"; }
+  std::string ServiceConfigFile(const std::string& svc) const {
+    return etc() + "/" + svc + "/config.toml";
+  }
+  std::string ServiceConfigDir(const std::string& svc) const {
+    return etc() + "/" + svc + "/config.d";
+  }
   std::string ServiceStateDir(const std::string& svc) const { return state() + "/" + svc; }
   std::string Socket(const std::string& name) const { return run() + "/" + name + ".sock"; }
 };

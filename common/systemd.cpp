@@ -31,7 +31,8 @@ Expected<int> ActivatedSocket(const std::string& fd_name) {
     std::free(names);
   }
   if (found >= 0 && sd_is_socket_unix(found, SOCK_STREAM, 1, nullptr, 0) <= 0)
-    return MakeError(ErrorKind::kConfig, "systemd passed a socket for '" + fd_name + "' that is not a listening Unix stream socket");
+    return MakeError(ErrorKind::kConfig, "systemd passed a socket for '" + fd_name +
+                                             "' that is not a listening Unix stream socket");
   return found;
 }
 
@@ -39,7 +40,8 @@ Status RemoveStaleSocket(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return {};
   if (!S_ISSOCK(st.st_mode))
-    return MakeError(ErrorKind::kIo, "'" + path + "' exists and is not a socket; refusing to remove it");
+    return MakeError(ErrorKind::kIo,
+                     "'" + path + "' exists and is not a socket; refusing to remove it");
   int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -47,9 +49,11 @@ Status RemoveStaleSocket(const std::string& path) {
   int rc = ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   int err = errno;
   ::close(probe);
-  if (rc == 0) return MakeError(ErrorKind::kIo, "another process is already serving '" + path + "'");
+  if (rc == 0)
+    return MakeError(ErrorKind::kIo, "another process is already serving '" + path + "'");
   if (err != ECONNREFUSED) return IoError("cannot probe existing socket '" + path + "'", err);
-  if (::unlink(path.c_str()) != 0) return IoError("cannot remove stale socket '" + path + "'", errno);
+  if (::unlink(path.c_str()) != 0)
+    return IoError("cannot remove stale socket '" + path + "'", errno);
   log::Info("removed stale socket '" + path + "'");
   return {};
 }
@@ -98,8 +102,12 @@ void NotifyReady(const std::string& status) {
   std::string msg = "READY=1\nSTATUS=" + status + "\nMAINPID=" + std::to_string(::getpid());
   sd_notify(0, msg.c_str());
 }
-void NotifyReloading() { sd_notify(0, "RELOADING=1"); }
-void NotifyStopping() { sd_notify(0, "STOPPING=1"); }
+void NotifyReloading() {
+  sd_notify(0, "RELOADING=1");
+}
+void NotifyStopping() {
+  sd_notify(0, "STOPPING=1");
+}
 
 void BlockSignals() {
   sigset_t set;

@@ -1,6 +1,6 @@
 #pragma once
-// systemd glue: socket activation with a fallback to binding the path, sd_notify, and the signal loop
-// (SIGHUP reload, SIGTERM/SIGINT graceful stop). Works the same without systemd.
+// systemd glue: socket activation with a fallback to binding the path, sd_notify, and the signal
+// loop (SIGHUP reload, SIGTERM/SIGINT graceful stop). Works the same without systemd.
 
 #include <sys/types.h>
 
@@ -23,9 +23,11 @@ void NotifyReady(const std::string& status);
 void NotifyReloading();
 void NotifyStopping();
 
-// Blocks SIGTERM, SIGINT and SIGHUP; call before any thread starts so every thread inherits the mask.
+// Blocks SIGTERM, SIGINT and SIGHUP; call before any thread starts so every thread inherits the
+// mask.
 void BlockSignals();
-// Waits for signals: SIGHUP runs on_reload (between RELOADING=1 and READY=1); returns on SIGTERM/SIGINT.
+// Waits for signals: SIGHUP runs on_reload (between RELOADING=1 and READY=1); returns on
+// SIGTERM/SIGINT.
 void WaitForSignals(const std::function<void()>& on_reload);
 
 }  // namespace edgesec::systemd

@@ -6,7 +6,9 @@ Expected<CreateCertRequest> CreateCertRequest::FromJson(const Json& j) {
   JsonFields f(j);
   CreateCertRequest r;
   EDGESEC_ASSIGN_OR_RETURN(r.cert_id, f.RequiredString("certId"));
-  EDGESEC_ASSIGN_OR_RETURN(r.csr, f.RequiredString("csr"));
+  EDGESEC_ASSIGN_OR_RETURN(auto csr,
+                           f.OptionalString("csr"));  // edgesec: an est credential needs none
+  r.csr = csr.value_or("");
   EDGESEC_ASSIGN_OR_RETURN(r.profile, f.OptionalString("profile"));
   if (auto it = j.find("issuer"); it != j.end() && !it->is_null()) {
     EDGESEC_ASSIGN_OR_RETURN(JsonFields issuer, f.RequiredObject("issuer"));
@@ -19,8 +21,11 @@ Expected<CreateCertRequest> CreateCertRequest::FromJson(const Json& j) {
 }
 
 Json CreateCertRequest::ToJson() const {
-  Json j{{"certId", cert_id}, {"csr", csr}};
-  if (issuer) j["issuer"] = Json{{"certId", issuer->cert_id}, {"privateKeyHandle", issuer->private_key_handle}};
+  Json j{{"certId", cert_id}};
+  if (!csr.empty()) j["csr"] = csr;
+  if (issuer)
+    j["issuer"] =
+        Json{{"certId", issuer->cert_id}, {"privateKeyHandle", issuer->private_key_handle}};
   if (profile) j["profile"] = *profile;
   return j;
 }
@@ -30,7 +35,9 @@ Expected<PemBody> PemBody::FromJson(const Json& j) {
   EDGESEC_ASSIGN_OR_RETURN(r.pem, JsonFields(j).RequiredString("pem"));
   return r;
 }
-Json PemBody::ToJson() const { return Json{{"pem", pem}}; }
+Json PemBody::ToJson() const {
+  return Json{{"pem", pem}};
+}
 
 Expected<CertSummary> CertSummary::FromJson(const Json& j) {
   JsonFields f(j);
@@ -51,8 +58,9 @@ Expected<CertSummary> CertSummary::FromJson(const Json& j) {
 }
 
 Json CertSummary::ToJson() const {
-  Json j{{"certId", cert_id}, {"subject", subject}, {"issuer", issuer}, {"notBefore", not_before},
-         {"notAfter", not_after}, {"sha256", sha256}, {"preloaded", preloaded}};
+  Json j{{"certId", cert_id},       {"subject", subject},    {"issuer", issuer},
+         {"notBefore", not_before}, {"notAfter", not_after}, {"sha256", sha256},
+         {"preloaded", preloaded}};
   j["keyId"] = key_id.empty() ? Json(nullptr) : Json(key_id);
   return j;
 }

@@ -1,7 +1,7 @@
 #pragma once
-// Request and response types of the certificates API (API.md, "Certificates") and their JSON mapping,
-// shared by the server (FromJson: names the missing or mistyped field, ignores unknown ones) and the
-// client (ToJson).
+// Request and response types of the certificates API (API.md, "Certificates") and their JSON
+// mapping, shared by the server (FromJson: names the missing or mistyped field, ignores unknown
+// ones) and the client (ToJson).
 
 #include <optional>
 #include <string>
@@ -26,7 +26,8 @@ struct Issuer {
 // POST /certificates
 struct CreateCertRequest {
   std::string cert_id;
-  std::string csr;  // PEM
+  std::string
+      csr;  // PEM; edgesec: may be absent for an est credential (certd builds it with the keyd key)
   std::optional<Issuer> issuer;
   std::optional<std::string> profile;  // edgesec: an issuance profile of certd's config
   static Expected<CreateCertRequest> FromJson(const Json& j);

@@ -2,7 +2,9 @@
 
 namespace edgesec::certd {
 
-std::string CertdClient::Path(const std::string& route) { return route + "?api-version=" + api::kVersionLatest; }
+std::string CertdClient::Path(const std::string& route) {
+  return route + "?api-version=" + api::kVersionLatest;
+}
 
 Expected<std::string> CertdClient::Pem(const Json& j) {
   auto body = api::PemBody::FromJson(j);
@@ -16,13 +18,15 @@ Expected<std::string> CertdClient::Issue(const api::CreateCertRequest& request) 
 }
 
 Expected<std::string> CertdClient::Import(const std::string& id, const std::string& pem) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("PUT", Path("/certificates/" + http::EscapePathSegment(id)),
-                                                  api::PemBody{pem}.ToJson()));
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j, http_.CallJson("PUT", Path("/certificates/" + http::EscapePathSegment(id)),
+                             api::PemBody{pem}.ToJson()));
   return Pem(j);
 }
 
 Expected<std::string> CertdClient::Get(const std::string& id) {
-  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("GET", Path("/certificates/" + http::EscapePathSegment(id))));
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j, http_.CallJson("GET", Path("/certificates/" + http::EscapePathSegment(id))));
   return Pem(j);
 }
 
@@ -38,6 +42,17 @@ Expected<std::vector<api::CertSummary>> CertdClient::List() {
   return std::move(list->certificates);
 }
 
-Expected<Json> CertdClient::Version() { return http_.CallJson("GET", Path("/version")); }
+Expected<std::string> CertdClient::Renew(const std::string& id, std::optional<bool> rotate_key) {
+  Json body = Json::object();
+  if (rotate_key) body["rotateKey"] = *rotate_key;
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j,
+      http_.CallJson("POST", Path("/credentials/" + http::EscapePathSegment(id) + "/renew"), body));
+  return Pem(j);
+}
+
+Expected<Json> CertdClient::Version() {
+  return http_.CallJson("GET", Path("/version"));
+}
 
 }  // namespace edgesec::certd

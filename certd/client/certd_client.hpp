@@ -1,7 +1,9 @@
 #pragma once
-// The certd client library: typed calls of the certificates API over certd's socket, used by edgectl
-// and the other services. Errors carry certd's own message and a kind that follows the HTTP status.
+// The certd client library: typed calls of the certificates API over certd's socket, used by
+// edgectl and the other services. Errors carry certd's own message and a kind that follows the HTTP
+// status.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,8 @@ class CertdClient {
   Status Delete(const std::string& id);
   Expected<std::vector<api::CertSummary>> List();
   Expected<Json> Version();
+  // POST /credentials/{id}/renew; `rotate_key` overrides the credential's setting when given.
+  Expected<std::string> Renew(const std::string& id, std::optional<bool> rotate_key = std::nullopt);
 
   http::UnixClient& http() { return http_; }
 

@@ -34,8 +34,8 @@ Status AddAttrsAndSign(X509_REQ* req, EVP_PKEY* key, UniquePtr<STACK_OF(X509_EXT
   if (sk_X509_EXTENSION_num(exts.get()) > 0 && X509_REQ_add_extensions(req, exts.get()) != 1)
     return OpenSslError("adding extensions to the CSR");
   if (challenge != nullptr && !challenge->empty()) {
-    if (X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_UTF8, challenge->data(),
-                                  static_cast<int>(challenge->size())) != 1)
+    if (X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_UTF8,
+                                  challenge->data(), static_cast<int>(challenge->size())) != 1)
       return OpenSslError("adding challengePassword to the CSR");
   }
   if (X509_REQ_set_version(req, 0) != 1 || X509_REQ_set_pubkey(req, key) != 1)
@@ -48,12 +48,14 @@ Status AddAttrsAndSign(X509_REQ* req, EVP_PKEY* key, UniquePtr<STACK_OF(X509_EXT
 
 Expected<X509ReqPtr> BuildCsr(const CsrSpec& spec) {
   if (spec.key == nullptr) return InvalidParameter("CSR without a key");
-  if (spec.subject.empty() && spec.sans.empty()) return InvalidParameter("CSR without a subject or a SAN");
+  if (spec.subject.empty() && spec.sans.empty())
+    return InvalidParameter("CSR without a subject or a SAN");
   X509ReqPtr req(X509_REQ_new());
   X509_NAME* name = X509_REQ_get_subject_name(req.get());
   for (const auto& [field, value] : spec.subject) {
     if (X509_NAME_add_entry_by_txt(name, field.c_str(), MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0) != 1) {
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) != 1) {
       ERR_clear_error();
       return InvalidParameter("subject field '" + field + "' is not valid");
     }
@@ -62,7 +64,8 @@ Expected<X509ReqPtr> BuildCsr(const CsrSpec& spec) {
   if (!spec.sans.empty()) {
     std::string list;
     for (const auto& s : spec.sans) list += (list.empty() ? "" : ",") + s;
-    X509_EXTENSION* san = X509V3_EXT_nconf_nid(nullptr, nullptr, NID_subject_alt_name, list.c_str());
+    X509_EXTENSION* san =
+        X509V3_EXT_nconf_nid(nullptr, nullptr, NID_subject_alt_name, list.c_str());
     if (san == nullptr) {
       ERR_clear_error();
       return InvalidParameter("subjectAltName '" + list + "' is not valid");
@@ -76,7 +79,8 @@ Expected<X509ReqPtr> BuildCsr(const CsrSpec& spec) {
 
 Expected<X509ReqPtr> BuildReenrollCsr(X509* current, EVP_PKEY* key, const CsrAttrs* attrs,
                                       const Secret* challenge_password) {
-  if (current == nullptr || key == nullptr) return InvalidParameter("re-enrollment needs the current cert and a key");
+  if (current == nullptr || key == nullptr)
+    return InvalidParameter("re-enrollment needs the current cert and a key");
   X509ReqPtr req(X509_REQ_new());
   if (X509_REQ_set_subject_name(req.get(), X509_get_subject_name(current)) != 1)
     return OpenSslError("copying the subject");
@@ -109,7 +113,8 @@ bool KeyMatchesAttrs(EVP_PKEY* key, const CsrAttrs& attrs) {
   if (!attrs.curve.empty()) {
     char group[64] = {};
     size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1) {
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &len) != 1) {
       ERR_clear_error();
       return false;
     }

@@ -1,7 +1,7 @@
 #pragma once
 // CSRs for EST: built from a subject and SANs, or for re-enrollment from the current certificate
-// (RFC 7030 4.2.2: subject and subjectAltName identical). The key may be any EVP_PKEY, including the
-// keyd-backed one of keyd::LoadRemoteKey (X509_REQ_sign then calls keyd).
+// (RFC 7030 4.2.2: subject and subjectAltName identical). The key may be any EVP_PKEY, including
+// the keyd-backed one of keyd::LoadRemoteKey (X509_REQ_sign then calls keyd).
 
 #include <optional>
 #include <string>
@@ -17,8 +17,8 @@ namespace edgesec::certd::est {
 
 struct CsrSpec {
   std::vector<std::pair<std::string, std::string>> subject;  // {"CN", "device-1"}, {"O", "Example"}
-  std::vector<std::string> sans;                             // "DNS:device-1.example", "IP:10.0.0.1"
-  EVP_PKEY* key = nullptr;                                   // signs the CSR; not owned
+  std::vector<std::string> sans;  // "DNS:device-1.example", "IP:10.0.0.1"
+  EVP_PKEY* key = nullptr;        // signs the CSR; not owned
   std::optional<Secret> challenge_password;
   const CsrAttrs* attrs = nullptr;  // /csrattrs: digest and requested extensions
 };

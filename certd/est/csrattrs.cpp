@@ -13,7 +13,9 @@ namespace {
 
 constexpr unsigned char kSequence = 0x30, kSet = 0x31, kOid = 0x06, kInteger = 0x02;
 
-Error Bad(const std::string& m) { return MakeError(ErrorKind::kUnprocessable, "CsrAttrs: " + m); }
+Error Bad(const std::string& m) {
+  return MakeError(ErrorKind::kUnprocessable, "CsrAttrs: " + m);
+}
 
 struct Tlv {
   unsigned char tag = 0;
@@ -65,14 +67,26 @@ int NidOf(const std::string& dotted) {
 
 const char* DigestOfSignatureNid(int nid) {
   switch (nid) {
-    case NID_ecdsa_with_SHA256: case NID_sha256WithRSAEncryption: case NID_sha256: return "SHA256";
-    case NID_ecdsa_with_SHA384: case NID_sha384WithRSAEncryption: case NID_sha384: return "SHA384";
-    case NID_ecdsa_with_SHA512: case NID_sha512WithRSAEncryption: case NID_sha512: return "SHA512";
-    default: return nullptr;
+    case NID_ecdsa_with_SHA256:
+    case NID_sha256WithRSAEncryption:
+    case NID_sha256:
+      return "SHA256";
+    case NID_ecdsa_with_SHA384:
+    case NID_sha384WithRSAEncryption:
+    case NID_sha384:
+      return "SHA384";
+    case NID_ecdsa_with_SHA512:
+    case NID_sha512WithRSAEncryption:
+    case NID_sha512:
+      return "SHA512";
+    default:
+      return nullptr;
   }
 }
 
-bool IsCurve(int nid) { return nid == NID_X9_62_prime256v1 || nid == NID_secp384r1 || nid == NID_secp521r1; }
+bool IsCurve(int nid) {
+  return nid == NID_X9_62_prime256v1 || nid == NID_secp384r1 || nid == NID_secp521r1;
+}
 
 // A bare OID: a key type, a curve, a signature/digest algorithm, challengePassword, or other.
 void ApplyOid(const std::string& dotted, CsrAttrs* out) {
@@ -98,7 +112,8 @@ Status ApplyAttribute(const Tlv& attr, CsrAttrs* out) {
   const unsigned char* end = attr.value + attr.len;
   Tlv type, values;
   if (!ReadTlv(&p, end, &type) || type.tag != kOid) return Bad("attribute without a type OID");
-  if (!ReadTlv(&p, end, &values) || values.tag != kSet || p != end) return Bad("attribute without a SET of values");
+  if (!ReadTlv(&p, end, &values) || values.tag != kSet || p != end)
+    return Bad("attribute without a SET of values");
   std::string dotted = OidText(type);
   if (dotted.empty()) return Bad("malformed attribute type OID");
   int nid = NidOf(dotted);
@@ -126,7 +141,8 @@ Status ApplyAttribute(const Tlv& attr, CsrAttrs* out) {
       int curve = NidOf(OidText(value));
       if (!IsCurve(curve)) return Bad("unsupported curve requested");
       out->curve = OBJ_nid2sn(curve);
-    } else if (nid == NID_rsaEncryption && value.tag == kInteger && value.len > 0 && value.len <= 3) {
+    } else if (nid == NID_rsaEncryption && value.tag == kInteger && value.len > 0 &&
+               value.len <= 3) {
       int bits = 0;
       for (size_t i = 0; i < value.len; ++i) bits = (bits << 8) | value.value[i];
       out->rsa_bits = bits;
@@ -143,7 +159,8 @@ Expected<CsrAttrs> ParseCsrAttrsDer(const Bytes& der) {
   const unsigned char* p = der.data();
   const unsigned char* end = p + der.size();
   Tlv outer;
-  if (!ReadTlv(&p, end, &outer) || outer.tag != kSequence || p != end) return Bad("not a DER SEQUENCE");
+  if (!ReadTlv(&p, end, &outer) || outer.tag != kSequence || p != end)
+    return Bad("not a DER SEQUENCE");
   const unsigned char* q = outer.value;
   const unsigned char* qend = outer.value + outer.len;
   while (q < qend) {
@@ -159,7 +176,8 @@ Expected<CsrAttrs> ParseCsrAttrsDer(const Bytes& der) {
       return Bad("element is neither an OID nor an Attribute");
     }
   }
-  if (!out.curve.empty() && out.key_type == EVP_PKEY_RSA) return Bad("a curve was requested with an RSA key");
+  if (!out.curve.empty() && out.key_type == EVP_PKEY_RSA)
+    return Bad("a curve was requested with an RSA key");
   return out;
 }
 

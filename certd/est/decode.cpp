@@ -13,7 +13,9 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-Error Unprocessable(std::string m) { return MakeError(ErrorKind::kUnprocessable, std::move(m)); }
+Error Unprocessable(std::string m) {
+  return MakeError(ErrorKind::kUnprocessable, std::move(m));
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -27,7 +29,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IsWhitespaceOnly(std::string_view s) { return Trim(s).empty(); }
+bool IsWhitespaceOnly(std::string_view s) {
+  return Trim(s).empty();
+}
 
 // Certificates from DER: a PKCS#7 SignedData (certs-only) or one certificate.
 Expected<std::vector<X509Ptr>> CertsFromDer(const Bytes& der) {
@@ -119,8 +123,8 @@ std::string EncodeBase64Wrapped(const Bytes& der) {
     size_t n = std::min<size_t>(3, der.size() - i);
     if (n > 1) v |= static_cast<unsigned>(der[i + 1]) << 8;
     if (n > 2) v |= der[i + 2];
-    char quad[4] = {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], n > 1 ? kAlphabet[(v >> 6) & 63] : '=',
-                    n > 2 ? kAlphabet[v & 63] : '='};
+    char quad[4] = {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63],
+                    n > 1 ? kAlphabet[(v >> 6) & 63] : '=', n > 2 ? kAlphabet[v & 63] : '='};
     for (char c : quad) {
       out += c;
       if (++col == 64) {
@@ -164,7 +168,8 @@ MediaType ParseMediaType(std::string_view content_type) {
   return mt;
 }
 
-Expected<std::vector<X509Ptr>> DecodeCertificates(std::string_view body, std::string_view content_type) {
+Expected<std::vector<X509Ptr>> DecodeCertificates(std::string_view body,
+                                                  std::string_view content_type) {
   MediaType mt = ParseMediaType(content_type);
   if (IsWhitespaceOnly(body)) return Unprocessable("empty body (content type '" + mt.type + "')");
   if (body.find("-----BEGIN") != std::string_view::npos) return CertsFromPem(body);
@@ -188,36 +193,44 @@ std::vector<X509Ptr> OrderChain(std::vector<X509Ptr> certs) {
   std::vector<X509Ptr> out;
   // The leaf: a certificate that issued none of the others.
   auto leaf = std::find_if(certs.begin(), certs.end(), [&](const X509Ptr& c) {
-    return std::none_of(certs.begin(), certs.end(), [&](const X509Ptr& o) { return issued_by(o.get(), c.get()); });
+    return std::none_of(certs.begin(), certs.end(),
+                        [&](const X509Ptr& o) { return issued_by(o.get(), c.get()); });
   });
   if (leaf == certs.end()) leaf = certs.begin();
   while (leaf != certs.end()) {
     out.push_back(std::move(*leaf));
     certs.erase(leaf);
     X509* last = out.back().get();
-    leaf = std::find_if(certs.begin(), certs.end(), [&](const X509Ptr& c) { return issued_by(last, c.get()); });
+    leaf = std::find_if(certs.begin(), certs.end(),
+                        [&](const X509Ptr& c) { return issued_by(last, c.get()); });
   }
   for (auto& c : certs) out.push_back(std::move(c));
   return out;
 }
 
-Expected<std::vector<MimePart>> ParseMultipart(std::string_view body, std::string_view content_type) {
+Expected<std::vector<MimePart>> ParseMultipart(std::string_view body,
+                                               std::string_view content_type) {
   MediaType mt = ParseMediaType(content_type);
-  if (mt.type.rfind("multipart/", 0) != 0) return Unprocessable("content type '" + mt.type + "' is not multipart");
+  if (mt.type.rfind("multipart/", 0) != 0)
+    return Unprocessable("content type '" + mt.type + "' is not multipart");
   auto b = mt.params.find("boundary");
-  if (b == mt.params.end() || b->second.empty()) return Unprocessable("multipart content type without a boundary");
+  if (b == mt.params.end() || b->second.empty())
+    return Unprocessable("multipart content type without a boundary");
   const std::string delim = "--" + b->second;
   std::vector<MimePart> parts;
   size_t pos = body.find(delim);
-  if (pos == std::string_view::npos) return Unprocessable("multipart boundary not found in the body");
+  if (pos == std::string_view::npos)
+    return Unprocessable("multipart boundary not found in the body");
   for (;;) {
     pos += delim.size();
     if (body.substr(pos, 2) == "--") break;  // close delimiter
     size_t line_end = body.find('\n', pos);
-    if (line_end == std::string_view::npos) return Unprocessable("multipart body ends inside a boundary line");
+    if (line_end == std::string_view::npos)
+      return Unprocessable("multipart body ends inside a boundary line");
     size_t start = line_end + 1;
     size_t next = body.find("\n" + delim, start);
-    if (next == std::string_view::npos) return Unprocessable("multipart body has no closing boundary");
+    if (next == std::string_view::npos)
+      return Unprocessable("multipart body has no closing boundary");
     std::string_view part = body.substr(start, next - start);
     if (!part.empty() && part.back() == '\r') part.remove_suffix(1);
     MimePart mp;
@@ -249,7 +262,8 @@ Expected<Secret> DecodePrivateKey(const Bytes& der_or_pem) {
     key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>("")));
   } else {
     const unsigned char* p = der_or_pem.data();
-    key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der_or_pem.size())));  // PKCS#8, PKCS#1, SEC1
+    key.reset(d2i_AutoPrivateKey(nullptr, &p,
+                                 static_cast<long>(der_or_pem.size())));  // PKCS#8, PKCS#1, SEC1
   }
   if (!key) {
     ERR_clear_error();
@@ -261,7 +275,8 @@ Expected<Secret> DecodePrivateKey(const Bytes& der_or_pem) {
   return s;
 }
 
-Expected<ServerKeygenResult> DecodeServerKeygen(std::string_view body, std::string_view content_type) {
+Expected<ServerKeygenResult> DecodeServerKeygen(std::string_view body,
+                                                std::string_view content_type) {
   EDGESEC_ASSIGN_OR_RETURN(auto parts, ParseMultipart(body, content_type));
   std::optional<Secret> key;
   std::vector<X509Ptr> certs;
@@ -269,9 +284,11 @@ Expected<ServerKeygenResult> DecodeServerKeygen(std::string_view body, std::stri
     auto ct = part.headers.find("content-type");
     MediaType mt = ParseMediaType(ct == part.headers.end() ? "" : ct->second);
     if (mt.type == "application/pkcs8" || mt.type == "application/pkcs1" ||
-        (mt.type == "application/pkcs7-mime" && mt.params["smime-type"] == "server-generated-key")) {
+        (mt.type == "application/pkcs7-mime" &&
+         mt.params["smime-type"] == "server-generated-key")) {
       if (mt.type == "application/pkcs7-mime")
-        return Unprocessable("encrypted server-generated keys (smime-type=server-generated-key) are not supported");
+        return Unprocessable(
+            "encrypted server-generated keys (smime-type=server-generated-key) are not supported");
       Bytes raw;
       if (part.body.find("-----BEGIN") != std::string::npos) {
         raw.assign(part.body.begin(), part.body.end());
@@ -289,7 +306,8 @@ Expected<ServerKeygenResult> DecodeServerKeygen(std::string_view body, std::stri
       EDGESEC_ASSIGN_OR_RETURN(certs, DecodeCertificates(part.body, ct->second));
     }
   }
-  if (!key) return Unprocessable("serverkeygen response holds no private key part (application/pkcs8)");
+  if (!key)
+    return Unprocessable("serverkeygen response holds no private key part (application/pkcs8)");
   if (certs.empty()) return Unprocessable("serverkeygen response holds no certificate part");
   ServerKeygenResult r{std::move(*key), OrderChain(std::move(certs))};
   return r;

@@ -1,8 +1,8 @@
 #pragma once
-// Pure decoders for EST responses (RFC 7030, RFC 8951): bytes + content type in, result out, no I/O, so
-// that they are fuzzable (tests/fuzz/fuzz_est_decode.cpp). Tolerant by design: field EST servers differ
-// in line breaks, CRLF, PEM armour, content-type parameters and whether the chain is included.
-// Every decoder returns kUnprocessable with a message that says what was wrong.
+// Pure decoders for EST responses (RFC 7030, RFC 8951): bytes + content type in, result out, no
+// I/O, so that they are fuzzable (tests/fuzz/fuzz_est_decode.cpp). Tolerant by design: field EST
+// servers differ in line breaks, CRLF, PEM armour, content-type parameters and whether the chain is
+// included. Every decoder returns kUnprocessable with a message that says what was wrong.
 
 #include <map>
 #include <optional>
@@ -29,10 +29,11 @@ struct MediaType {
 };
 MediaType ParseMediaType(std::string_view content_type);
 
-// Certificates from a /cacerts, /simpleenroll or /simplereenroll body: a certs-only PKCS#7 in base64
-// (wrapped or not), PEM (PKCS7 or CERTIFICATE blocks), or raw DER; a bare certificate is accepted too.
-// Order as received.
-Expected<std::vector<X509Ptr>> DecodeCertificates(std::string_view body, std::string_view content_type);
+// Certificates from a /cacerts, /simpleenroll or /simplereenroll body: a certs-only PKCS#7 in
+// base64 (wrapped or not), PEM (PKCS7 or CERTIFICATE blocks), or raw DER; a bare certificate is
+// accepted too. Order as received.
+Expected<std::vector<X509Ptr>> DecodeCertificates(std::string_view body,
+                                                  std::string_view content_type);
 
 // Orders certificates leaf→root by issuer links; certificates that link to nothing go last.
 std::vector<X509Ptr> OrderChain(std::vector<X509Ptr> certs);
@@ -43,26 +44,29 @@ struct MimePart {
   std::string body;
 };
 // multipart/* with the boundary from `content_type`; CRLF or LF line ends.
-Expected<std::vector<MimePart>> ParseMultipart(std::string_view body, std::string_view content_type);
+Expected<std::vector<MimePart>> ParseMultipart(std::string_view body,
+                                               std::string_view content_type);
 
 // A private key as PKCS#8 DER (wiped on destruction).
 struct ServerKeygenResult {
   Secret pkcs8_der;
   std::vector<X509Ptr> chain;  // leaf first
 };
-// /serverkeygen: multipart/mixed with the key (application/pkcs8, PKCS#8 or PKCS#1, base64 or PEM) and
-// the certificate (application/pkcs7-mime). Encrypted keys (smime-type=server-generated-key) are refused.
-Expected<ServerKeygenResult> DecodeServerKeygen(std::string_view body, std::string_view content_type);
+// /serverkeygen: multipart/mixed with the key (application/pkcs8, PKCS#8 or PKCS#1, base64 or PEM)
+// and the certificate (application/pkcs7-mime). Encrypted keys (smime-type=server-generated-key)
+// are refused.
+Expected<ServerKeygenResult> DecodeServerKeygen(std::string_view body,
+                                                std::string_view content_type);
 // A private key in PKCS#8 or PKCS#1 (RSA, EC), DER or PEM, re-encoded as PKCS#8 DER.
 Expected<Secret> DecodePrivateKey(const Bytes& der_or_pem);
 
 // /csrattrs (RFC 7030 4.5.2, RFC 9908 style key attributes): what the server wants in the CSR.
 struct CsrAttrs {
   bool challenge_password = false;
-  std::optional<int> key_type;          // EVP_PKEY_EC or EVP_PKEY_RSA
-  std::string curve;                    // e.g. "secp384r1" (OpenSSL short name)
+  std::optional<int> key_type;  // EVP_PKEY_EC or EVP_PKEY_RSA
+  std::string curve;            // e.g. "secp384r1" (OpenSSL short name)
   int rsa_bits = 0;
-  std::string digest;                   // e.g. "SHA384"; empty: no preference
+  std::string digest;                                 // e.g. "SHA384"; empty: no preference
   std::vector<std::string> requested_extension_oids;  // extensionRequest values that are OIDs
   std::vector<Bytes> requested_extensions;            // extensionRequest values that are Extensions
   std::vector<std::string> other_oids;                // anything else, dotted

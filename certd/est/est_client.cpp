@@ -18,8 +18,8 @@ struct TlsSetup {
   const ClientIdentity* identity;
 };
 
-// Runs after libcurl has set up its SSL_CTX: replaces the trust store by the configured anchors (so no
-// system CA is ever trusted) and installs the client identity, whatever engine holds its key.
+// Runs after libcurl has set up its SSL_CTX: replaces the trust store by the configured anchors (so
+// no system CA is ever trusted) and installs the client identity, whatever engine holds its key.
 CURLcode SslCtxCallback(CURL*, void* ctx_ptr, void* user) {
   auto* ctx = static_cast<SSL_CTX*>(ctx_ptr);
   auto* setup = static_cast<TlsSetup*>(user);
@@ -46,7 +46,8 @@ size_t WriteBody(char* data, size_t size, size_t n, void* user) {
 
 std::string Header(CURL* h, const char* name) {
   struct curl_header* hdr = nullptr;
-  if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hdr) != CURLHE_OK || hdr == nullptr) return {};
+  if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hdr) != CURLHE_OK || hdr == nullptr)
+    return {};
   return hdr->value;
 }
 
@@ -71,8 +72,8 @@ Error TransportError(CURLcode rc, const char* errbuf, const std::string& url) {
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-      return MakeError(ErrorKind::kUnauthorized, what + " (server certificate not trusted or not for this host)",
-                       detail);
+      return MakeError(ErrorKind::kUnauthorized,
+                       what + " (server certificate not trusted or not for this host)", detail);
     case CURLE_SSL_CERTPROBLEM:
       return MakeError(ErrorKind::kCrypto, what + " (client identity refused by OpenSSL)", detail);
     case CURLE_URL_MALFORMAT:
@@ -83,7 +84,8 @@ Error TransportError(CURLcode rc, const char* errbuf, const std::string& url) {
   }
 }
 
-Error StatusError(long status, const std::string& body, const std::string& challenge, const std::string& url) {
+Error StatusError(long status, const std::string& body, const std::string& challenge,
+                  const std::string& url) {
   std::string text = ServerText(body);
   std::string what = "EST server answered HTTP " + std::to_string(status) + " to '" + url + "'" +
                      (text.empty() ? "" : ": " + text);
@@ -102,13 +104,16 @@ Expected<std::vector<X509Ptr>> ReadAnchors(const std::string& path) {
   std::vector<X509Ptr> out;
   while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(c);
   ERR_clear_error();
-  if (out.empty()) return InvalidParameter("trusted cert file '" + path + "' holds no PEM certificate");
+  if (out.empty())
+    return InvalidParameter("trusted cert file '" + path + "' holds no PEM certificate");
   return out;
 }
 
 }  // namespace
 
-bool IsRetryable(const Error& e) { return e.kind == ErrorKind::kUnavailable; }
+bool IsRetryable(const Error& e) {
+  return e.kind == ErrorKind::kUnavailable;
+}
 
 std::optional<std::chrono::seconds> ParseRetryAfter(const std::string& value, time_t now) {
   std::string v = value;
@@ -127,7 +132,8 @@ std::optional<std::chrono::seconds> ParseRetryAfter(const std::string& value, ti
 Expected<EstClient> EstClient::Create(EstConfig config) {
   if (config.base_url.rfind("https://", 0) != 0)
     return InvalidParameter("EST URL '" + config.base_url + "' is not https://");
-  if (config.trusted_certs.empty()) return InvalidParameter("EST needs trusted_certs (explicit trust anchors)");
+  if (config.trusted_certs.empty())
+    return InvalidParameter("EST needs trusted_certs (explicit trust anchors)");
   if (config.label.find_first_of("/?#") != std::string::npos)
     return InvalidParameter("EST CA label '" + config.label + "' is not a path segment");
   if (!config.sleep) config.sleep = [](std::chrono::seconds s) { std::this_thread::sleep_for(s); };
@@ -139,15 +145,19 @@ Expected<EstClient> EstClient::Create(EstConfig config) {
   return client;
 }
 
-void EstClient::SetIdentity(std::optional<ClientIdentity> identity) { identity_ = std::move(identity); }
+void EstClient::SetIdentity(std::optional<ClientIdentity> identity) {
+  identity_ = std::move(identity);
+}
 
 std::string EstClient::Url(const std::string& operation) const {
   std::string base = config_.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/.well-known/est" + (config_.label.empty() ? "" : "/" + config_.label) + "/" + operation;
+  return base + "/.well-known/est" + (config_.label.empty() ? "" : "/" + config_.label) + "/" +
+         operation;
 }
 
-Expected<EstClient::Response> EstClient::Perform(const std::string& operation, const std::string* body) {
+Expected<EstClient::Response> EstClient::Perform(const std::string& operation,
+                                                 const std::string* body) {
   const std::string url = Url(operation);
   // A fresh handle per request, no reuse, no session cache: the client identity may have changed.
   CurlPtr h(curl_easy_init());
@@ -162,7 +172,9 @@ Expected<EstClient::Response> EstClient::Perform(const std::string& operation, c
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2) | static_cast<long>(CURL_SSLVERSION_MAX_DEFAULT));
+  curl_easy_setopt(
+      c, CURLOPT_SSLVERSION,
+      static_cast<long>(CURL_SSLVERSION_TLSv1_2) | static_cast<long>(CURL_SSLVERSION_MAX_DEFAULT));
   curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, SslCtxCallback);
   curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &setup);
   curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
@@ -202,7 +214,8 @@ Expected<EstClient::Response> EstClient::Perform(const std::string& operation, c
     last_status_ = 0;
     long verify = X509_V_OK;
     curl_easy_getinfo(c, CURLINFO_SSL_VERIFYRESULT, &verify);
-    if (verify != X509_V_OK) rc = CURLE_PEER_FAILED_VERIFICATION;  // a trust failure, whatever curl says
+    if (verify != X509_V_OK)
+      rc = CURLE_PEER_FAILED_VERIFICATION;  // a trust failure, whatever curl says
     return TransportError(rc, errbuf, url);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
@@ -214,7 +227,8 @@ Expected<EstClient::Response> EstClient::Perform(const std::string& operation, c
   return StatusError(r.status, r.body, r.www_authenticate, url);
 }
 
-Expected<EstClient::Response> EstClient::PerformPolling(const std::string& operation, const std::string* body) {
+Expected<EstClient::Response> EstClient::PerformPolling(const std::string& operation,
+                                                        const std::string* body) {
   std::chrono::seconds waited{0};
   for (;;) {
     EDGESEC_ASSIGN_OR_RETURN(Response r, Perform(operation, body));
@@ -222,9 +236,10 @@ Expected<EstClient::Response> EstClient::PerformPolling(const std::string& opera
     auto wait = ParseRetryAfter(r.retry_after, time(nullptr)).value_or(config_.default_retry_after);
     if (wait < std::chrono::seconds(1)) wait = std::chrono::seconds(1);
     if (waited + wait > config_.max_total_wait)
-      return MakeError(ErrorKind::kUnavailable, "EST server still processing '" + operation + "' after " +
-                                                    std::to_string(waited.count()) + " s (bound " +
-                                                    std::to_string(config_.max_total_wait.count()) + " s)");
+      return MakeError(ErrorKind::kUnavailable,
+                       "EST server still processing '" + operation + "' after " +
+                           std::to_string(waited.count()) + " s (bound " +
+                           std::to_string(config_.max_total_wait.count()) + " s)");
     config_.sleep(wait);
     waited += wait;
   }
@@ -263,15 +278,20 @@ Expected<EnrollResult> EstClient::Enroll(const std::string& operation, X509_REQ*
   }
   ERR_clear_error();
   if (!result.cert)
-    return MakeError(ErrorKind::kUnprocessable, "EST /" + operation + ": no returned certificate is for the CSR's key");
+    return MakeError(ErrorKind::kUnprocessable,
+                     "EST /" + operation + ": no returned certificate is for the CSR's key");
   result.chain = OrderChain(std::move(*certs));
-  result.subject_as_requested = X509_NAME_cmp(X509_get_subject_name(result.cert.get()),
-                                              X509_REQ_get_subject_name(csr)) == 0;
+  result.subject_as_requested =
+      X509_NAME_cmp(X509_get_subject_name(result.cert.get()), X509_REQ_get_subject_name(csr)) == 0;
   return result;
 }
 
-Expected<EnrollResult> EstClient::SimpleEnroll(X509_REQ* csr) { return Enroll("simpleenroll", csr); }
-Expected<EnrollResult> EstClient::SimpleReenroll(X509_REQ* csr) { return Enroll("simplereenroll", csr); }
+Expected<EnrollResult> EstClient::SimpleEnroll(X509_REQ* csr) {
+  return Enroll("simpleenroll", csr);
+}
+Expected<EnrollResult> EstClient::SimpleReenroll(X509_REQ* csr) {
+  return Enroll("simplereenroll", csr);
+}
 
 Expected<ServerKeygenResult> EstClient::ServerKeygen(X509_REQ* csr) {
   EDGESEC_ASSIGN_OR_RETURN(std::string body, EncodeCsrBody(csr));

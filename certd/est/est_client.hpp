@@ -1,17 +1,17 @@
 #pragma once
-// An EST client (RFC 7030 with RFC 8951) on libcurl: /cacerts, /simpleenroll, /simplereenroll, /csrattrs,
-// /serverkeygen under <base>/.well-known/est[/<label>]/.
+// An EST client (RFC 7030 with RFC 8951) on libcurl: /cacerts, /simpleenroll, /simplereenroll,
+// /csrattrs, /serverkeygen under <base>/.well-known/est[/<label>]/.
 //
-// Trust: only the configured trust anchors (`trusted_certs`); hostname verification always on; TLS 1.2
-// and 1.3. Authentication: HTTP Basic when a username is set, and a TLS client identity (chain + any
-// EVP_PKEY, e.g. keyd-backed) when one is set. Every request runs on a fresh curl handle with connection
-// reuse and the TLS session cache off, so a changed client identity never rides on an earlier connection
-// or session.
+// Trust: only the configured trust anchors (`trusted_certs`); hostname verification always on;
+// TLS 1.2 and 1.3. Authentication: HTTP Basic when a username is set, and a TLS client identity
+// (chain + any EVP_PKEY, e.g. keyd-backed) when one is set. Every request runs on a fresh curl
+// handle with connection reuse and the TLS session cache off, so a changed client identity never
+// rides on an earlier connection or session.
 //
-// Errors: IsRetryable() tells whether trying later may help. Retryable (kUnavailable): 5xx, timeouts,
-// connection drops, 202 beyond the polling bound. Final: 401/403 (kUnauthorized), other 4xx
-// (kInvalidParameter), TLS trust failures (kUnauthorized), undecodable bodies (kUnprocessable). The
-// message carries the HTTP status and the server's own text.
+// Errors: IsRetryable() tells whether trying later may help. Retryable (kUnavailable): 5xx,
+// timeouts, connection drops, 202 beyond the polling bound. Final: 401/403 (kUnauthorized), other
+// 4xx (kInvalidParameter), TLS trust failures (kUnauthorized), undecodable bodies (kUnprocessable).
+// The message carries the HTTP status and the server's own text.
 
 #include <chrono>
 #include <functional>
@@ -33,12 +33,12 @@ struct ClientIdentity {
 };
 
 struct EstConfig {
-  std::string base_url;       // https://est.example:8443 (the /.well-known/est part is added)
-  std::string label;          // optional CA label
+  std::string base_url;  // https://est.example:8443 (the /.well-known/est part is added)
+  std::string label;     // optional CA label
   std::vector<std::string> trusted_certs;  // PEM files: the only trust anchors
-  std::string username;       // HTTP Basic when non-empty
+  std::string username;                    // HTTP Basic when non-empty
   Secret password;
-  std::string password_file;  // read at each request when `password` is empty
+  std::string password_file;                     // read at each request when `password` is empty
   std::chrono::seconds max_total_wait{30 * 60};  // 202 polling bound
   std::chrono::seconds default_retry_after{30};  // 202 without a usable Retry-After
   std::chrono::seconds connect_timeout{15};
@@ -49,7 +49,7 @@ struct EstConfig {
 
 struct EnrollResult {
   X509Ptr cert;
-  std::vector<X509Ptr> chain;  // the rest as returned, ordered towards the root; may be empty
+  std::vector<X509Ptr> chain;        // the rest as returned, ordered towards the root; may be empty
   bool subject_as_requested = true;  // false: the server changed the subject (allowed by RFC 7030)
 };
 

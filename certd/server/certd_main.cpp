@@ -3,14 +3,14 @@
 #include <chrono>
 #include <cstdio>
 
+#include "certd/server/config.hpp"
+#include "certd/server/routes/routes.hpp"
+#include "certd/server/service.hpp"
 #include "common/daemon_args.hpp"
 #include "common/fs.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
 #include "common/systemd.hpp"
-#include "certd/server/config.hpp"
-#include "certd/server/routes/routes.hpp"
-#include "certd/server/service.hpp"
 
 namespace edgesec::certd {
 
@@ -21,9 +21,13 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (args->help) {
-    std::fputs(DaemonUsage("edgesec-certd", "The edgesec certificate service: the cert store, import and local issuance\n"
-                                            "(signing with keys held by keyd); serves the certificates API on\n"
-                                            "DIR/run/edgesec/certd.sock.").c_str(), stdout);
+    std::fputs(
+        DaemonUsage("edgesec-certd",
+                    "The edgesec certificate service: the cert store, import and local issuance\n"
+                    "(signing with keys held by keyd); serves the certificates API on\n"
+                    "DIR/run/edgesec/certd.sock.")
+            .c_str(),
+        stdout);
     return 0;
   }
   if (args->version) {
@@ -53,7 +57,8 @@ int Main(int argc, char** argv) {
     return 1;
   }
   http::Router router = routes::MakeRouter(**service);
-  auto server = http::Server::Start(*fd, [&router](const http::Request& r) { return router.Dispatch(r); });
+  auto server =
+      http::Server::Start(*fd, [&router](const http::Request& r) { return router.Dispatch(r); });
   if (!server) {
     log::Error("certd: " + server.error().Describe());
     return 1;
@@ -64,8 +69,11 @@ int Main(int argc, char** argv) {
   systemd::WaitForSignals([&] {
     auto fresh = LoadCertdConfig(layout);
     Status st = fresh ? (*service)->Reload(*fresh) : Status(fresh.error());
-    if (st) log::Info("certd: configuration reloaded");
-    else log::Error("certd: reload failed, keeping the running configuration: " + st.error().Describe());
+    if (st)
+      log::Info("certd: configuration reloaded");
+    else
+      log::Error("certd: reload failed, keeping the running configuration: " +
+                 st.error().Describe());
   });
   (*server)->Stop();
   systemd::ReleaseSocket(layout.Socket("certd"));

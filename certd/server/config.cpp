@@ -14,7 +14,8 @@ Expected<uid_t> ResolveUser(config::Reader& r) {
   EDGESEC_ASSIGN_OR_RETURN(auto name, r.String("name"));
   if (uid && name) return r.ErrorAt("name", "give either 'uid' or 'name', not both");
   if (uid) {
-    if (*uid < 0 || *uid > 0x7fffffff) return r.ErrorAt("uid", "must be a uid between 0 and 2147483647");
+    if (*uid < 0 || *uid > 0x7fffffff)
+      return r.ErrorAt("uid", "must be a uid between 0 and 2147483647");
     return static_cast<uid_t>(*uid);
   }
   if (!name) return r.ErrorAt("uid", "a principal needs 'uid' or 'name'");
@@ -22,7 +23,8 @@ Expected<uid_t> ResolveUser(config::Reader& r) {
   struct passwd* found = nullptr;
   char buf[4096];
   if (::getpwnam_r(name->c_str(), &pw, buf, sizeof buf, &found) != 0 || found == nullptr)
-    return r.ErrorAt("name", "no user named '" + *name + "' on this system; create it or give its 'uid'");
+    return r.ErrorAt("name",
+                     "no user named '" + *name + "' on this system; create it or give its 'uid'");
   return pw.pw_uid;
 }
 
@@ -30,7 +32,8 @@ Status ReadProfile(config::Reader& t, const std::string& name, x509::Profile* p)
   p->name = name;
   EDGESEC_ASSIGN_OR_RETURN(auto days, t.Integer("validity_days"));
   if (days) {
-    if (*days < 1 || *days > 36500) return t.ErrorAt("validity_days", "must be between 1 and 36500");
+    if (*days < 1 || *days > 36500)
+      return t.ErrorAt("validity_days", "must be between 1 and 36500");
     p->validity_days = static_cast<int>(*days);
   }
   EDGESEC_ASSIGN_OR_RETURN(auto ku, t.StringArray("key_usage"));
@@ -39,9 +42,12 @@ Status ReadProfile(config::Reader& t, const std::string& name, x509::Profile* p)
   if (eku) p->extended_key_usage = *eku;
   EDGESEC_ASSIGN_OR_RETURN(auto san, t.String("san"));
   if (san) {
-    if (*san == "copy") p->san_policy = x509::SanPolicy::kCopyFromCsr;
-    else if (*san == "none") p->san_policy = x509::SanPolicy::kNone;
-    else return t.ErrorAt("san", "must be \"copy\" (the CSR's SANs) or \"none\"");
+    if (*san == "copy")
+      p->san_policy = x509::SanPolicy::kCopyFromCsr;
+    else if (*san == "none")
+      p->san_policy = x509::SanPolicy::kNone;
+    else
+      return t.ErrorAt("san", "must be \"copy\" (the CSR's SANs) or \"none\"");
   }
   EDGESEC_ASSIGN_OR_RETURN(auto ca, t.Boolean("ca"));
   if (ca) p->ca = *ca;
@@ -49,7 +55,8 @@ Status ReadProfile(config::Reader& t, const std::string& name, x509::Profile* p)
   if (pathlen) p->pathlen = static_cast<int>(*pathlen);
   if (Status st = x509::ValidateProfile(*p); !st)
     return t.ErrorAt(st.error().message.find("extended") != std::string::npos ? "extended_key_usage"
-                     : st.error().message.find("pathlen") != std::string::npos ? "pathlen" : "key_usage",
+                     : st.error().message.find("pathlen") != std::string::npos ? "pathlen"
+                                                                               : "key_usage",
                      st.error().message);
   return t.Finish();
 }
@@ -58,11 +65,13 @@ Status ReadCredential(config::Reader& t, CertdConfig* c) {
   Credential cred;
   EDGESEC_ASSIGN_OR_RETURN(auto cert_id, t.String("cert_id"));
   if (!cert_id) return t.ErrorAt("cert_id", "a credential needs 'cert_id'");
-  if (!IsValidId(*cert_id)) return t.ErrorAt("cert_id", ValidateId(*cert_id, "cert id").error().message);
+  if (!IsValidId(*cert_id))
+    return t.ErrorAt("cert_id", ValidateId(*cert_id, "cert id").error().message);
   cred.cert_id = *cert_id;
   EDGESEC_ASSIGN_OR_RETURN(auto key_id, t.String("key_id"));
   cred.key_id = key_id.value_or(*cert_id);
-  if (!IsValidId(cred.key_id)) return t.ErrorAt("key_id", ValidateId(cred.key_id, "key id").error().message);
+  if (!IsValidId(cred.key_id))
+    return t.ErrorAt("key_id", ValidateId(cred.key_id, "key id").error().message);
   EDGESEC_ASSIGN_OR_RETURN(auto method, t.String("method"));
   if (method) {
     static const char* kMethods[] = {"self_signed", "local_ca", "est", "preloaded"};
@@ -76,6 +85,7 @@ Status ReadCredential(config::Reader& t, CertdConfig* c) {
   cred.issuer_cert = issuer_cert.value_or("");
   EDGESEC_ASSIGN_OR_RETURN(auto issuer_key, t.String("issuer_key"));
   cred.issuer_key = issuer_key.value_or("");
+  EDGESEC_TRY(ReadEstCredential(t, cred.method == "est", &cred.est));
   EDGESEC_TRY(t.Finish());
   c->credentials[cred.cert_id] = std::move(cred);
   return {};
@@ -96,7 +106,8 @@ Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* c) {
   if (mode) {
     char* end = nullptr;
     unsigned long m = std::strtoul(mode->c_str(), &end, 8);
-    if (mode->empty() || *end != '\0' || m > 0777) return r.ErrorAt("socket_mode", "must be an octal mode such as \"0660\"");
+    if (mode->empty() || *end != '\0' || m > 0777)
+      return r.ErrorAt("socket_mode", "must be an octal mode such as \"0660\"");
     c->socket_mode = static_cast<mode_t>(m);
   }
   EDGESEC_ASSIGN_OR_RETURN(auto keyd_socket, r.String("keyd_socket"));
@@ -119,6 +130,8 @@ Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* c) {
     if (key) c->local_ca_key = *key;
     EDGESEC_TRY(local_ca->Finish());
   }
+  EDGESEC_ASSIGN_OR_RETURN(auto est, r.Table("est"));
+  if (est) EDGESEC_TRY(ReadEstSection(*est, &c->est));
   EDGESEC_ASSIGN_OR_RETURN(auto profiles, r.Table("profiles"));
   if (profiles) {
     for (const std::string& name : profiles->Keys()) {
@@ -136,7 +149,8 @@ Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* c) {
     Principal p;
     EDGESEC_ASSIGN_OR_RETURN(p.uid, ResolveUser(t));
     EDGESEC_ASSIGN_OR_RETURN(auto certs, t.StringArray("certs"));
-    if (!certs) return t.ErrorAt("certs", "a principal needs 'certs' (globs of the cert ids it may use)");
+    if (!certs)
+      return t.ErrorAt("certs", "a principal needs 'certs' (globs of the cert ids it may use)");
     p.cert_globs = *certs;
     EDGESEC_TRY(t.Finish());
     c->principals.push_back(std::move(p));
@@ -150,8 +164,10 @@ Expected<CertdConfig> LoadCertdConfig(const Layout& layout) {
   for (const auto& f : files) EDGESEC_TRY(ApplyCertdConfigFile(f, &c));
   for (const auto& [id, cred] : c.credentials)
     if (!cred.profile.empty() && c.profiles.count(cred.profile) == 0)
-      return MakeError(ErrorKind::kConfig, "certd config: credential '" + id + "' names profile '" + cred.profile +
+      return MakeError(ErrorKind::kConfig, "certd config: credential '" + id + "' names profile '" +
+                                               cred.profile +
                                                "', which is not defined under [profiles]");
+  EDGESEC_TRY(CheckEstCredentials(c));
   return c;
 }
 

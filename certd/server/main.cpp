@@ -1,2 +1,4 @@
 #include "certd/server/certd_main.hpp"
-int main(int argc, char** argv) { return edgesec::certd::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return edgesec::certd::Main(argc, argv);
+}

@@ -14,6 +14,7 @@
 
 #include "certd/api/certs_api.hpp"
 #include "certd/server/config.hpp"
+#include "certd/server/est_issuer.hpp"
 #include "certd/store/store.hpp"
 #include "common/paths.hpp"
 #include "keyd/client/keyd_client.hpp"
@@ -27,7 +28,8 @@ struct Caller {
 class CertService {
  public:
   using Clock = std::function<int64_t()>;  // seconds since the epoch
-  static Expected<std::unique_ptr<CertService>> Create(const Layout& layout, const CertdConfig& config,
+  static Expected<std::unique_ptr<CertService>> Create(const Layout& layout,
+                                                       const CertdConfig& config,
                                                        Clock clock = nullptr);
   Status Reload(const CertdConfig& config);
 
@@ -36,9 +38,13 @@ class CertService {
   // PUT /certificates/{id}: the stored PEM.
   Expected<std::string> Import(const Caller& c, const std::string& id, const std::string& pem);
   Expected<std::string> Get(const Caller& c, const std::string& id);
-  // DELETE: removes the stored cert; a preloaded file stays (logged).
+  // DELETE: removes the stored cert (which may have overridden a preloaded one). kInvalidParameter
+  // for a preloaded cert with no stored override: the integrator's file is never deleted.
   Status Delete(const Caller& c, const std::string& id);
   Expected<std::vector<api::CertSummary>> List(const Caller& c);
+  // POST /credentials/{id}/renew: EST re-enrollment, answered only after the new cert is committed.
+  Expected<std::string> Renew(const Caller& c, const std::string& id,
+                              std::optional<bool> rotate_key);
 
  private:
   struct State {
@@ -46,12 +52,15 @@ class CertService {
   };
   CertService(Layout layout, Clock clock) : layout_(std::move(layout)), clock_(std::move(clock)) {}
   std::shared_ptr<const State> Snapshot() const;
-  Status Authorize(const State& s, const Caller& c, const std::string& id, const char* action) const;
+  Status Authorize(const State& s, const Caller& c, const std::string& id,
+                   const char* action) const;
   std::shared_ptr<keyd::KeydClient> Keyd() const;
-  Expected<std::string> IssueWith(const State& s, const Caller& c, const api::CreateCertRequest& request,
-                                  const std::string& issuer_cert_id, const std::string& issuer_handle,
-                                  const std::string& profile);
-  Expected<std::string> SelfSign(const State& s, const api::CreateCertRequest& request, const Credential& cred);
+  Expected<std::string> IssueWith(const State& s, const Caller& c,
+                                  const api::CreateCertRequest& request,
+                                  const std::string& issuer_cert_id,
+                                  const std::string& issuer_handle, const std::string& profile);
+  Expected<std::string> SelfSign(const State& s, const api::CreateCertRequest& request,
+                                 const Credential& cred);
 
   Layout layout_;
   Clock clock_;
@@ -59,6 +68,7 @@ class CertService {
   mutable std::mutex state_mutex_;
   std::shared_ptr<const State> state_;
   std::shared_ptr<keyd::KeydClient> keyd_;
+  std::unique_ptr<EstIssuer> est_;
 };
 
 }  // namespace edgesec::certd

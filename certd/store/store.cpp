@@ -9,6 +9,7 @@ namespace edgesec::certd::store {
 namespace {
 
 constexpr char kIdPrefix[] = "edgesec-cert-id: ";
+constexpr char kKeyIdPrefix[] = "edgesec-key-id: ";
 constexpr const char* kStateFormat = "1";
 
 Status CheckStateFormat(const std::string& dir) {
@@ -21,12 +22,15 @@ Status CheckStateFormat(const std::string& dir) {
   std::string v = text->substr(0, text->find('\n'));
   if (v != kStateFormat)
     return MakeError(ErrorKind::kConfig, "state directory '" + dir + "' has format version " + v +
-                                             ", newer than this certd understands (" + kStateFormat +
+                                             ", newer than this certd understands (" +
+                                             kStateFormat +
                                              "); run the edgesec version that wrote it");
   return {};
 }
 
-std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string FirstLine(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 }  // namespace
 
@@ -44,7 +48,9 @@ void CertStore::SetPreloaded(std::map<std::string, std::string> preloaded) {
   preloaded_ = std::move(preloaded);
 }
 
-std::string CertStore::PathFor(const std::string& id) const { return dir_ + "/" + FileNameForId(id) + ".pem"; }
+std::string CertStore::PathFor(const std::string& id) const {
+  return dir_ + "/" + FileNameForId(id) + ".pem";
+}
 
 bool CertStore::IsPreloaded(const std::string& id) const {
   std::lock_guard lock(mutex_);
@@ -55,8 +61,15 @@ Expected<std::optional<StoredCert>> CertStore::Get(const std::string& id) const 
   std::string path = PathFor(id);
   auto text = fs::ReadFile(path);
   if (text) {
-    if (FirstLine(*text) != kIdPrefix + id) return Internal("cert file '" + path + "' does not record id '" + id + "'");
-    return std::optional<StoredCert>(StoredCert{text->substr(text->find('\n') + 1), false, path});
+    if (FirstLine(*text) != kIdPrefix + id)
+      return Internal("cert file '" + path + "' does not record id '" + id + "'");
+    StoredCert c{text->substr(text->find('\n') + 1), false, path, {}};
+    if (c.pem.rfind(kKeyIdPrefix, 0) == 0) {
+      c.key_id = FirstLine(c.pem).substr(sizeof kKeyIdPrefix - 1);
+      c.pem = c.pem.find('\n') == std::string::npos ? std::string()
+                                                    : c.pem.substr(c.pem.find('\n') + 1);
+    }
+    return std::optional<StoredCert>(std::move(c));
   }
   if (text.error().kind != ErrorKind::kNotFound) return text.error();
   std::string preloaded_path;
@@ -67,12 +80,15 @@ Expected<std::optional<StoredCert>> CertStore::Get(const std::string& id) const 
     preloaded_path = it->second;
   }
   auto pem = fs::ReadFile(preloaded_path);
-  if (!pem) return pem.error().Context("reading preloaded cert '" + id + "' from '" + preloaded_path + "'");
-  return std::optional<StoredCert>(StoredCert{std::move(*pem), true, preloaded_path});
+  if (!pem)
+    return pem.error().Context("reading preloaded cert '" + id + "' from '" + preloaded_path + "'");
+  return std::optional<StoredCert>(StoredCert{std::move(*pem), true, preloaded_path, {}});
 }
 
-Status CertStore::Put(const std::string& id, const std::string& pem) {
-  return fs::AtomicWriteFile(PathFor(id), kIdPrefix + id + "\n" + pem, 0644);
+Status CertStore::Put(const std::string& id, const std::string& pem, const std::string& key_id) {
+  std::string header =
+      kIdPrefix + id + "\n" + (key_id.empty() ? std::string() : kKeyIdPrefix + key_id + "\n");
+  return fs::AtomicWriteFile(PathFor(id), header + pem, 0644);
 }
 
 Expected<bool> CertStore::Remove(const std::string& id) {

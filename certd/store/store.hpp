@@ -1,6 +1,7 @@
 #pragma once
-// The cert store: one PEM file per cert id under DIR/var/lib/edgesec/certd/certs/, named from the id
-// (common/ids.hpp) and starting with an "edgesec-cert-id: <id>" line, written atomically with mode
+// The cert store: one PEM file per cert id under DIR/var/lib/edgesec/certd/certs/, named from the
+// id (common/ids.hpp) and starting with an "edgesec-cert-id: <id>" line (then, optionally, an
+// "edgesec-key-id: <key id>" line), written atomically with mode
 // 0644. Preloaded certs (file:// paths of the config) are the integrator's: read, never written or
 // deleted; a stored cert of the same id takes precedence over the preloaded file.
 
@@ -19,6 +20,7 @@ struct StoredCert {
   std::string pem;
   bool preloaded = false;  // read from the integrator's file
   std::string path;
+  std::string key_id;  // the keyd key id recorded with the cert (empty: the credential's key id)
 };
 
 class CertStore {
@@ -30,7 +32,9 @@ class CertStore {
 
   // nullopt when neither a stored nor a preloaded cert exists; kIo when a file cannot be read.
   Expected<std::optional<StoredCert>> Get(const std::string& id) const;
-  Status Put(const std::string& id, const std::string& pem);
+  // One atomic rename: the cert and, when given, the key id it belongs to (a renewal that rotates
+  // the key commits both at once — a versioned key id named in the record).
+  Status Put(const std::string& id, const std::string& pem, const std::string& key_id = {});
   // Removes the stored cert; true when one was there. Preloaded files stay.
   Expected<bool> Remove(const std::string& id);
   bool IsPreloaded(const std::string& id) const;

@@ -9,12 +9,16 @@ namespace {
 
 std::string GeneralName(const GENERAL_NAME* n) {
   auto text = [](const ASN1_STRING* s) {
-    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), ASN1_STRING_length(s));
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                       ASN1_STRING_length(s));
   };
   switch (n->type) {
-    case GEN_DNS: return "DNS:" + text(n->d.dNSName);
-    case GEN_URI: return "URI:" + text(n->d.uniformResourceIdentifier);
-    case GEN_EMAIL: return "email:" + text(n->d.rfc822Name);
+    case GEN_DNS:
+      return "DNS:" + text(n->d.dNSName);
+    case GEN_URI:
+      return "URI:" + text(n->d.uniformResourceIdentifier);
+    case GEN_EMAIL:
+      return "email:" + text(n->d.rfc822Name);
     case GEN_IPADD: {
       const ASN1_OCTET_STRING* ip = n->d.iPAddress;
       char buf[64] = {};
@@ -32,7 +36,8 @@ std::string GeneralName(const GENERAL_NAME* n) {
       }
       return std::string("IP:") + buf;
     }
-    default: return "other";
+    default:
+      return "other";
   }
 }
 
@@ -73,24 +78,35 @@ Expected<Details> Describe(X509* cert, int64_t now) {
     d.serial = hex;
     OPENSSL_free(hex);
   }
-  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans); ++i)
     d.sans.push_back(GeneralName(sk_GENERAL_NAME_value(sans, i)));
   GENERAL_NAMES_free(sans);
   if (EVP_PKEY* key = X509_get0_pubkey(cert)) {
     d.key_bits = EVP_PKEY_get_bits(key);
     switch (EVP_PKEY_get_base_id(key)) {
-      case EVP_PKEY_RSA: case EVP_PKEY_RSA_PSS: d.key_type = "RSA"; break;
+      case EVP_PKEY_RSA:
+      case EVP_PKEY_RSA_PSS:
+        d.key_type = "RSA";
+        break;
       case EVP_PKEY_EC: {
         d.key_type = "EC";
         char curve[64] = {};
         size_t len = 0;
-        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve, &len)) d.curve = curve;
+        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve,
+                                           &len))
+          d.curve = curve;
         break;
       }
-      case EVP_PKEY_ED25519: d.key_type = "Ed25519"; break;
-      case EVP_PKEY_ED448: d.key_type = "Ed448"; break;
-      default: d.key_type = "unknown";
+      case EVP_PKEY_ED25519:
+        d.key_type = "Ed25519";
+        break;
+      case EVP_PKEY_ED448:
+        d.key_type = "Ed448";
+        break;
+      default:
+        d.key_type = "unknown";
     }
   }
   d.is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
@@ -99,22 +115,37 @@ Expected<Details> Describe(X509* cert, int64_t now) {
 }
 
 Json DetailsJson(const Details& d) {
-  return Json{{"subject", d.subject}, {"issuer", d.issuer}, {"sans", d.sans},
-              {"notBefore", Rfc3339(d.not_before)}, {"notAfter", Rfc3339(d.not_after)}, {"daysLeft", d.days_left},
-              {"sha256", d.sha256}, {"serial", d.serial}, {"keyType", d.key_type}, {"keyBits", d.key_bits},
-              {"curve", d.curve}, {"isCa", d.is_ca}};
+  return Json{{"subject", d.subject},
+              {"issuer", d.issuer},
+              {"sans", d.sans},
+              {"notBefore", Rfc3339(d.not_before)},
+              {"notAfter", Rfc3339(d.not_after)},
+              {"daysLeft", d.days_left},
+              {"sha256", d.sha256},
+              {"serial", d.serial},
+              {"keyType", d.key_type},
+              {"keyBits", d.key_bits},
+              {"curve", d.curve},
+              {"isCa", d.is_ca},
+              {"keyId", d.key_id},
+              {"engine", d.engine}};
 }
 
 std::string DetailsText(const Details& d) {
   std::string sans;
   for (const auto& s : d.sans) sans += (sans.empty() ? "" : ", ") + s;
-  std::string key = d.key_type + " " + std::to_string(d.key_bits) + " bits" + (d.curve.empty() ? "" : " (" + d.curve + ")");
+  std::string key = d.key_type + " " + std::to_string(d.key_bits) + " bits" +
+                    (d.curve.empty() ? "" : " (" + d.curve + ")");
+  if (!d.key_id.empty())
+    key += ", keyd key '" + d.key_id + "'" +
+           (d.engine.empty() ? "" : " in the " + d.engine + " engine");
   std::string left = d.days_left >= 0 ? std::to_string(d.days_left) + " days left"
                                       : "EXPIRED " + std::to_string(-d.days_left) + " days ago";
-  return "subject:     " + d.subject + "\nissuer:      " + d.issuer + "\nSANs:        " + (sans.empty() ? "none" : sans) +
-         "\nvalid from:  " + Rfc3339(d.not_before) + "\nvalid until: " + Rfc3339(d.not_after) + " (" + left + ")" +
-         "\nSHA-256:     " + d.sha256 + "\nserial:      " + d.serial + "\nkey:         " + key +
-         "\nCA:          " + (d.is_ca ? "yes" : "no") + "\n";
+  return "subject:     " + d.subject + "\nissuer:      " + d.issuer +
+         "\nSANs:        " + (sans.empty() ? "none" : sans) +
+         "\nvalid from:  " + Rfc3339(d.not_before) + "\nvalid until: " + Rfc3339(d.not_after) +
+         " (" + left + ")" + "\nSHA-256:     " + d.sha256 + "\nserial:      " + d.serial +
+         "\nkey:         " + key + "\nCA:          " + (d.is_ca ? "yes" : "no") + "\n";
 }
 
 }  // namespace edgesec::certd::x509

@@ -11,7 +11,7 @@
 namespace edgesec::certd::x509 {
 
 struct Details {
-  std::string subject, issuer;  // RFC 2253 ("CN=leaf,O=Example")
+  std::string subject, issuer;    // RFC 2253 ("CN=leaf,O=Example")
   std::vector<std::string> sans;  // "DNS:a.example", "IP:10.0.0.1", "URI:…", "email:…"
   int64_t not_before = 0, not_after = 0;
   int64_t days_left = 0;  // whole days until notAfter, negative once expired
@@ -19,8 +19,12 @@ struct Details {
   std::string serial;     // hex
   std::string key_type;   // "RSA", "EC", "Ed25519"
   int key_bits = 0;
-  std::string curve;      // EC only
+  std::string curve;  // EC only
   bool is_ca = false;
+  // Not from the certificate: the keyd key id of the cert's credential and the engine that holds
+  // that key
+  // ("file", "pkcs11", "tpm"), filled in by whoever knows them; empty when unknown.
+  std::string key_id, engine;
 };
 
 Expected<Details> Describe(X509* cert, int64_t now);

@@ -22,7 +22,8 @@ Expected<ImportBundle> ReadPem(const Bytes& data, const std::optional<std::strin
   EDGESEC_ASSIGN_OR_RETURN(b.chain, ParsePemChain(text));
   BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
   std::string pass = password.value_or("");
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>(pass.c_str()));
+  EVP_PKEY* key =
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>(pass.c_str()));
   DrainOpenSslErrors();
   b.key.reset(key);
   return b;
@@ -37,24 +38,28 @@ Expected<ImportBundle> ReadPkcs12(const Bytes& data, const std::optional<std::st
   }
   EnableLegacyAlgorithms();
   const char* pass = password ? password->c_str() : "";
-  if (PKCS12_verify_mac(p12.get(), pass, -1) != 1 && !(password == std::nullopt && PKCS12_verify_mac(p12.get(), nullptr, 0) == 1)) {
+  if (PKCS12_verify_mac(p12.get(), pass, -1) != 1 &&
+      !(password == std::nullopt && PKCS12_verify_mac(p12.get(), nullptr, 0) == 1)) {
     DrainOpenSslErrors();
-    return InvalidParameter(password ? "wrong password for the PKCS#12 file"
-                                     : "the PKCS#12 file needs a password (--password or --password-file)");
+    return InvalidParameter(
+        password ? "wrong password for the PKCS#12 file"
+                 : "the PKCS#12 file needs a password (--password or --password-file)");
   }
   EVP_PKEY* key = nullptr;
   X509* cert = nullptr;
   STACK_OF(X509)* ca = nullptr;
   if (PKCS12_parse(p12.get(), pass, &key, &cert, &ca) != 1) {
     std::string detail = DrainOpenSslErrors();
-    return MakeError(ErrorKind::kInvalidParameter,
-                     "the PKCS#12 file cannot be decrypted (unsupported encryption or damaged file)", detail);
+    return MakeError(
+        ErrorKind::kInvalidParameter,
+        "the PKCS#12 file cannot be decrypted (unsupported encryption or damaged file)", detail);
   }
   ImportBundle b;
   b.format = "PKCS#12";
   b.key.reset(key);
   if (cert != nullptr) b.chain.emplace_back(cert);
-  for (int i = 0; ca != nullptr && i < sk_X509_num(ca); ++i) b.chain.emplace_back(sk_X509_value(ca, i));
+  for (int i = 0; ca != nullptr && i < sk_X509_num(ca); ++i)
+    b.chain.emplace_back(sk_X509_value(ca, i));
   sk_X509_free(ca);  // the certificates moved into the chain
   if (b.chain.empty()) return InvalidParameter("the PKCS#12 file holds no certificate");
   return b;
@@ -75,7 +80,8 @@ bool EnableLegacyAlgorithms() {
   return loaded;
 }
 
-Expected<ImportBundle> ReadCertificateFile(const Bytes& data, const std::optional<std::string>& password) {
+Expected<ImportBundle> ReadCertificateFile(const Bytes& data,
+                                           const std::optional<std::string>& password) {
   if (data.empty()) return InvalidParameter("garbage: the file is empty");
   if (LooksLikePem(data)) return ReadPem(data, password);
   if (auto der = ParseDerChain(data)) {

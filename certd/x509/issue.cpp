@@ -16,7 +16,8 @@ std::string Join(const std::vector<std::string>& words) {
 Status AddExtension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
   UniquePtr<X509_EXTENSION> ext(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()));
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1)
-    return OpenSslError(std::string("cannot add the ") + OBJ_nid2sn(nid) + " extension '" + value + "'");
+    return OpenSslError(std::string("cannot add the ") + OBJ_nid2sn(nid) + " extension '" + value +
+                        "'");
   return {};
 }
 
@@ -42,7 +43,8 @@ Status AddProfileExtensions(X509* cert, X509* issuer, X509_REQ* csr, const Profi
   std::string bc = p.ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
   if (p.ca && p.pathlen) bc += ",pathlen:" + std::to_string(*p.pathlen);
   EDGESEC_TRY(AddExtension(cert, &ctx, NID_basic_constraints, bc));
-  if (!p.key_usage.empty()) EDGESEC_TRY(AddExtension(cert, &ctx, NID_key_usage, "critical," + Join(p.key_usage)));
+  if (!p.key_usage.empty())
+    EDGESEC_TRY(AddExtension(cert, &ctx, NID_key_usage, "critical," + Join(p.key_usage)));
   if (!p.extended_key_usage.empty())
     EDGESEC_TRY(AddExtension(cert, &ctx, NID_ext_key_usage, Join(p.extended_key_usage)));
   EDGESEC_TRY(AddExtension(cert, &ctx, NID_subject_key_identifier, "hash"));
@@ -62,14 +64,16 @@ Expected<X509ReqPtr> VerifiedCsr(std::string_view pem) {
   }
   if (X509_REQ_verify(csr.get(), key) != 1) {
     DrainOpenSslErrors();
-    return InvalidParameter("CSR signature does not verify: the CSR was not signed by the key it carries");
+    return InvalidParameter(
+        "CSR signature does not verify: the CSR was not signed by the key it carries");
   }
   return csr;
 }
 
 Expected<Bytes> RandomSerial() {
   Bytes serial(16);
-  if (RAND_bytes(serial.data(), static_cast<int>(serial.size())) != 1) return OpenSslError("no randomness");
+  if (RAND_bytes(serial.data(), static_cast<int>(serial.size())) != 1)
+    return OpenSslError("no randomness");
   serial[0] &= 0x7f;  // positive, so DER needs no leading zero byte
   serial[0] |= 0x40;  // exactly 16 bytes in DER, and never 0
   return serial;
@@ -82,30 +86,36 @@ Expected<X509Ptr> IssueCertificate(const IssueInput& in) {
   if (in.issuer_cert == nullptr) {
     if (EVP_PKEY_eq(subject_key, in.signing_key) != 1) {
       DrainOpenSslErrors();
-      return InvalidParameter("key does not match: a self-signed certificate needs a CSR of the credential's own key");
+      return InvalidParameter(
+          "key does not match: a self-signed certificate needs a CSR of the credential's own key");
     }
   } else {
-    if (Status ca = CheckIssuingCa(in.issuer_cert); !ca) return ca.error().Context("issuer certificate");
+    if (Status ca = CheckIssuingCa(in.issuer_cert); !ca)
+      return ca.error().Context("issuer certificate");
     if (EVP_PKEY_eq(X509_get0_pubkey(in.issuer_cert), in.signing_key) != 1) {
       DrainOpenSslErrors();
-      return InvalidParameter("key does not match: the issuer key is not the key of the issuer certificate");
+      return InvalidParameter(
+          "key does not match: the issuer key is not the key of the issuer certificate");
     }
   }
   X509Ptr cert(X509_new());
-  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) return OpenSslError("cannot create a certificate");
+  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1)
+    return OpenSslError("cannot create a certificate");
   EDGESEC_ASSIGN_OR_RETURN(Bytes serial, RandomSerial());
   BignumPtr bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
   if (!bn || BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) == nullptr)
     return OpenSslError("cannot set the serial number");
   X509_NAME* subject = X509_REQ_get_subject_name(in.csr);
   if (X509_set_subject_name(cert.get(), subject) != 1 ||
-      X509_set_issuer_name(cert.get(), in.issuer_cert ? X509_get_subject_name(in.issuer_cert) : subject) != 1 ||
+      X509_set_issuer_name(cert.get(),
+                           in.issuer_cert ? X509_get_subject_name(in.issuer_cert) : subject) != 1 ||
       X509_set_pubkey(cert.get(), subject_key) != 1)
     return OpenSslError("cannot set names and key");
   int64_t not_after = in.now + static_cast<int64_t>(p.validity_days) * 86400;
   if (in.issuer_cert != nullptr) {
     EDGESEC_ASSIGN_OR_RETURN(int64_t issuer_end, ToEpoch(X509_get0_notAfter(in.issuer_cert)));
-    if (issuer_end <= in.now) return InvalidParameter("expired: the issuer certificate expired on " + Rfc3339(issuer_end));
+    if (issuer_end <= in.now)
+      return InvalidParameter("expired: the issuer certificate expired on " + Rfc3339(issuer_end));
     not_after = std::min(not_after, issuer_end);
   }
   if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(in.now)) == nullptr ||
@@ -114,7 +124,8 @@ Expected<X509Ptr> IssueCertificate(const IssueInput& in) {
   EDGESEC_TRY(AddProfileExtensions(cert.get(), in.issuer_cert, in.csr, p));
   int base = EVP_PKEY_get_base_id(in.signing_key);
   const EVP_MD* md = (base == EVP_PKEY_ED25519 || base == EVP_PKEY_ED448) ? nullptr : EVP_sha256();
-  if (X509_sign(cert.get(), in.signing_key, md) <= 0) return OpenSslError("signing the certificate failed");
+  if (X509_sign(cert.get(), in.signing_key, md) <= 0)
+    return OpenSslError("signing the certificate failed");
   return cert;
 }
 

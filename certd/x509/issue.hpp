@@ -1,7 +1,7 @@
 #pragma once
 // Local issuance from a CSR: the CSR's own signature is checked, the serial is a random positive
-// 16-byte number (never 0), SKID/AKID are set, the signature uses SHA-256 (or the key's own scheme for
-// Ed25519), notAfter is capped at the issuer's notAfter, extensions come from the profile.
+// 16-byte number (never 0), SKID/AKID are set, the signature uses SHA-256 (or the key's own scheme
+// for Ed25519), notAfter is capped at the issuer's notAfter, extensions come from the profile.
 
 #include <cstdint>
 

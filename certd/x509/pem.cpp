@@ -24,16 +24,19 @@ Expected<Chain> ParsePemChain(std::string_view pem) {
     unsigned char* data = nullptr;
     long len = 0;
     if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
-    bool is_cert = std::strcmp(name, "CERTIFICATE") == 0 || std::strcmp(name, "TRUSTED CERTIFICATE") == 0;
+    bool is_cert =
+        std::strcmp(name, "CERTIFICATE") == 0 || std::strcmp(name, "TRUSTED CERTIFICATE") == 0;
     X509* cert = nullptr;
     if (is_cert) {
       const unsigned char* p = data;
-      cert = std::strcmp(name, "CERTIFICATE") == 0 ? d2i_X509(nullptr, &p, len) : d2i_X509_AUX(nullptr, &p, len);
+      cert = std::strcmp(name, "CERTIFICATE") == 0 ? d2i_X509(nullptr, &p, len)
+                                                   : d2i_X509_AUX(nullptr, &p, len);
     }
     OPENSSL_free(name);
     OPENSSL_free(header);
     OPENSSL_free(data);
-    if (is_cert && cert == nullptr) return Garbage("garbage: a CERTIFICATE block does not decode as X.509");
+    if (is_cert && cert == nullptr)
+      return Garbage("garbage: a CERTIFICATE block does not decode as X.509");
     if (cert != nullptr) chain.emplace_back(cert);
   }
   DrainOpenSslErrors();
@@ -56,7 +59,8 @@ Expected<Chain> ParseDerChain(const Bytes& der) {
 
 Expected<std::string> ToPem(X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return OpenSslError("cannot encode a certificate as PEM");
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1)
+    return OpenSslError("cannot encode a certificate as PEM");
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(len));
@@ -90,7 +94,8 @@ Expected<X509ReqPtr> ParseCsrPem(std::string_view pem) {
 
 Expected<int64_t> ToEpoch(const ASN1_TIME* t) {
   struct tm tm {};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return Garbage("garbage: a certificate date does not parse");
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1)
+    return Garbage("garbage: a certificate date does not parse");
   return static_cast<int64_t>(::timegm(&tm));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Certificate chains and CSRs in PEM and DER. Garbage is kInvalidParameter saying what was expected.
+// Certificate chains and CSRs in PEM and DER. Garbage is kInvalidParameter saying what was
+// expected.
 
 #include <ctime>
 #include <string>
@@ -13,8 +14,9 @@ namespace edgesec::certd::x509 {
 
 using Chain = std::vector<X509Ptr>;
 
-// Every CERTIFICATE block of `pem`, in order (leaf first); other blocks are skipped. kInvalidParameter
-// "not a PEM certificate chain" when there is none, or when a block does not decode.
+// Every CERTIFICATE block of `pem`, in order (leaf first); other blocks are skipped.
+// kInvalidParameter "not a PEM certificate chain" when there is none, or when a block does not
+// decode.
 Expected<Chain> ParsePemChain(std::string_view pem);
 // One DER certificate, or a concatenation of them.
 Expected<Chain> ParseDerChain(const Bytes& der);

@@ -8,15 +8,17 @@ namespace edgesec::certd::x509 {
 namespace {
 
 const std::vector<std::string>& KeyUsageWords() {
-  static const std::vector<std::string> v = {"digitalSignature", "nonRepudiation", "keyEncipherment",
-                                             "dataEncipherment", "keyAgreement",   "keyCertSign",
-                                             "cRLSign",          "encipherOnly",   "decipherOnly"};
+  static const std::vector<std::string> v = {
+      "digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
+      "keyCertSign",      "cRLSign",        "encipherOnly",    "decipherOnly"};
   return v;
 }
 
 }  // namespace
 
-Profile DefaultLeafProfile() { return Profile{}; }
+Profile DefaultLeafProfile() {
+  return Profile{};
+}
 
 Profile DefaultCaProfile() {
   Profile p;
@@ -32,14 +34,16 @@ Status ValidateProfile(const Profile& p) {
     return InvalidParameter("profile '" + p.name + "': validity_days must be between 1 and 36500");
   for (const auto& ku : p.key_usage)
     if (std::find(KeyUsageWords().begin(), KeyUsageWords().end(), ku) == KeyUsageWords().end())
-      return InvalidParameter("profile '" + p.name + "': unknown key usage '" + ku + "'; use digitalSignature, "
+      return InvalidParameter("profile '" + p.name + "': unknown key usage '" + ku +
+                              "'; use digitalSignature, "
                               "keyEncipherment, keyCertSign, cRLSign, …");
   for (const auto& eku : p.extended_key_usage)
     if (OBJ_txt2nid(eku.c_str()) == NID_undef)
       return InvalidParameter("profile '" + p.name + "': unknown extended key usage '" + eku +
                               "'; use serverAuth, clientAuth, codeSigning, … or an OID");
   if (p.pathlen && (!p.ca || *p.pathlen < 0))
-    return InvalidParameter("profile '" + p.name + "': pathlen needs ca = true and must not be negative");
+    return InvalidParameter("profile '" + p.name +
+                            "': pathlen needs ca = true and must not be negative");
   return {};
 }
 

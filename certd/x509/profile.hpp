@@ -15,7 +15,7 @@ struct Profile {
   std::string name = "default";
   int validity_days = 365;
   std::vector<std::string> key_usage = {"digitalSignature", "keyEncipherment"};  // OpenSSL names
-  std::vector<std::string> extended_key_usage;                                   // "serverAuth", "clientAuth", …
+  std::vector<std::string> extended_key_usage;  // "serverAuth", "clientAuth", …
   SanPolicy san_policy = SanPolicy::kCopyFromCsr;
   bool ca = false;
   std::optional<int> pathlen;  // CA only
@@ -25,8 +25,8 @@ struct Profile {
 Profile DefaultLeafProfile();
 Profile DefaultCaProfile();
 
-// Checks names against OpenSSL's keyUsage / extendedKeyUsage vocabulary; kInvalidParameter naming the
-// unknown word.
+// Checks names against OpenSSL's keyUsage / extendedKeyUsage vocabulary; kInvalidParameter naming
+// the unknown word.
 Status ValidateProfile(const Profile& p);
 
 }  // namespace edgesec::certd::x509

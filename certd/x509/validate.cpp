@@ -15,9 +15,11 @@ Status CheckValidity(X509* cert, int64_t now) {
   EDGESEC_ASSIGN_OR_RETURN(int64_t not_before, ToEpoch(X509_get0_notBefore(cert)));
   EDGESEC_ASSIGN_OR_RETURN(int64_t not_after, ToEpoch(X509_get0_notAfter(cert)));
   if (now > not_after + kClockSkewSeconds)
-    return InvalidParameter("expired: certificate " + Who(cert) + " expired on " + Rfc3339(not_after));
+    return InvalidParameter("expired: certificate " + Who(cert) + " expired on " +
+                            Rfc3339(not_after));
   if (now + kClockSkewSeconds < not_before)
-    return InvalidParameter("not yet valid: certificate " + Who(cert) + " is valid from " + Rfc3339(not_before));
+    return InvalidParameter("not yet valid: certificate " + Who(cert) + " is valid from " +
+                            Rfc3339(not_before));
   return {};
 }
 
@@ -32,26 +34,30 @@ Status CheckKeyStrength(X509* cert) {
     case EVP_PKEY_RSA:
     case EVP_PKEY_RSA_PSS:
       if (bits < 2048)
-        return InvalidParameter("key too small: certificate " + Who(cert) + " has an RSA key of " + std::to_string(bits) +
-                                " bits; at least 2048 are needed");
+        return InvalidParameter("key too small: certificate " + Who(cert) + " has an RSA key of " +
+                                std::to_string(bits) + " bits; at least 2048 are needed");
       break;
     case EVP_PKEY_EC:
       if (bits < 256)
-        return InvalidParameter("key too small: certificate " + Who(cert) + " has an EC key of " + std::to_string(bits) +
-                                " bits; at least 256 are needed");
+        return InvalidParameter("key too small: certificate " + Who(cert) + " has an EC key of " +
+                                std::to_string(bits) + " bits; at least 256 are needed");
       break;
-    default: break;  // Ed25519 and Ed448 have fixed, adequate sizes
+    default:
+      break;  // Ed25519 and Ed448 have fixed, adequate sizes
   }
   return {};
 }
 
 Status CheckIssuingCa(X509* cert) {
   uint32_t flags = X509_get_extension_flags(cert);
-  if ((flags & EXFLAG_INVALID) != 0) return InvalidParameter("garbage: certificate " + Who(cert) + " has invalid extensions");
+  if ((flags & EXFLAG_INVALID) != 0)
+    return InvalidParameter("garbage: certificate " + Who(cert) + " has invalid extensions");
   if ((flags & EXFLAG_CA) == 0)
-    return InvalidParameter("not a CA: certificate " + Who(cert) + " lacks basicConstraints CA:TRUE");
+    return InvalidParameter("not a CA: certificate " + Who(cert) +
+                            " lacks basicConstraints CA:TRUE");
   if ((flags & EXFLAG_KUSAGE) != 0 && (X509_get_key_usage(cert) & KU_KEY_CERT_SIGN) == 0)
-    return InvalidParameter("not a CA: certificate " + Who(cert) + " has a keyUsage without keyCertSign");
+    return InvalidParameter("not a CA: certificate " + Who(cert) +
+                            " has a keyUsage without keyCertSign");
   return {};
 }
 
@@ -59,7 +65,8 @@ Status CheckKeyMatches(X509* cert, EVP_PKEY* key) {
   EVP_PKEY* pub = X509_get0_pubkey(cert);
   if (pub == nullptr || EVP_PKEY_eq(pub, key) != 1) {
     DrainOpenSslErrors();
-    return InvalidParameter("key does not match: the private key is not the key of certificate " + Who(cert));
+    return InvalidParameter("key does not match: the private key is not the key of certificate " +
+                            Who(cert));
   }
   return {};
 }
@@ -73,7 +80,8 @@ Status ValidateForImport(const Chain& chain, int64_t now, EVP_PKEY* key) {
   // Every certificate after the leaf issued the one before it: it must be a CA that may sign.
   // (A self-signed root at the end is a trust anchor: old v1 roots carry no extensions at all.)
   for (size_t i = 1; i < chain.size(); ++i) {
-    bool anchor = i + 1 == chain.size() && X509_check_issued(chain[i].get(), chain[i].get()) == X509_V_OK &&
+    bool anchor = i + 1 == chain.size() &&
+                  X509_check_issued(chain[i].get(), chain[i].get()) == X509_V_OK &&
                   X509_get_version(chain[i].get()) == X509_VERSION_1;
     if (!anchor) EDGESEC_TRY(CheckIssuingCa(chain[i].get()));
   }

@@ -1,7 +1,8 @@
 #pragma once
 // Import validation (DESIGN.md, "Certificate service"): refusals name the reason in plain words —
-// "expired", "not yet valid" (5 minutes of clock skew allowed), "key too small" (RSA < 2048, EC < 256),
-// "key does not match", "not a CA". Certificates already on the device are never validated at load.
+// "expired", "not yet valid" (5 minutes of clock skew allowed), "key too small" (RSA < 2048, EC <
+// 256), "key does not match", "not a CA". Certificates already on the device are never validated at
+// load.
 
 #include <cstdint>
 

@@ -21,14 +21,21 @@ void GlobalInit() {
 
 ErrorKind KindForStatus(long status) {
   switch (status) {
-    case 400: return ErrorKind::kInvalidParameter;
+    case 400:
+      return ErrorKind::kInvalidParameter;
     case 401:
-    case 403: return ErrorKind::kUnauthorized;
-    case 404: return ErrorKind::kNotFound;
-    case 415: return ErrorKind::kUnsupportedMediaType;
-    case 422: return ErrorKind::kUnprocessable;
-    case 503: return ErrorKind::kUnavailable;
-    default: return ErrorKind::kInternal;
+    case 403:
+      return ErrorKind::kUnauthorized;
+    case 404:
+      return ErrorKind::kNotFound;
+    case 415:
+      return ErrorKind::kUnsupportedMediaType;
+    case 422:
+      return ErrorKind::kUnprocessable;
+    case 503:
+      return ErrorKind::kUnavailable;
+    default:
+      return ErrorKind::kInternal;
   }
 }
 
@@ -36,8 +43,8 @@ std::string EscapePathSegment(std::string_view segment) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : segment) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                 c == '.' || c == '_' || c == '~';
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '.' || c == '_' || c == '~';
     if (plain) {
       out += static_cast<char>(c);
     } else {
@@ -100,7 +107,8 @@ Expected<ClientResponse> UnixClient::Send(std::string_view method, std::string_v
   }
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {
-    return MakeError(ErrorKind::kUnavailable, "cannot reach '" + socket_path_ + "'", curl_easy_strerror(rc));
+    return MakeError(ErrorKind::kUnavailable, "cannot reach '" + socket_path_ + "'",
+                     curl_easy_strerror(rc));
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   Give(std::move(h));
@@ -111,15 +119,18 @@ Expected<Json> UnixClient::CallJson(std::string_view method, std::string_view pa
                                     const std::optional<Json>& body) {
   std::string text;
   if (body) text = DumpJson(*body);
-  EDGESEC_ASSIGN_OR_RETURN(ClientResponse resp, Send(method, path_and_query, body ? &text : nullptr));
+  EDGESEC_ASSIGN_OR_RETURN(ClientResponse resp,
+                           Send(method, path_and_query, body ? &text : nullptr));
   Json parsed = resp.body.empty() ? Json::object()
                                   : Json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (resp.status >= 200 && resp.status < 300) {
-    if (parsed.is_discarded()) return Internal("server answered " + std::to_string(resp.status) + " with invalid JSON");
+    if (parsed.is_discarded())
+      return Internal("server answered " + std::to_string(resp.status) + " with invalid JSON");
     return parsed;
   }
   std::string message;
-  if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("message") && parsed["message"].is_string())
+  if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("message") &&
+      parsed["message"].is_string())
     message = parsed["message"].get<std::string>();
   else
     message = "HTTP " + std::to_string(resp.status);

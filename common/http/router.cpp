@@ -35,17 +35,26 @@ bool IsJsonContentType(const std::string& ct) {
 
 int StatusFor(ErrorKind kind, int unauthorized_status) {
   switch (kind) {
-    case ErrorKind::kInvalidParameter: return 400;
-    case ErrorKind::kUnauthorized: return unauthorized_status;
-    case ErrorKind::kNotFound: return 404;
-    case ErrorKind::kUnsupportedMediaType: return 415;
-    case ErrorKind::kUnprocessable: return 422;
-    case ErrorKind::kUnavailable: return 503;
-    default: return 500;
+    case ErrorKind::kInvalidParameter:
+      return 400;
+    case ErrorKind::kUnauthorized:
+      return unauthorized_status;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kUnsupportedMediaType:
+      return 415;
+    case ErrorKind::kUnprocessable:
+      return 422;
+    case ErrorKind::kUnavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 
-std::string MessageBody(const std::string& text) { return DumpJson(Json{{"message", text}}); }
+std::string MessageBody(const std::string& text) {
+  return DumpJson(Json{{"message", text}});
+}
 
 Router::Router(std::vector<std::string> versions, int unauthorized_status)
     : versions_(std::move(versions)), unauthorized_status_(unauthorized_status) {}
@@ -56,7 +65,8 @@ std::optional<size_t> Router::VersionIndex(const std::string& v) const {
   return static_cast<size_t>(it - versions_.begin());
 }
 
-void Router::Add(std::string method, std::string pattern, std::string min_version, RouteHandler handler) {
+void Router::Add(std::string method, std::string pattern, std::string min_version,
+                 RouteHandler handler) {
   auto index = VersionIndex(min_version);
   if (!index) std::abort();  // a programming error caught by every test run
   routes_.push_back(Route{std::move(method), SplitPath(pattern), *index, std::move(handler)});
@@ -105,14 +115,19 @@ Response Router::Dispatch(const Request& request) const {
     return r;
   }
   auto version = request.query.find("api-version");
-  if (version == request.query.end()) return ErrorResponse(InvalidParameter("api-version not specified"));
+  if (version == request.query.end())
+    return ErrorResponse(InvalidParameter("api-version not specified"));
   auto index = VersionIndex(version->second);
-  if (!index) return ErrorResponse(InvalidParameter("invalid api-version \"" + version->second + "\""));
+  if (!index)
+    return ErrorResponse(InvalidParameter("invalid api-version \"" + version->second + "\""));
   if (*index < match->min_version_index)
-    return ErrorResponse(InvalidParameter("api-version \"" + version->second + "\" is too old for this route; use " +
+    return ErrorResponse(InvalidParameter("api-version \"" + version->second +
+                                          "\" is too old for this route; use " +
                                           versions_[match->min_version_index] + " or later"));
-  if (!request.body.empty() && !request.content_type.empty() && !IsJsonContentType(request.content_type))
-    return ErrorResponse(MakeError(ErrorKind::kUnsupportedMediaType, "request body must be application/json"));
+  if (!request.body.empty() && !request.content_type.empty() &&
+      !IsJsonContentType(request.content_type))
+    return ErrorResponse(
+        MakeError(ErrorKind::kUnsupportedMediaType, "request body must be application/json"));
 
   Call call{request, std::move(params), version->second};
   Expected<Reply> reply = match->handler(call);

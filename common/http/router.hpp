@@ -1,6 +1,6 @@
 #pragma once
-// Routes with `{param}` segments and api-version rules (API.md, "Common rules"), and the one place where
-// errors become HTTP statuses and {"message": …} bodies.
+// Routes with `{param}` segments and api-version rules (API.md, "Common rules"), and the one place
+// where errors become HTTP statuses and {"message": …} bodies.
 
 #include <functional>
 #include <map>
@@ -29,7 +29,9 @@ struct Call {
   std::map<std::string, std::string> params;  // from {param} segments
   std::string api_version;
   // The request body as a JSON object; kUnprocessable / kInvalidParameter otherwise.
-  Expected<Json> BodyJson() const { return ParseJsonObject(request.body.empty() ? "{}" : request.body); }
+  Expected<Json> BodyJson() const {
+    return ParseJsonObject(request.body.empty() ? "{}" : request.body);
+  }
   const std::string& Param(const std::string& name) const { return params.at(name); }
 };
 
@@ -37,7 +39,8 @@ using RouteHandler = std::function<Expected<Reply>(const Call&)>;
 
 class Router {
  public:
-  // `versions`: the known api-versions, oldest first. `unauthorized_status`: 401, or 403 (workload).
+  // `versions`: the known api-versions, oldest first. `unauthorized_status`: 401, or 403
+  // (workload).
   explicit Router(std::vector<std::string> versions, int unauthorized_status = 401);
   // `pattern` like "/keypair/{keyId}"; `min_version` must be one of the known versions.
   void Add(std::string method, std::string pattern, std::string min_version, RouteHandler handler);

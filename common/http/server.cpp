@@ -82,10 +82,11 @@ struct Server::Impl {
 namespace {
 
 MHD_Result Queue(MHD_Connection* c, const Response& r) {
-  MHD_Response* resp = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
-                                                       MHD_RESPMEM_MUST_COPY);
+  MHD_Response* resp = MHD_create_response_from_buffer(
+      r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
   if (resp == nullptr) return MHD_NO;
-  if (!r.body.empty() || r.status != 204) MHD_add_response_header(resp, "Content-Type", r.content_type.c_str());
+  if (!r.body.empty() || r.status != 204)
+    MHD_add_response_header(resp, "Content-Type", r.content_type.c_str());
   for (const auto& [k, v] : r.headers) MHD_add_response_header(resp, k.c_str(), v.c_str());
   MHD_Result ret = MHD_queue_response(c, static_cast<unsigned>(r.status), resp);
   MHD_destroy_response(resp);
@@ -111,9 +112,9 @@ int HexValue(char c) {
   return -1;
 }
 
-// MHD's unescape step (path and query): decodes %XX in place, except %2F and %25, which stay escaped
-// (see Request::path). Without this, GET /keypair/a%2Fb would reach no route (404) instead of the route
-// that rejects the id 'a/b' (400).
+// MHD's unescape step (path and query): decodes %XX in place, except %2F and %25, which stay
+// escaped (see Request::path). Without this, GET /keypair/a%2Fb would reach no route (404) instead
+// of the route that rejects the id 'a/b' (400).
 size_t UnescapeKeepingSlash(void*, MHD_Connection*, char* s) {
   char* out = s;
   for (const char* in = s; *in != '\0';) {
@@ -132,7 +133,8 @@ size_t UnescapeKeepingSlash(void*, MHD_Connection*, char* s) {
 }
 
 MHD_Result CollectQuery(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<Request*>(cls)->query.emplace(DecodeSlashAndPercent(key), DecodeSlashAndPercent(value ? value : ""));
+  static_cast<Request*>(cls)->query.emplace(DecodeSlashAndPercent(key),
+                                            DecodeSlashAndPercent(value ? value : ""));
   return MHD_YES;
 }
 
@@ -147,7 +149,8 @@ MHD_Result OnAccess(void* cls, MHD_Connection* c, const char* url, const char* m
     MHD_get_connection_values(c, MHD_HEADER_KIND, SumHeader, &header_bytes);
     if (header_bytes > impl->options.max_header_bytes)
       return Queue(c, Message(431, "request header block is too large"));
-    if (const char* cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+    if (const char* cl =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
       char* end = nullptr;
       errno = 0;
       unsigned long long n = std::strtoull(cl, &end, 10);
@@ -177,7 +180,8 @@ MHD_Result OnAccess(void* cls, MHD_Connection* c, const char* url, const char* m
   req.method = method;
   req.path = url;
   req.body = std::move(state->body);
-  if (const char* ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))
+  if (const char* ct =
+          MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))
     req.content_type = ct;
   MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, CollectQuery, &req);
   if (conn != nullptr) {
@@ -203,12 +207,14 @@ void OnCompleted(void* cls, MHD_Connection* c, void** req_cls, MHD_RequestTermin
   impl->SetDeadline(impl->ConnectionOf(c), impl->NextDeadline());
 }
 
-void OnConnection(void* cls, MHD_Connection* c, void** socket_context, MHD_ConnectionNotificationCode code) {
+void OnConnection(void* cls, MHD_Connection* c, void** socket_context,
+                  MHD_ConnectionNotificationCode code) {
   auto* impl = static_cast<Server::Impl*>(cls);
   if (code == MHD_CONNECTION_NOTIFY_STARTED) {
     auto* conn = new Connection;
     conn->deadline = impl->NextDeadline();
-    if (const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) {
+    if (const MHD_ConnectionInfo* info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) {
       socklen_t len = sizeof conn->cred;
       if (::getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &conn->cred, &len) != 0) {
         conn->cred.uid = static_cast<uid_t>(-1);  // unknown caller: authorized as nobody
@@ -273,7 +279,8 @@ std::string DecodeSlashAndPercent(std::string_view text) {
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler, ServerOptions options) {
+Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler,
+                                                ServerOptions options) {
   RaiseFileLimit();
   auto impl = std::make_unique<Impl>();
   impl->handler = std::move(handler);
@@ -282,19 +289,17 @@ Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler, 
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
                    MHD_USE_ERROR_LOG;
   impl->daemon = MHD_start_daemon(
-      flags, 0, nullptr, nullptr, &OnAccess, impl.get(),
-      MHD_OPTION_LISTEN_SOCKET, listen_fd,
+      flags, 0, nullptr, nullptr, &OnAccess, impl.get(), MHD_OPTION_LISTEN_SOCKET, listen_fd,
       MHD_OPTION_CONNECTION_LIMIT, options.max_connections,
       // Room for the header block limit plus MHD's own buffers; larger blocks get MHD's own 4xx.
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(options.max_header_bytes * 4),
-      MHD_OPTION_CONNECTION_TIMEOUT, options.request_timeout_seconds,
-      MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, impl.get(),
-      MHD_OPTION_NOTIFY_CONNECTION, &OnConnection, impl.get(),
-      MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(256 * 1024),
-      MHD_OPTION_EXTERNAL_LOGGER, &OnMhdLog, nullptr,
-      MHD_OPTION_UNESCAPE_CALLBACK, &UnescapeKeepingSlash, nullptr,
+      MHD_OPTION_CONNECTION_TIMEOUT, options.request_timeout_seconds, MHD_OPTION_NOTIFY_COMPLETED,
+      &OnCompleted, impl.get(), MHD_OPTION_NOTIFY_CONNECTION, &OnConnection, impl.get(),
+      MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(256 * 1024), MHD_OPTION_EXTERNAL_LOGGER,
+      &OnMhdLog, nullptr, MHD_OPTION_UNESCAPE_CALLBACK, &UnescapeKeepingSlash, nullptr,
       MHD_OPTION_END);
-  if (impl->daemon == nullptr) return Internal("cannot start the HTTP server (libmicrohttpd refused)");
+  if (impl->daemon == nullptr)
+    return Internal("cannot start the HTTP server (libmicrohttpd refused)");
   impl->reaper = std::thread([p = impl.get()] { p->ReaperLoop(); });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -311,6 +316,8 @@ void Server::Stop() {
   if (impl_->reaper.joinable()) impl_->reaper.join();
 }
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+}
 
 }  // namespace edgesec::http

@@ -2,8 +2,8 @@
 // HTTP/1.1 over an already-listening Unix socket, on libmicrohttpd (no hand-written parser).
 // One thread per connection, so a slow operation or a slow client holds only its own connection.
 // Limits (API.md, "Common rules"): header block, body size from Content-Length before reading, and
-// a deadline for a complete request enforced by a reaper (MHD's own timeout is only an idle timeout,
-// which a client trickling one byte at a time would never hit).
+// a deadline for a complete request enforced by a reaper (MHD's own timeout is only an idle
+// timeout, which a client trickling one byte at a time would never hit).
 
 #include <sys/types.h>
 
@@ -54,7 +54,8 @@ struct ServerOptions {
 class Server {
  public:
   // Serves `listen_fd` (bound and listening; the server takes ownership) until destroyed or Stop().
-  static Expected<std::unique_ptr<Server>> Start(int listen_fd, Handler handler, ServerOptions options = {});
+  static Expected<std::unique_ptr<Server>> Start(int listen_fd, Handler handler,
+                                                 ServerOptions options = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

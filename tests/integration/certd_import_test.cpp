@@ -1,5 +1,5 @@
-// PUT /certificates/{id}: import validation, one test per reason; dates past 2038 and 2049; GET, DELETE,
-// list fingerprints equal openssl's; preloaded certs; the store survives a restart.
+// PUT /certificates/{id}: import validation, one test per reason; dates past 2038 and 2049; GET,
+// DELETE, list fingerprints equal openssl's; preloaded certs; the store survives a restart.
 #include <sys/stat.h>
 
 #include "common/fs.hpp"
@@ -26,7 +26,9 @@ TEST_CASE("an expired certificate is refused as expired") {
   CHECK_THAT(RefusalOf(s, Pem(cert.get())), Catch::StartsWith("expired"));
 }
 
-TEST_CASE("a certificate valid from the future is refused as not yet valid; 2 minutes of skew are allowed") {
+TEST_CASE(
+    "a certificate valid from the future is refused as not yet valid; 2 minutes of skew are "
+    "allowed") {
   CertdStack s;
   EvpPkeyPtr key = GenerateKey("ec-p256");
   auto later = MakeCert({.not_before = 3600, .key = key.get()});
@@ -45,15 +47,21 @@ TEST_CASE("RSA keys under 2048 bits and EC keys under 256 bits are refused as ke
   CHECK_THAT(RefusalOf(s, Pem(weak_ec.get())), Catch::StartsWith("key too small"));
 }
 
-TEST_CASE("an issuing CA in the chain without CA:TRUE or without keyCertSign is refused as not a CA") {
+TEST_CASE(
+    "an issuing CA in the chain without CA:TRUE or without keyCertSign is refused as not a CA") {
   CertdStack s;
   EvpPkeyPtr ca_key = GenerateKey("ec-p256"), leaf_key = GenerateKey("ec-p256");
   auto not_ca = MakeCert({.cn = "not-ca", .ca = false, .key = ca_key.get()});
   auto leaf = MakeCert({.key = leaf_key.get(), .issuer = not_ca.get(), .issuer_key = ca_key.get()});
   CHECK_THAT(RefusalOf(s, Pem(leaf.get()) + Pem(not_ca.get())), Catch::StartsWith("not a CA"));
-  auto no_certsign = MakeCert({.cn = "no-certsign", .ca = true, .key_usage = "critical,digitalSignature", .key = ca_key.get()});
-  auto leaf2 = MakeCert({.key = leaf_key.get(), .issuer = no_certsign.get(), .issuer_key = ca_key.get()});
-  CHECK_THAT(RefusalOf(s, Pem(leaf2.get()) + Pem(no_certsign.get())), Catch::Contains("keyCertSign"));
+  auto no_certsign = MakeCert({.cn = "no-certsign",
+                               .ca = true,
+                               .key_usage = "critical,digitalSignature",
+                               .key = ca_key.get()});
+  auto leaf2 =
+      MakeCert({.key = leaf_key.get(), .issuer = no_certsign.get(), .issuer_key = ca_key.get()});
+  CHECK_THAT(RefusalOf(s, Pem(leaf2.get()) + Pem(no_certsign.get())),
+             Catch::Contains("keyCertSign"));
   // A CA without keyUsage at all is fine (many real roots are like that).
   auto root = MakeCert({.cn = "root", .ca = true, .key = ca_key.get()});
   auto leaf3 = MakeCert({.key = leaf_key.get(), .issuer = root.get(), .issuer_key = ca_key.get()});
@@ -63,14 +71,17 @@ TEST_CASE("an issuing CA in the chain without CA:TRUE or without keyCertSign is 
 TEST_CASE("garbage is refused as garbage") {
   CertdStack s;
   CHECK_THAT(RefusalOf(s, "hello"), Catch::StartsWith("garbage"));
-  CHECK_THAT(RefusalOf(s, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), Catch::StartsWith("garbage"));
+  CHECK_THAT(RefusalOf(s, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+             Catch::StartsWith("garbage"));
 }
 
 TEST_CASE("certificates expiring after 2038 and after 2049 import, list and show their dates") {
   CertdStack s;
   EvpPkeyPtr key = GenerateKey("ec-p256");
-  auto y2040 = MakeCert({.not_after = 2208988800LL - std::time(nullptr), .key = key.get()});  // 2040-01-01
-  auto y2060 = MakeCert({.not_after = 2840140800LL - std::time(nullptr), .key = key.get()});  // 2060-01-01
+  auto y2040 =
+      MakeCert({.not_after = 2208988800LL - std::time(nullptr), .key = key.get()});  // 2040-01-01
+  auto y2060 =
+      MakeCert({.not_after = 2840140800LL - std::time(nullptr), .key = key.get()});  // 2060-01-01
   MUST(s.client->Import("y2040", Pem(y2040.get())));
   MUST(s.client->Import("y2060", Pem(y2060.get())));
   auto list = MUST(s.client->List());
@@ -79,7 +90,9 @@ TEST_CASE("certificates expiring after 2038 and after 2049 import, list and show
   CHECK(list[1].not_after == "2060-01-01T00:00:00Z");
 }
 
-TEST_CASE("GET returns the import, the list fingerprint equals openssl's, DELETE is 204 also when absent, restart keeps the store") {
+TEST_CASE(
+    "GET returns the import, the list fingerprint equals openssl's, DELETE is 204 also when "
+    "absent, restart keeps the store") {
   CertdStack s;
   EvpPkeyPtr key = GenerateKey("rsa-2048");
   auto cert = MakeCert({.cn = "kept", .key = key.get()});
@@ -87,7 +100,8 @@ TEST_CASE("GET returns the import, the list fingerprint equals openssl's, DELETE
   CHECK(MUST(s.client->Import("kept", pem)) == pem);
   CHECK(MUST(s.client->Get("kept")) == pem);
   WriteText(s.dir.path() + "/kept.pem", pem);
-  RunResult fp = Run({"openssl", "x509", "-in", s.dir.path() + "/kept.pem", "-noout", "-fingerprint", "-sha256"});
+  RunResult fp = Run(
+      {"openssl", "x509", "-in", s.dir.path() + "/kept.pem", "-noout", "-fingerprint", "-sha256"});
   auto list = MUST(s.client->List());
   REQUIRE(list.size() == 1);
   CHECK(fp.out == "sha256 Fingerprint=" + list[0].sha256 + "\n");
@@ -105,11 +119,13 @@ TEST_CASE("GET returns the import, the list fingerprint equals openssl's, DELETE
   MUST(s.client->Delete("kept"));
   CHECK(MustFail(s.client->Get("kept")).kind == ErrorKind::kNotFound);
   MUST(s.client->Delete("kept"));
-  CHECK(Curl(s.certd_socket(), "DELETE", "/certificates/never?api-version=2020-09-01").status == 204);
+  CHECK(Curl(s.certd_socket(), "DELETE", "/certificates/never?api-version=2020-09-01").status ==
+        204);
   CHECK(Curl(s.certd_socket(), "GET", "/certificates/never?api-version=2020-09-01").status == 404);
 }
 
-TEST_CASE("a preloaded cert is served, overridden by a stored one, and its file is never deleted") {
+TEST_CASE(
+    "a preloaded cert is served, overridden by a stored one, and deleting it is refused with 400") {
   TempDir files;
   EvpPkeyPtr key = GenerateKey("ec-p256");
   auto preloaded = MakeCert({.cn = "preloaded", .key = key.get()});
@@ -122,7 +138,14 @@ TEST_CASE("a preloaded cert is served, overridden by a stored one, and its file 
   MUST(s.client->Import("pre", Pem(renewed.get())));
   CHECK(MUST(s.client->Get("pre")) == Pem(renewed.get()));
   CHECK(ReadTextFile(path) == Pem(preloaded.get()));
-  MUST(s.client->Delete("pre"));
+  MUST(s.client->Delete("pre"));  // the stored cert that overrode the preloaded one
+  CHECK(fs::Exists(path));
+  CHECK(MUST(s.client->Get("pre")) == Pem(preloaded.get()));
+  // The preloaded cert itself cannot be deleted: 400 saying which file and what to do.
+  CurlReply refused = Curl(s.certd_socket(), "DELETE", "/certificates/pre?api-version=2020-09-01");
+  CHECK(refused.status == 400);
+  CHECK_THAT(refused.body, Catch::Contains("preloaded from '" + path + "'") &&
+                               Catch::Contains("[preloaded_certs]"));
   CHECK(fs::Exists(path));
   CHECK(MUST(s.client->Get("pre")) == Pem(preloaded.get()));
 }

@@ -4,12 +4,13 @@
 namespace edgesec::certd::routes {
 
 void AddCreateRoute(http::Router& router, CertService& service) {
-  router.Add("POST", "/certificates", "2020-09-01", [&service](const http::Call& call) -> Expected<http::Reply> {
-    EDGESEC_ASSIGN_OR_RETURN(Json body, call.BodyJson());
-    EDGESEC_ASSIGN_OR_RETURN(auto req, api::CreateCertRequest::FromJson(body));
-    EDGESEC_ASSIGN_OR_RETURN(std::string pem, service.Issue(CallerOf(call), req));
-    return http::Reply::Created(api::PemBody{pem}.ToJson());
-  });
+  router.Add("POST", "/certificates", "2020-09-01",
+             [&service](const http::Call& call) -> Expected<http::Reply> {
+               EDGESEC_ASSIGN_OR_RETURN(Json body, call.BodyJson());
+               EDGESEC_ASSIGN_OR_RETURN(auto req, api::CreateCertRequest::FromJson(body));
+               EDGESEC_ASSIGN_OR_RETURN(std::string pem, service.Issue(CallerOf(call), req));
+               return http::Reply::Created(api::PemBody{pem}.ToJson());
+             });
 }
 
 }  // namespace edgesec::certd::routes

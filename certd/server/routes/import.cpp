@@ -4,12 +4,14 @@
 namespace edgesec::certd::routes {
 
 void AddImportRoute(http::Router& router, CertService& service) {
-  router.Add("PUT", "/certificates/{certId}", "2020-09-01", [&service](const http::Call& call) -> Expected<http::Reply> {
-    EDGESEC_ASSIGN_OR_RETURN(Json body, call.BodyJson());
-    EDGESEC_ASSIGN_OR_RETURN(auto req, api::PemBody::FromJson(body));
-    EDGESEC_ASSIGN_OR_RETURN(std::string pem, service.Import(CallerOf(call), call.Param("certId"), req.pem));
-    return http::Reply::Created(api::PemBody{pem}.ToJson());
-  });
+  router.Add("PUT", "/certificates/{certId}", "2020-09-01",
+             [&service](const http::Call& call) -> Expected<http::Reply> {
+               EDGESEC_ASSIGN_OR_RETURN(Json body, call.BodyJson());
+               EDGESEC_ASSIGN_OR_RETURN(auto req, api::PemBody::FromJson(body));
+               EDGESEC_ASSIGN_OR_RETURN(
+                   std::string pem, service.Import(CallerOf(call), call.Param("certId"), req.pem));
+               return http::Reply::Created(api::PemBody{pem}.ToJson());
+             });
 }
 
 }  // namespace edgesec::certd::routes

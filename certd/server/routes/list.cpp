@@ -4,10 +4,11 @@
 namespace edgesec::certd::routes {
 
 void AddListRoute(http::Router& router, CertService& service) {
-  router.Add("GET", "/certificates", "2020-09-01", [&service](const http::Call& call) -> Expected<http::Reply> {
-    EDGESEC_ASSIGN_OR_RETURN(auto certs, service.List(CallerOf(call)));
-    return http::Reply::Ok(api::ListCertsResponse{std::move(certs)}.ToJson());
-  });
+  router.Add("GET", "/certificates", "2020-09-01",
+             [&service](const http::Call& call) -> Expected<http::Reply> {
+               EDGESEC_ASSIGN_OR_RETURN(auto certs, service.List(CallerOf(call)));
+               return http::Reply::Ok(api::ListCertsResponse{std::move(certs)}.ToJson());
+             });
 }
 
 }  // namespace edgesec::certd::routes

@@ -6,7 +6,9 @@
 
 namespace edgesec::certd::routes {
 
-inline Caller CallerOf(const http::Call& call) { return Caller{call.request.peer_uid}; }
+inline Caller CallerOf(const http::Call& call) {
+  return Caller{call.request.peer_uid};
+}
 
 void AddCreateRoute(http::Router& router, CertService& service);
 void AddImportRoute(http::Router& router, CertService& service);
@@ -14,6 +16,7 @@ void AddGetRoute(http::Router& router, CertService& service);
 void AddDeleteRoute(http::Router& router, CertService& service);
 void AddListRoute(http::Router& router, CertService& service);
 void AddVersionRoute(http::Router& router, const char* name);
+void AddRenewRoute(http::Router& router, CertService& service);
 
 inline http::Router MakeRouter(CertService& service) {
   http::Router router(api::Versions(), 401);
@@ -22,6 +25,7 @@ inline http::Router MakeRouter(CertService& service) {
   AddGetRoute(router, service);
   AddDeleteRoute(router, service);
   AddListRoute(router, service);
+  AddRenewRoute(router, service);
   AddVersionRoute(router, "edgesec-certd");
   return router;
 }

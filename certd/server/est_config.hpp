@@ -1,0 +1,55 @@
+#pragma once
+// certd's EST settings: the [est] section and the EST fields of a [[credential]] (docs/certd.md,
+// "EST"). Parsed with the same table-driven reader as the rest of certd's config: errors carry
+// file:line:col.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/secret.hpp"
+#include "config/toml_reader.hpp"
+
+namespace edgesec::certd {
+
+// [est]: the EST server and how certd authenticates to it.
+struct EstSettings {
+  std::string url;    // base URL, https://est.example:8443 (certd adds /.well-known/est[/label])
+  std::string label;  // optional CA label
+  std::vector<std::string> trusted_certs;  // PEM files: the only trust anchors
+  std::string username;                    // HTTP Basic when set
+  std::shared_ptr<const Secret> password;  // or password_file (read at each request)
+  std::string password_file;
+  // The bootstrap identity: a cert id of the store or file:///path, and a keyd key id.
+  std::string bootstrap_identity_cert, bootstrap_identity_key;
+  // The EST identity: a bare name is the cert id / key id under which the identity certd obtains
+  // (with the bootstrap identity) is stored; a file:///path cert is an identity already on the
+  // device.
+  std::string identity_cert, identity_key;
+  std::string identity_common_name;  // CN of the EST identity's CSR (default: the credential's CN)
+  int64_t max_wait_seconds = 30 * 60;  // bound of 202 + Retry-After polling
+};
+
+// The EST part of a [[credential]] with method = "est".
+struct EstCredential {
+  std::vector<std::pair<std::string, std::string>> subject;  // {"CN", …}; default CN = the cert id
+  std::vector<std::string> sans;             // "DNS:…", "IP:…", "URI:…", "email:…"
+  std::string url, username, password_file;  // overrides of [est]
+  std::shared_ptr<const Secret> password;
+  bool rotate_key = true;            // re-enroll with a new key (under a versioned key id)
+  std::optional<Error> missing_url;  // the error to report, at the credential's position, if no URL
+};
+
+struct CertdConfig;
+
+Status ReadEstSection(config::Reader& t, EstSettings* est);
+// `is_est`: the credential's method is "est"; the EST keys are refused on other methods.
+Status ReadEstCredential(config::Reader& t, bool is_est, EstCredential* cred);
+// After every file: each est credential has a URL, [est] names a bootstrap key with its cert.
+Status CheckEstCredentials(const CertdConfig& config);
+
+}  // namespace edgesec::certd

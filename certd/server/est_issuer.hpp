@@ -1,0 +1,79 @@
+#pragma once
+// certd's EST issuance (DESIGN.md, "EST client"): enrollment of `method = "est"` credentials with
+// the key in keyd, the bootstrap → EST identity flow, and re-enrollment with an atomic commit.
+//
+// Authentication of /simpleenroll: the EST identity cert if one is held (and valid), else the
+// bootstrap identity — which, when [est] names an `identity_cert`, is used to obtain that EST
+// identity first — else none; plus HTTP Basic when a username is configured. /simplereenroll: TLS
+// with the cert being renewed.
+//
+// Commit: the cert record names its key id (store::CertStore::Put), so a re-enrollment that rotates
+// the key creates the new key under a versioned id (<key_id>-v2, -v3, …), verifies the new cert
+// against it and then writes cert + key id with one rename; the old key is deleted afterwards. A
+// kill at any point leaves the record naming the key that matches its cert.
+//
+// Errors: the EST server's status and message — kUnavailable (503) when trying later may help (5xx,
+// timeouts, dropped connections, 202 beyond max_wait), kInvalidParameter (400) otherwise; keyd
+// failures as keyd's; a returned cert that does not chain to the trust anchors or does not match
+// the key: 400.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "certd/est/est_client.hpp"
+#include "certd/server/config.hpp"
+#include "certd/store/store.hpp"
+#include "certd/x509/pem.hpp"
+#include "keyd/client/keyd_client.hpp"
+
+namespace edgesec::certd {
+
+class EstIssuer {
+ public:
+  using Clock = std::function<int64_t()>;
+  EstIssuer(store::CertStore& store, Clock clock) : store_(store), clock_(std::move(clock)) {}
+
+  // POST /certificates for an est credential: `csr_pem` empty → certd builds the CSR with the keyd
+  // key (shaped by /csrattrs); else that CSR, which must be for the credential's key. Returns leaf
+  // + chain PEM.
+  Expected<std::string> Enroll(const CertdConfig& config, const Credential& cred,
+                               std::shared_ptr<keyd::KeydClient> keyd, const std::string& csr_pem);
+  // POST /credentials/{id}/renew: /simplereenroll; `rotate` overrides the credential's rotate_key.
+  Expected<std::string> Reenroll(const CertdConfig& config, const Credential& cred,
+                                 std::shared_ptr<keyd::KeydClient> keyd,
+                                 std::optional<bool> rotate);
+
+  // The key id that goes with a stored cert: the record's, else the credential's.
+  std::string KeyIdOf(const std::string& cert_id, const std::string& fallback) const;
+
+ private:
+  struct Ctx {
+    const CertdConfig& config;
+    const Credential& cred;
+    std::shared_ptr<keyd::KeydClient> keyd;
+    est::EstClient client;
+    std::optional<std::vector<X509Ptr>> cacerts;  // fetched once per operation, for verification
+  };
+  Expected<std::optional<est::ClientIdentity>> EnrollAuth(Ctx& x);
+  Expected<std::optional<est::ClientIdentity>> LoadIdentity(Ctx& x, const std::string& cert_ref,
+                                                            const std::string& key_id,
+                                                            bool require_valid);
+  Expected<std::string> ObtainIdentity(Ctx& x, est::ClientIdentity bootstrap);
+  // Verifies `r` (chain to the anchors, key match) and returns leaf + chain, leaf first.
+  Expected<x509::Chain> Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* key);
+
+  store::CertStore& store_;
+  Clock clock_;
+  std::mutex mutex_;  // one enrollment at a time: a bootstrap must not run twice
+};
+
+// The client for a credential: [est] with the credential's overrides (a null `cred`: [est] alone).
+Expected<est::EstClient> MakeEstClient(const EstSettings& est, const EstCredential* cred);
+// An EST library error as certd answers it: kUnavailable when retryable, else kInvalidParameter.
+Error FromEst(const Error& e, const std::string& what);
+
+}  // namespace edgesec::certd

@@ -1,0 +1,106 @@
+// EST re-enrollment (/simplereenroll) with an atomic commit of cert + key id; see est_issuer.hpp.
+#include <cctype>
+
+#include "certd/server/est_issuer.hpp"
+#include "common/log.hpp"
+#include "keyd/client/remote_key.hpp"
+
+namespace edgesec::certd {
+namespace {
+
+Error KeydError(const Error& e, const std::string& what) {
+  ErrorKind kind =
+      e.kind == ErrorKind::kUnavailable ? ErrorKind::kUnavailable : ErrorKind::kInternal;
+  return MakeError(kind, what + ": keyd says: " + e.message, e.detail);
+}
+
+// <base>-v2 after <base>, <base>-v(N+1) after <base>-vN.
+std::string NextKeyId(const std::string& base, const std::string& current) {
+  std::string prefix = base + "-v";
+  long n = 1;
+  if (current.rfind(prefix, 0) == 0) {
+    std::string digits = current.substr(prefix.size());
+    bool numeric = !digits.empty() && digits.size() < 9;
+    for (char c : digits) numeric = numeric && std::isdigit(static_cast<unsigned char>(c));
+    if (numeric) n = std::stol(digits);
+  }
+  return prefix + std::to_string(n + 1);
+}
+
+// The keyd algorithm token of a key like `key` (a rotated key keeps the type and size).
+std::optional<std::string> AlgorithmLike(EVP_PKEY* key) {
+  int bits = EVP_PKEY_get_bits(key);
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_EC:
+      return bits > 256 ? std::string("ec-p384") : std::string("ec-p256");
+    case EVP_PKEY_RSA:
+      return "rsa-" + std::to_string(bits);
+    default:
+      return std::nullopt;
+  }
+}
+
+Expected<EvpPkeyPtr> RemoteKey(const std::shared_ptr<keyd::KeydClient>& keyd,
+                               const std::string& key_id, bool create,
+                               const std::optional<std::string>& algorithm = std::nullopt) {
+  auto handle =
+      create ? keyd->CreateKeyPairIfNotExists(key_id, algorithm) : keyd->GetKeyPair(key_id);
+  if (!handle) return KeydError(handle.error(), "key '" + key_id + "'");
+  auto key = keyd::LoadRemoteKey(keyd, *handle);
+  if (!key) return KeydError(key.error(), "key '" + key_id + "'");
+  return key;
+}
+
+}  // namespace
+
+Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Credential& cred,
+                                          std::shared_ptr<keyd::KeydClient> keyd,
+                                          std::optional<bool> rotate) {
+  std::lock_guard lock(mutex_);
+  EDGESEC_ASSIGN_OR_RETURN(auto stored, store_.Get(cred.cert_id));
+  if (!stored)
+    return InvalidParameter("cert '" + cred.cert_id +
+                            "' has not been enrolled yet; enroll it first (edgectl cert enroll " +
+                            cred.cert_id + ")");
+  EDGESEC_ASSIGN_OR_RETURN(x509::Chain current, x509::ParsePemChain(stored->pem));
+  std::string current_key_id = stored->key_id.empty() ? cred.key_id : stored->key_id;
+  EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr current_key, RemoteKey(keyd, current_key_id, false));
+  bool rotating = rotate.value_or(cred.est.rotate_key);
+  std::string new_key_id = rotating ? NextKeyId(cred.key_id, current_key_id) : current_key_id;
+  EvpPkeyPtr new_key;
+  if (rotating) {
+    EDGESEC_ASSIGN_OR_RETURN(new_key,
+                             RemoteKey(keyd, new_key_id, true, AlgorithmLike(current_key.get())));
+  } else {
+    EVP_PKEY_up_ref(current_key.get());
+    new_key.reset(current_key.get());
+  }
+  EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr,
+                           est::BuildReenrollCsr(current.front().get(), new_key.get()));
+
+  EDGESEC_ASSIGN_OR_RETURN(est::EstClient client, MakeEstClient(config.est, &cred.est));
+  Ctx x{config, cred, keyd, std::move(client), std::nullopt};
+  x.client.SetIdentity(est::ClientIdentity{x509::CopyChain(current), std::move(current_key)});
+  auto r = x.client.SimpleReenroll(csr.get());
+  if (!r)
+    return FromEst(r.error(), "re-enrolling cert '" + cred.cert_id + "' at '" +
+                                  x.client.Url("simplereenroll") + "'");
+  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, Verify(x, *r, new_key.get()));
+  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+  // The commit: one rename writes the new cert with the key id it belongs to.
+  EDGESEC_TRY(store_.Put(cred.cert_id, pem, new_key_id));
+  log::Info("certd: re-enrolled cert '" + cred.cert_id + "' with key '" + new_key_id + "'" +
+            (rotating ? " (rotated from '" + current_key_id + "')" : ""));
+  if (rotating && new_key_id != current_key_id) {
+    // The old key is no longer named by any record; a failure here only leaves an unused key
+    // behind.
+    auto handle = keyd->GetKeyPair(current_key_id);
+    Status st = handle ? keyd->DeleteKeyPair(*handle) : Status(handle.error());
+    if (!st)
+      log::Warning("certd: could not delete the replaced key '" + current_key_id +
+                   "': " + st.error().message);
+  }
+  return pem;
+}
+
+}  // namespace edgesec::certd
