@@ -137,6 +137,8 @@ Status ReadEstCredential(config::Reader& t, bool is_est, EstCredential* cred) {
   EDGESEC_TRY(ReadPassword(t, &cred->username, &cred->password, &cred->password_file));
   EDGESEC_ASSIGN_OR_RETURN(auto rotate, t.Boolean("rotate_key"));
   if (rotate) cred->rotate_key = *rotate;
+  EDGESEC_ASSIGN_OR_RETURN(auto keygen, t.Boolean("server_keygen"));
+  if (keygen) cred->server_keygen = *keygen;
   cred->missing_url =
       t.ErrorAt("method", "method \"est\" needs the EST server's URL: set 'url' here or [est] url");
   return {};

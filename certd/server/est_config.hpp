@@ -41,6 +41,7 @@ struct EstCredential {
   std::string url, username, password_file;  // overrides of [est]
   std::shared_ptr<const Secret> password;
   bool rotate_key = true;            // re-enroll with a new key (under a versioned key id)
+  bool server_keygen = false;        // enroll through /serverkeygen: the EST server makes the key
   std::optional<Error> missing_url;  // the error to report, at the credential's position, if no URL
 };
 

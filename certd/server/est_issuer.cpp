@@ -194,6 +194,13 @@ Expected<std::string> EstIssuer::Enroll(const CertdConfig& config, const Credent
   Ctx x{config, cred, keyd, std::move(client), std::nullopt};
   EDGESEC_ASSIGN_OR_RETURN(auto auth, EnrollAuth(x));
   x.client.SetIdentity(std::move(auth));
+  if (cred.est.server_keygen) {
+    if (!csr_pem.empty())
+      return InvalidParameter("parameter 'csr': credential '" + cred.cert_id +
+                              "' has server_keygen = true, so the EST server makes the key; omit "
+                              "'csr'");
+    return EnrollServerKeygen(x);
+  }
   std::string key_id = KeyIdOf(cred.cert_id, cred.key_id);
   std::optional<est::CsrAttrs> attrs;
   if (csr_pem.empty()) {

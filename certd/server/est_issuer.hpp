@@ -39,7 +39,10 @@ class EstIssuer {
 
   // POST /certificates for an est credential: `csr_pem` empty → certd builds the CSR with the keyd
   // key (shaped by /csrattrs); else that CSR, which must be for the credential's key. Returns leaf
-  // + chain PEM.
+  // + chain PEM. A `server_keygen` credential enrolls through /serverkeygen instead (no CSR may be
+  // given): the CSR is signed by a throwaway key, the server's key is checked against its cert and
+  // imported into keyd under a fresh versioned key id, then cert + key id are committed with one
+  // Put and the previous key is deleted.
   Expected<std::string> Enroll(const CertdConfig& config, const Credential& cred,
                                std::shared_ptr<keyd::KeydClient> keyd, const std::string& csr_pem);
   // POST /credentials/{id}/renew: /simplereenroll; `rotate` overrides the credential's rotate_key.
@@ -63,6 +66,7 @@ class EstIssuer {
                                                             const std::string& key_id,
                                                             bool require_valid);
   Expected<std::string> ObtainIdentity(Ctx& x, est::ClientIdentity bootstrap);
+  Expected<std::string> EnrollServerKeygen(Ctx& x);
   // Verifies `r` (chain to the anchors, key match) and returns leaf + chain, leaf first.
   Expected<x509::Chain> Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* key);
 

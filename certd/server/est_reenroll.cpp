@@ -1,4 +1,7 @@
-// EST re-enrollment (/simplereenroll) with an atomic commit of cert + key id; see est_issuer.hpp.
+// EST re-enrollment (/simplereenroll) and server-side key generation (/serverkeygen), each with an
+// atomic commit of cert + key id; see est_issuer.hpp.
+#include <openssl/crypto.h>
+
 #include <cctype>
 
 #include "certd/server/est_issuer.hpp"
@@ -101,6 +104,98 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
                    "': " + st.error().message);
   }
   return pem;
+}
+
+// RFC 7030 4.4: the server makes the key. The CSR only carries the subject and SANs, so it is
+// signed by a throwaway in-process key; the returned key is imported into keyd under a key id no
+// key has yet (<key_id>, then <key_id>-v2, -v3, …) and only then named by the cert record.
+Expected<std::string> EstIssuer::EnrollServerKeygen(Ctx& x) {
+  const Credential& cred = x.cred;
+  EDGESEC_ASSIGN_OR_RETURN(auto stored, store_.Get(cred.cert_id));
+  std::string current_key_id;
+  if (stored) current_key_id = stored->key_id.empty() ? cred.key_id : stored->key_id;
+  std::string new_key_id =
+      current_key_id.empty() ? cred.key_id : NextKeyId(cred.key_id, current_key_id);
+  for (int tries = 0;; ++tries) {  // skip ids left behind by an interrupted enrollment
+    auto existing = x.keyd->GetKeyPair(new_key_id);
+    if (!existing && existing.error().kind == ErrorKind::kNotFound) break;
+    if (!existing) return KeydError(existing.error(), "key '" + new_key_id + "'");
+    if (tries >= 100) return Internal("no free versioned key id after '" + new_key_id + "'");
+    new_key_id = NextKeyId(cred.key_id, new_key_id);
+  }
+
+  std::optional<est::CsrAttrs> attrs;
+  if (auto a = x.client.CsrAttributes(); a)
+    attrs = std::move(*a);
+  else
+    log::Notice("certd: EST /csrattrs failed, building the CSR without them: " + a.error().message);
+  EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr throwaway, est::GenerateKeyFor(attrs ? &*attrs : nullptr));
+  est::CsrSpec spec;
+  spec.subject =
+      cred.est.subject.empty() ? decltype(spec.subject){{"CN", cred.cert_id}} : cred.est.subject;
+  spec.sans = cred.est.sans;
+  spec.key = throwaway.get();
+  spec.attrs = attrs ? &*attrs : nullptr;
+  EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, est::BuildCsr(spec));
+  throwaway.reset();
+
+  auto r = x.client.ServerKeygen(csr.get());
+  if (!r)
+    return FromEst(r.error(), "enrolling cert '" + cred.cert_id + "' at '" +
+                                  x.client.Url("serverkeygen") + "'");
+  if (r->chain.empty())
+    return InvalidParameter("the EST server's /serverkeygen answer has no certificate");
+  Bytes der(r->pkcs8_der.data(), r->pkcs8_der.data() + r->pkcs8_der.size());
+  r->pkcs8_der = Secret();  // wiped
+  auto key = PrivateKeyFromPkcs8Der(der);
+  if (!key) {
+    OPENSSL_cleanse(der.data(), der.size());
+    return InvalidParameter("the EST server's /serverkeygen key does not parse: " +
+                            key.error().message);
+  }
+  est::EnrollResult result;
+  result.cert = std::move(r->chain.front());
+  for (size_t i = 1; i < r->chain.size(); ++i) result.chain.push_back(std::move(r->chain[i]));
+  auto chain = Verify(x, result, key->get());  // key ↔ cert, and the chain to the anchors
+  if (!chain) {
+    OPENSSL_cleanse(der.data(), der.size());
+    return chain.error();
+  }
+  auto handle = x.keyd->ImportKeyPair(new_key_id, der);
+  OPENSSL_cleanse(der.data(), der.size());
+  if (!handle) return KeydError(handle.error(), "importing key '" + new_key_id + "'");
+  auto drop_new = [&] {
+    if (Status st = x.keyd->DeleteKeyPair(*handle); !st)
+      log::Warning("certd: could not delete the unused key '" + new_key_id +
+                   "': " + st.error().message);
+  };
+  auto pub = x.keyd->PublicKey(*handle);
+  if (!pub || EVP_PKEY_eq(pub->get(), key->get()) != 1) {
+    drop_new();
+    return pub ? Internal("keyd's key '" + new_key_id + "' is not the key that was imported")
+               : KeydError(pub.error(), "key '" + new_key_id + "'");
+  }
+  auto pem = x509::ChainToPem(*chain);
+  if (!pem) {
+    drop_new();
+    return pem.error();
+  }
+  // The commit: one rename writes the new cert with the key id it belongs to.
+  if (Status st = store_.Put(cred.cert_id, *pem, new_key_id); !st) {
+    drop_new();
+    return st.error();
+  }
+  log::Info("certd: enrolled cert '" + cred.cert_id + "' with the EST server's key, imported as '" +
+            new_key_id + "', at '" + x.client.Url("serverkeygen") + "'");
+  if (!current_key_id.empty() && current_key_id != new_key_id) {
+    // No record names the old key any more; a failure here only leaves an unused key behind.
+    auto old = x.keyd->GetKeyPair(current_key_id);
+    Status st = old ? x.keyd->DeleteKeyPair(*old) : Status(old.error());
+    if (!st && st.error().kind != ErrorKind::kNotFound)
+      log::Warning("certd: could not delete the replaced key '" + current_key_id +
+                   "': " + st.error().message);
+  }
+  return *pem;
 }
 
 }  // namespace edgesec::certd

@@ -1,36 +1,13 @@
 #include "keyd/server/config.hpp"
 
-#include <pwd.h>
-
 #include <algorithm>
 
 #include "common/ids.hpp"
+#include "config/principal.hpp"
 #include "keyd/api/keys_api.hpp"
 #include "keyd/server/builtin_engines.hpp"
 
 namespace edgesec::keyd {
-namespace {
-
-Expected<uid_t> ResolveUser(config::Reader& r) {
-  EDGESEC_ASSIGN_OR_RETURN(auto uid, r.Integer("uid"));
-  EDGESEC_ASSIGN_OR_RETURN(auto name, r.String("name"));
-  if (uid && name) return r.ErrorAt("name", "give either 'uid' or 'name', not both");
-  if (uid) {
-    if (*uid < 0 || *uid > 0x7fffffff)
-      return r.ErrorAt("uid", "must be a uid between 0 and 2147483647");
-    return static_cast<uid_t>(*uid);
-  }
-  if (!name) return r.ErrorAt("uid", "a principal needs 'uid' or 'name'");
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  char buf[4096];
-  if (::getpwnam_r(name->c_str(), &pw, buf, sizeof buf, &found) != 0 || found == nullptr)
-    return r.ErrorAt("name",
-                     "no user named '" + *name + "' on this system; create it or give its 'uid'");
-  return pw.pw_uid;
-}
-
-}  // namespace
 
 Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
   config::Reader r(*file.table, file.path);
@@ -125,7 +102,7 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
   if (!principals.empty()) c->principals.clear();
   for (auto& t : principals) {
     Principal p;
-    EDGESEC_ASSIGN_OR_RETURN(p.uid, ResolveUser(t));
+    EDGESEC_ASSIGN_OR_RETURN(p.uid, config::ReadPrincipalUser(t));
     EDGESEC_ASSIGN_OR_RETURN(auto keys, t.StringArray("keys"));
     if (!keys)
       return t.ErrorAt("keys", "a principal needs 'keys' (globs of the key ids it may use)");

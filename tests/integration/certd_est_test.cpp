@@ -1,7 +1,8 @@
 // certd + edgectl against the project's EST test server (tests/est/est_server.py): `edgectl cert enroll`
 // of an est credential (key in keyd, CSR shaped by /csrattrs), Basic auth, the bootstrap → EST identity
 // flow, re-enrollment with and without key rotation, EST failures answered with the server's status and
-// message, and `edgectl est cacerts|csrattrs`.
+// message, /serverkeygen credentials (PKCS#8 and PKCS#1 keys imported into keyd), and
+// `edgectl est cacerts|csrattrs`.
 #include <openssl/pem.h>
 
 #include "certd/x509/pem.hpp"
@@ -185,6 +186,41 @@ TEST_CASE("the bootstrap identity is used once to obtain the EST identity, which
   RequireOpensslVerifies(s, MUST(s.client->Get("device-id")));
 }
 
+TEST_CASE("a server_keygen est credential enrolls through /serverkeygen and imports the server's key into keyd") {
+  std::string format = GENERATE(as<std::string>{}, "pkcs8", "pkcs1");
+  INFO("--keygen-format " << format);
+  EstServer est({"--keygen-format", format});
+  CertdStack s(Config(est, "", "server_keygen = true\n"));
+  std::string pem = JsonOf(Edgectl(s, {"cert", "enroll", "device-id", "--json"}))["pem"];
+  CHECK(Log(est, "/serverkeygen").size() == 1);
+  CHECK(Log(est, "/simpleenroll").empty());
+  std::string key_id = KeyIdInList(s, "device-id");
+  REQUIRE(key_id == "device-key");
+  RequireKeyMatches(s, key_id, pem);
+  RequireOpensslVerifies(s, pem);
+
+  // A signature made through keyd verifies with the cert's public key.
+  auto cert = ChainOf(pem);
+  EVP_PKEY* cert_pub = X509_get0_pubkey(cert.front().get());
+  bool rsa = EVP_PKEY_get_base_id(cert_pub) == EVP_PKEY_RSA;
+  CHECK(rsa == (format == "pkcs1"));  // the test server makes RSA keys for PKCS#1, EC for PKCS#8
+  keyd::api::SignRequest req;
+  req.key_handle = MUST(s.keyd_client->GetKeyPair(key_id));
+  req.algorithm =
+      rsa ? keyd::api::SignAlgorithm::kRsaPkcs1Sha256 : keyd::api::SignAlgorithm::kEcdsa;
+  req.data = Sha256Of(ToBytes("proof of possession"));
+  Bytes sig = MUST(s.keyd_client->Sign(req));
+  CHECK(VerifyDigest(cert_pub, req.data, sig));
+
+  // Enrolling again imports the new key under the next versioned id and deletes the old one.
+  std::string again = JsonOf(Edgectl(s, {"cert", "enroll", "device-id", "--json"}))["pem"];
+  CHECK(again != pem);
+  CHECK(KeyIdInList(s, "device-id") == "device-key-v2");
+  RequireKeyMatches(s, "device-key-v2", again);
+  CHECK_FALSE(s.keyd_client->GetKeyPair("device-key"));
+  RequireOpensslVerifies(s, again);
+}
+
 TEST_CASE("edgectl cert reenroll renews over TLS with the current cert, rotating the key or keeping it") {
   EstServer est;
   CertdStack s(Config(est));
@@ -256,4 +292,11 @@ TEST_CASE("EST config errors name file:line:col and the key") {
             "[est]\nurl = \"https://est.example\"\nbootstrap_identity_cert = \"b\"\n");
   r = Run({BinaryFromEnv("EDGESEC_EDGECTL"), "est", "cacerts", "--root", root.path()});
   CHECK_THAT(r.err, Catch::Contains("bootstrap_identity_key"));
+  WriteText(
+      root.path() + "/etc/edgesec/certd/config.toml",
+      "[est]\nurl = \"https://est.example\"\n[[credential]]\ncert_id = \"d\"\nmethod = \"est\"\n"
+      "server_keygen = \"yes\"\n");
+  r = Run({BinaryFromEnv("EDGESEC_EDGECTL"), "est", "cacerts", "--root", root.path()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("config.toml:6:") && Catch::Contains("server_keygen"));
 }
