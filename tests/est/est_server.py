@@ -110,7 +110,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def record(self, **kw):
         s = self.server
+        c = self.client_cert()
         entry = {"path": self.path, "method": self.command, "client_subject": self.client_subject(),
+                 "client_serial": "%X" % c.serial_number if c else None,
                  "tls_version": self.connection.version(), "user": self.basic_user()}
         entry.update(kw)
         with s.lock:

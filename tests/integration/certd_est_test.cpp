@@ -5,6 +5,8 @@
 // `edgectl est cacerts|csrattrs`.
 #include <openssl/pem.h>
 
+#include <filesystem>
+
 #include "certd/x509/pem.hpp"
 #include "common/fs.hpp"
 #include "tests/integration/certd_harness.hpp"
@@ -64,6 +66,26 @@ void RequireOpensslVerifies(CertdStack& s, const std::string& pem) {
   RunResult r = Run({"openssl", "verify", "-CAfile", s.dir.path() + "/cas.pem", s.dir.path() + "/leaf.pem"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
+}
+
+// The leaf's serial as the EST test server logs it ("client_serial": uppercase hex).
+std::string SerialHex(const std::string& pem) {
+  UniquePtr<BIGNUM> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(ChainOf(pem).front().get()), nullptr));
+  REQUIRE(bn);
+  char* hex = BN_bn2hex(bn.get());
+  std::string out = hex;
+  OPENSSL_free(hex);
+  return out.substr(std::min(out.find_first_not_of('0'), out.size() - 1));  // BN_bn2hex pads to bytes
+}
+
+// The file of certd's store that records `id` (first line "edgesec-cert-id: <id>").
+std::string StoreFileOf(CertdStack& s, const std::string& id) {
+  for (const auto& e : std::filesystem::directory_iterator(s.dir.path() + "/var/lib/edgesec/certd/certs")) {
+    std::string text = MUST(fs::ReadFile(e.path().string()));
+    if (text.rfind("edgesec-cert-id: " + id + "\n", 0) == 0) return e.path().string();
+  }
+  FAIL("no store file for cert id " << id);
+  return {};
 }
 
 std::string KeyIdInList(CertdStack& s, const std::string& id) {
@@ -183,6 +205,68 @@ TEST_CASE("the bootstrap identity is used once to obtain the EST identity, which
   Json identity = JsonOf(Edgectl(s, {"cert", "show", "est-identity", "--json"}));
   CHECK_THAT(identity["issuer"].get<std::string>(), Catch::Contains("EST Test Issuing CA"));
   RequireKeyMatches(s, "est-identity-key", MUST(s.client->Get("est-identity")));
+  RequireOpensslVerifies(s, MUST(s.client->Get("device-id")));
+}
+
+TEST_CASE("an expired EST identity is not presented: the bootstrap identity obtains a fresh one") {
+  TempDir tmp;
+  EvpPkeyPtr ca_key = GenerateKey("ec-p256");
+  X509Ptr ca = MakeCert({.cn = "Bootstrap CA", .ca = true, .key_usage = "critical,keyCertSign,cRLSign",
+                         .key = ca_key.get()});
+  WriteText(tmp.path() + "/bootstrap-ca.pem", Pem(ca.get()));
+  EstServer est({"--client-ca", tmp.path() + "/bootstrap-ca.pem", "--require-client-cert"});
+  CertdStack s(Config(est, "bootstrap_identity_cert = \"bootstrap\"\nbootstrap_identity_key = \"bootstrap-key\"\n"
+                           "identity_cert = \"est-identity\"\nidentity_key = \"est-identity-key\"\n"
+                           "identity_common_name = \"est-id-device-1\"\n"));
+  EvpPkeyPtr boot_key = GenerateKey("ec-p256");
+  X509Ptr boot = MakeCert({.cn = "bootstrap-device", .key = boot_key.get(), .issuer = ca.get(), .issuer_key = ca_key.get()});
+  MUST(s.keyd_client->ImportKeyPair("bootstrap-key", MUST(PrivateKeyToPkcs8Der(boot_key.get()))));
+  MUST(s.client->Import("bootstrap", Pem(boot.get())));
+
+  JsonOf(Edgectl(s, {"cert", "enroll", "device-id", "--json"}));
+  REQUIRE(Log(est, "/simpleenroll").size() == 2);
+  CHECK(Log(est, "/simpleenroll")[0]["client_subject"] == "CN=bootstrap-device");
+
+  // The stored EST identity expires: its record in certd's store now holds a cert for the same key
+  // (same subject, key id line kept) whose validity ended an hour ago, beyond any clock-skew allowance.
+  std::string file = StoreFileOf(s, "est-identity");
+  std::string text = MUST(fs::ReadFile(file));
+  std::string header = text.substr(0, text.find("-----BEGIN"));
+  CHECK_THAT(header, Catch::Contains("edgesec-key-id: est-identity-key"));
+  auto id_pub = MUST(s.keyd_client->PublicKey(MUST(s.keyd_client->GetKeyPair("est-identity-key"))));
+  X509Ptr expired = MakeCert({.cn = "est-id-device-1", .not_before = -2 * 86400, .not_after = -3600,
+                              .key = id_pub.get(), .issuer = ca.get(), .issuer_key = ca_key.get()});
+  // MakeCert's serials come from the clock: give this one its own, so the server log tells it apart.
+  ASN1_INTEGER_set(X509_get_serialNumber(expired.get()), 0x7E57ED1);
+  REQUIRE(X509_sign(expired.get(), ca_key.get(), EVP_sha256()) > 0);
+  std::string expired_pem = Pem(expired.get());
+  WriteText(file, header + expired_pem);
+  REQUIRE(MUST(s.client->Get("est-identity")) == expired_pem);
+  std::string expired_serial = SerialHex(expired_pem);
+
+  JsonOf(Edgectl(s, {"cert", "enroll", "device-id", "--json"}));
+  auto enrolls = Log(est, "/simpleenroll");
+  REQUIRE(enrolls.size() == 4);
+  // The bootstrap identity authenticated the request for a new EST identity again...
+  CHECK(enrolls[2]["client_subject"] == "CN=bootstrap-device");
+  CHECK(enrolls[2]["client_serial"] == SerialHex(Pem(boot.get())));
+  CHECK(enrolls[2]["csr_subject"] == "CN=est-id-device-1");
+  // ...and the fresh EST identity the device cert's request.
+  std::string fresh = MUST(s.client->Get("est-identity"));
+  CHECK(fresh != expired_pem);
+  CHECK(enrolls[3]["client_subject"] == "CN=est-id-device-1");
+  CHECK(enrolls[3]["client_serial"] == SerialHex(fresh));
+  CHECK(enrolls[3]["csr_subject"] == "CN=device-1");
+  // The expired identity was never presented (a server that rejects it would fail the handshake).
+  for (const auto& line : est.Requests()) CHECK(Json::parse(line)["client_serial"] != expired_serial);
+
+  // The store holds the fresh identity, valid now, issued by the EST CA, for the same keyd key.
+  Json identity = JsonOf(Edgectl(s, {"cert", "show", "est-identity", "--json"}));
+  CHECK_THAT(identity["issuer"].get<std::string>(), Catch::Contains("EST Test Issuing CA"));
+  CHECK(X509_cmp_time(X509_get0_notAfter(ChainOf(fresh).front().get()), nullptr) > 0);
+  CHECK(KeyIdInList(s, "est-identity") == "est-identity-key");
+  RequireKeyMatches(s, "est-identity-key", fresh);
+  RequireOpensslVerifies(s, fresh);
   RequireOpensslVerifies(s, MUST(s.client->Get("device-id")));
 }
 
