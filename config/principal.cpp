@@ -23,4 +23,24 @@ Expected<uid_t> ReadPrincipalUser(Reader& r) {
   return pw.pw_uid;
 }
 
+Expected<std::optional<std::vector<PrincipalEntry>>> ReadPrincipals(Reader& r,
+                                                                    const std::string& globs_key,
+                                                                    const std::string& what) {
+  EDGESEC_ASSIGN_OR_RETURN(auto tables, r.TableArray("principal"));
+  if (tables.empty()) return std::optional<std::vector<PrincipalEntry>>();
+  std::vector<PrincipalEntry> out;
+  for (auto& t : tables) {
+    PrincipalEntry p;
+    EDGESEC_ASSIGN_OR_RETURN(p.uid, ReadPrincipalUser(t));
+    EDGESEC_ASSIGN_OR_RETURN(auto globs, t.StringArray(globs_key));
+    if (!globs)
+      return t.ErrorAt(globs_key, "a principal needs '" + globs_key + "' (globs of the " + what +
+                                      " ids it may use)");
+    p.globs = std::move(*globs);
+    EDGESEC_TRY(t.Finish());
+    out.push_back(std::move(p));
+  }
+  return std::optional<std::vector<PrincipalEntry>>(std::move(out));
+}
+
 }  // namespace edgesec::config

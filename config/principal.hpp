@@ -3,6 +3,10 @@
 
 #include <sys/types.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "common/error.hpp"
 #include "config/toml_reader.hpp"
 
@@ -11,5 +15,16 @@ namespace edgesec::config {
 // Reads `uid` or `name` (resolved with getpwnam_r) from a [[principal]] table; kConfig with
 // file:line:col when both, neither, an out-of-range uid or an unknown user name is given.
 Expected<uid_t> ReadPrincipalUser(Reader& principal);
+
+struct PrincipalEntry {
+  uid_t uid = 0;
+  std::vector<std::string> globs;  // of the ids this caller may use
+};
+
+// Every [[principal]] table of `r`, each with `uid`/`name` and the glob list under `globs_key`
+// ("keys", "certs"); nullopt when the file has none (an earlier file's entries then stay).
+Expected<std::optional<std::vector<PrincipalEntry>>> ReadPrincipals(Reader& r,
+                                                                    const std::string& globs_key,
+                                                                    const std::string& what);
 
 }  // namespace edgesec::config

@@ -123,17 +123,15 @@ Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* c) {
   }
   EDGESEC_ASSIGN_OR_RETURN(auto credentials, r.TableArray("credential"));
   for (auto& t : credentials) EDGESEC_TRY(ReadCredential(t, c));
-  EDGESEC_ASSIGN_OR_RETURN(auto principals, r.TableArray("principal"));
-  if (!principals.empty()) c->principals.clear();
-  for (auto& t : principals) {
-    Principal p;
-    EDGESEC_ASSIGN_OR_RETURN(p.uid, config::ReadPrincipalUser(t));
-    EDGESEC_ASSIGN_OR_RETURN(auto certs, t.StringArray("certs"));
-    if (!certs)
-      return t.ErrorAt("certs", "a principal needs 'certs' (globs of the cert ids it may use)");
-    p.cert_globs = *certs;
-    EDGESEC_TRY(t.Finish());
-    c->principals.push_back(std::move(p));
+  EDGESEC_ASSIGN_OR_RETURN(auto principals, config::ReadPrincipals(r, "certs", "cert"));
+  if (principals) {
+    c->principals.clear();
+    for (auto& e : *principals) {
+      Principal p;
+      p.uid = e.uid;
+      p.cert_globs = std::move(e.globs);
+      c->principals.push_back(std::move(p));
+    }
   }
   return r.Finish();
 }

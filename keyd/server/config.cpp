@@ -98,17 +98,15 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
     EDGESEC_TRY(t.Finish());
     c->key_engines.push_back(std::move(rule));
   }
-  EDGESEC_ASSIGN_OR_RETURN(auto principals, r.TableArray("principal"));
-  if (!principals.empty()) c->principals.clear();
-  for (auto& t : principals) {
-    Principal p;
-    EDGESEC_ASSIGN_OR_RETURN(p.uid, config::ReadPrincipalUser(t));
-    EDGESEC_ASSIGN_OR_RETURN(auto keys, t.StringArray("keys"));
-    if (!keys)
-      return t.ErrorAt("keys", "a principal needs 'keys' (globs of the key ids it may use)");
-    p.key_globs = *keys;
-    EDGESEC_TRY(t.Finish());
-    c->principals.push_back(std::move(p));
+  EDGESEC_ASSIGN_OR_RETURN(auto principals, config::ReadPrincipals(r, "keys", "key"));
+  if (principals) {
+    c->principals.clear();
+    for (auto& e : *principals) {
+      Principal p;
+      p.uid = e.uid;
+      p.key_globs = std::move(e.globs);
+      c->principals.push_back(std::move(p));
+    }
   }
   return r.Finish();
 }
