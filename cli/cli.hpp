@@ -46,6 +46,7 @@ constexpr int kOk = 0, kFailure = 1, kUsage = 2;
 std::vector<Command> ProcessCommands();
 std::vector<Command> KeyCommands();
 std::vector<Command> CertCommands();
+std::vector<Command> IdentityCommands();  // identity show, ca show, module cert
 std::vector<Command> EstCommands();    // cert enroll|reenroll, est cacerts|csrattrs
 int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure
 

@@ -19,6 +19,7 @@ std::vector<Command> AllCommands() {
   for (auto& c : KeyCommands()) all.push_back(std::move(c));
   for (auto& c : CertCommands()) all.push_back(std::move(c));
   for (auto& c : EstCommands()) all.push_back(std::move(c));
+  for (auto& c : IdentityCommands()) all.push_back(std::move(c));
   return all;
 }
 

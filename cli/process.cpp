@@ -21,7 +21,8 @@ struct Daemon {
   const char* binary;
 };
 // Started in this order, stopped in reverse.
-const Daemon kDaemons[] = {{"keyd", "edgesec-keyd"}, {"certd", "edgesec-certd"}};
+const Daemon kDaemons[] = {
+    {"keyd", "edgesec-keyd"}, {"certd", "edgesec-certd"}, {"identityd", "edgesec-identityd"}};
 
 std::string SelfDir() {
   char buf[4096];

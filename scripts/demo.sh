@@ -1,9 +1,11 @@
 #!/bin/sh
-# The demo on the embedded defaults: keyd under a temp root (file keys), a P-256 key pair created over
-# the socket, a signature made through keyd and verified by the openssl command.
+# The demo on the embedded defaults: keyd, certd and identityd under a temp root (file keys,
+# quickstart Edge CA); a module server cert for 'edgehub' (CN edgegateway.local) from the workload
+# API; openssl s_server serves it and openssl s_client verifies the hostname against the trust
+# bundle ("Is this really EdgeGateway?").
 #   scripts/demo.sh [--engine file|pkcs11]
 # --engine pkcs11 makes a SoftHSM2 token under the temp root (its own SOFTHSM2_CONF) and gives keyd a
-# [pkcs11] section with default_engine = "pkcs11": the same steps, with the key on the token.
+# [pkcs11] section with default_engine = "pkcs11": the same steps, with the Edge CA key on the token.
 set -eu
 ENGINE=file
 while [ $# -gt 0 ]; do
@@ -39,32 +41,40 @@ lib_path = "/usr/lib/softhsm/libsofthsm2.so"
 base_slot = "pkcs11:token=edgesec-demo?pin-source=file:$ROOT/softhsm/pin"
 security_level = 0   # SoftHSM2 is a software token
 EOF2
-  step "starting keyd under $ROOT (keys on the SoftHSM2 token)"
+  step "starting keyd, certd and identityd under $ROOT (keys on the SoftHSM2 token)"
 else
-  step "starting keyd under $ROOT (embedded defaults: file keys, no config)"
+  step "starting keyd, certd and identityd under $ROOT (embedded defaults: file keys, quickstart Edge CA, no config)"
 fi
 "$EDGECTL" up --root "$ROOT"
 
-step "creating key pair 'demo-key' (EC P-256) through $ROOT/run/edgesec/keyd.sock"
-"$EDGECTL" --root "$ROOT" key create demo-key --alg ec-p256
+step "the Edge CA (quickstart: self-signed, issued by certd at start, key in keyd)"
+"$EDGECTL" --root "$ROOT" ca show
 
-step "its public key, as keyd reports it"
-"$EDGECTL" --root "$ROOT" key show demo-key --json |
-  python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["publicKey"])' > "$ROOT/demo-key.pub.pem"
-cat "$ROOT/demo-key.pub.pem"
+step "a server cert for module 'edgehub', common name edgegateway.local, through the workload API"
+"$EDGECTL" --root "$ROOT" module cert edgehub --common-name edgegateway.local --out "$ROOT/edgehub"
+# The workload API answers leaf + chain; s_server wants them apart.
+awk -v leaf="$ROOT/edgehub/leaf.pem" -v chain="$ROOT/edgehub/chain.pem" \
+  '/BEGIN CERTIFICATE/{n++} {print > (n == 1 ? leaf : chain)}' "$ROOT/edgehub/edgehub.cert.pem"
+openssl x509 -in "$ROOT/edgehub/leaf.pem" -noout -subject -issuer -enddate -ext subjectAltName,extendedKeyUsage
 
-step "signing the SHA-256 digest of a message through keyd (the private key never leaves keyd)"
-printf 'Is this really EdgeGateway?\n' > "$ROOT/message.txt"
-"$EDGECTL" --root "$ROOT" key sign demo-key --data-file "$ROOT/message.txt" --out "$ROOT/message.sig"
+step "openssl s_server serving it; openssl s_client asks: is this really EdgeGateway?"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+openssl s_server -accept "127.0.0.1:$PORT" -naccept 1 -quiet \
+  -cert "$ROOT/edgehub/leaf.pem" -key "$ROOT/edgehub/edgehub.key.pem" -cert_chain "$ROOT/edgehub/chain.pem" \
+  > "$ROOT/s_server.log" 2>&1 &
+SERVER=$!
+# No probe connection (s_server -naccept 1 would count it): retry while the port is not open yet.
+for _ in $(seq 50); do
+  echo 'Hello from the demo' | openssl s_client -connect "127.0.0.1:$PORT" -servername edgegateway.local \
+    -verify_hostname edgegateway.local -CAfile "$ROOT/edgehub/trust-bundle.pem" -verify_return_error \
+    > "$ROOT/s_client.log" 2>&1 && break
+  grep -q "Connection refused" "$ROOT/s_client.log" || { cat "$ROOT/s_client.log"; echo "TLS verification FAILED" >&2; exit 1; }
+  sleep 0.1
+done
+wait "$SERVER" 2>/dev/null || true
+sed -n '/^Certificate chain/,/^---/p' "$ROOT/s_client.log"
+grep -E '^(Verification|Verified peername|Verify return code)' "$ROOT/s_client.log"
 
-step "verifying the signature with the openssl command"
-openssl dgst -sha256 -verify "$ROOT/demo-key.pub.pem" -signature "$ROOT/message.sig" "$ROOT/message.txt"
-
-if [ "$ENGINE" = pkcs11 ]; then
-  step "the key on the token, as opensc's pkcs11-tool sees it"
-  pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --login --pin demo-pin-1234 --list-objects --type privkey
-fi
-
-step "stopping keyd"
+step "stopping the daemons"
 "$EDGECTL" down --root "$ROOT"
-printf '\nDemo complete (%s engine): keyd created a P-256 key, signed through its socket, OpenSSL verified the signature.\n' "$ENGINE"
+printf '\nDemo complete (%s engine): the Edge CA issued a server cert for edgehub, and openssl s_client verified edgegateway.local against the trust bundle.\n' "$ENGINE"

@@ -1,0 +1,61 @@
+#pragma once
+// Wire types of the identity API (identityd.sock) and of IoT Edge's workload API (workload.sock),
+// API.md "Identity" and "Workload", shared by identityd (FromJson names the missing or mistyped
+// field and ignores unknown ones) and its client (ToJson).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/json.hpp"
+
+namespace edgesec::identityd::api {
+
+inline const std::vector<std::string>& IdentityVersions() {
+  static const std::vector<std::string> v = {"2020-09-01", "2021-12-01", "2022-08-01"};
+  return v;
+}
+inline const std::vector<std::string>& WorkloadVersions() {
+  static const std::vector<std::string> v = {"2018-06-28", "2019-01-30", "2019-10-22", "2019-11-05",
+                                             "2020-07-07", "2021-12-07", "2022-08-03"};
+  return v;
+}
+inline constexpr const char* kIdentityVersionLatest = "2022-08-01";
+inline constexpr const char* kWorkloadVersionLatest = "2022-08-03";
+
+// POST /modules/{moduleId}/genid/{genId}/certificate/server
+struct ServerCertRequest {
+  std::string common_name;
+  std::optional<std::string> expiration;  // RFC 3339; honoured when earlier than the default
+  static Expected<ServerCertRequest> FromJson(const Json& j);
+  Json ToJson() const;
+};
+
+// The workload API's answer to both certificate routes; also the `auth` of a local identity.
+struct IssuedCert {
+  std::string private_key_pem;  // PKCS#8
+  std::string certificate;      // leaf + chain PEM
+  std::string expiration;       // RFC 3339
+  static Expected<IssuedCert> FromJson(const Json& j);
+  Json ToJson() const;           // {"privateKey":{"type":"key","bytes":…},"certificate",…}
+  Json ToLocalAuthJson() const;  // {"privateKey":…PEM…,"certificate",…,"expiration"}
+};
+
+// POST /identities/modules
+struct CreateModuleRequest {
+  std::string type;  // "local" (edgesec serves no hub identities)
+  std::string module_id;
+  std::string attributes;  // "server" or "client" (localIdOpts.attributes; default "server")
+  static Expected<CreateModuleRequest> FromJson(const Json& j);
+  Json ToJson() const;
+};
+
+// GET /trust-bundle (both sockets).
+struct TrustBundle {
+  std::string certificate;
+  static Expected<TrustBundle> FromJson(const Json& j);
+  Json ToJson() const { return Json{{"certificate", certificate}}; }
+};
+
+}  // namespace edgesec::identityd::api

@@ -1,0 +1,276 @@
+#include "daemon/server/edge_ca.hpp"
+
+#include <openssl/x509v3.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+
+#include "certd/x509/details.hpp"
+#include "certd/x509/pem.hpp"
+#include "common/fs.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
+
+extern char** environ;
+
+namespace edgesec::identityd {
+namespace {
+
+constexpr int kStateFormat = 1;
+
+// An Edge CA must be able to issue (DESIGN.md: CA:TRUE and, when keyUsage is present,
+// keyCertSign).
+Status CheckIssuingCa(X509* ca, const std::string& id) {
+  uint32_t flags = X509_get_extension_flags(ca);
+  if ((flags & EXFLAG_CA) == 0)
+    return MakeError(ErrorKind::kUnavailable,
+                     "the Edge CA '" + id +
+                         "' cannot issue: it lacks basicConstraints CA:TRUE; give [edge_ca] a CA "
+                         "certificate");
+  if ((flags & EXFLAG_KUSAGE) != 0 && (X509_get_key_usage(ca) & KU_KEY_CERT_SIGN) == 0)
+    return MakeError(ErrorKind::kUnavailable,
+                     "the Edge CA '" + id +
+                         "' cannot issue: its keyUsage lacks keyCertSign; give [edge_ca] a CA "
+                         "certificate whose keyUsage includes keyCertSign");
+  return {};
+}
+
+Expected<EdgeCaCert> Parse(const std::string& pem, const std::string& id) {
+  auto chain = certd::x509::ParsePemChain(pem);
+  if (!chain) return chain.error().Context("Edge CA '" + id + "'");
+  EDGESEC_TRY(CheckIssuingCa(chain->front().get(), id));
+  EdgeCaCert c;
+  c.chain_pem = pem;
+  c.sha256 = certd::x509::Sha256Fingerprint(chain->front().get());
+  EDGESEC_ASSIGN_OR_RETURN(c.not_after,
+                           certd::x509::ToEpoch(X509_get0_notAfter(chain->front().get())));
+  return c;
+}
+
+Error Unavailable(const std::string& message) {
+  return MakeError(ErrorKind::kUnavailable, message);
+}
+
+}  // namespace
+
+void EdgeCa::Configure(std::shared_ptr<certd::CertdClient> certd, std::string cert_id,
+                       std::vector<std::string> on_change) {
+  std::lock_guard lock(mutex_);
+  if (cert_id != cert_id_) current_.reset();
+  certd_ = std::move(certd);
+  cert_id_ = std::move(cert_id);
+  on_change_ = std::move(on_change);
+}
+
+Status EdgeCa::Load() {
+  std::string path = state_dir_ + "/edge-ca.json";
+  auto text = fs::ReadFile(path);
+  if (!text) return text.error().kind == ErrorKind::kNotFound ? Status{} : Status(text.error());
+  auto j = ParseJsonObject(*text);
+  if (!j) return Internal("'" + path + "' is not identityd's state: " + j.error().message);
+  if (j->value("format", 0) > kStateFormat)
+    return MakeError(ErrorKind::kConfig, "'" + path + "' was written by a newer edgesec (format " +
+                                             std::to_string(j->value("format", 0)) +
+                                             "); upgrade edgesec or remove the file");
+  std::lock_guard lock(mutex_);
+  if (auto cur = j->find("current"); cur != j->end() && cur->is_string()) {
+    if (auto c = Parse(cur->get<std::string>(), cert_id_)) last_seen_ = std::move(*c);
+  }
+  if (auto prev = j->find("previous"); prev != j->end() && prev->is_array())
+    for (const auto& p : *prev)
+      if (p.is_string())
+        if (auto c = Parse(p.get<std::string>(), cert_id_)) previous_.push_back(std::move(*c));
+  return {};
+}
+
+Status EdgeCa::Save() const {
+  Json j{{"format", kStateFormat}, {"previous", Json::array()}};
+  if (last_seen_) j["current"] = last_seen_->chain_pem;
+  for (const auto& p : previous_) j["previous"].push_back(p.chain_pem);
+  EDGESEC_TRY(fs::MakeDirs(state_dir_, 0700));
+  return fs::AtomicWriteFile(state_dir_ + "/edge-ca.json", DumpJson(j), 0600);
+}
+
+Expected<EdgeCaCert> EdgeCa::Fetch() {
+  std::shared_ptr<certd::CertdClient> certd;
+  std::string id;
+  {
+    std::lock_guard lock(mutex_);
+    certd = certd_;
+    id = cert_id_;
+  }
+  auto pem = certd->Get(id);
+  if (!pem) {
+    if (pem.error().kind == ErrorKind::kNotFound)
+      return Unavailable("the Edge CA '" + id + "' is not issued yet");
+    return Unavailable("cannot read the Edge CA '" + id + "' from certd: " + pem.error().message);
+  }
+  return Parse(*pem, id);
+}
+
+void EdgeCa::Adopt(EdgeCaCert fresh) {
+  std::string old_sha, new_sha = fresh.sha256;
+  {
+    std::lock_guard lock(mutex_);
+    // A change is against what this process fetched before, else against the previous run's.
+    const std::optional<EdgeCaCert>& before = current_ ? current_ : last_seen_;
+    if (before && before->sha256 == fresh.sha256) {
+      current_ = std::move(fresh);
+      return;
+    }
+    if (before) {
+      old_sha = before->sha256;
+      previous_.insert(previous_.begin(), *before);
+    }
+    int64_t now = clock_();
+    std::erase_if(previous_,
+                  [&](const EdgeCaCert& p) { return p.not_after <= now || p.sha256 == new_sha; });
+    current_ = fresh;
+    last_seen_ = std::move(fresh);
+    if (Status st = Save(); !st)
+      log::Warning("identityd: cannot record the Edge CA change: " + st.error().Describe());
+  }
+  if (old_sha.empty()) {
+    log::Info("identityd: Edge CA " + new_sha);
+    return;
+  }
+  log::Notice("identityd: the Edge CA changed from " + old_sha + " to " + new_sha +
+              "; module certs are issued from the new one, the old one stays in the trust bundle "
+              "until it expires");
+  RunHook(old_sha, new_sha);
+}
+
+Status EdgeCa::Refresh() {
+  EDGESEC_ASSIGN_OR_RETURN(EdgeCaCert fresh, Fetch());
+  Adopt(std::move(fresh));
+  return {};
+}
+
+Expected<EdgeCaCert> EdgeCa::Renew() {
+  std::shared_ptr<certd::CertdClient> certd;
+  std::string id;
+  {
+    std::lock_guard lock(mutex_);
+    certd = certd_;
+    id = cert_id_;
+  }
+  auto pem = certd->Renew(id);
+  if (!pem)
+    return Unavailable(
+        "the Edge CA '" + id +
+        "' has expired or is missing and renewing it failed: " + pem.error().message);
+  EDGESEC_ASSIGN_OR_RETURN(EdgeCaCert fresh, Parse(*pem, id));
+  Adopt(fresh);
+  return fresh;
+}
+
+Expected<EdgeCaCert> EdgeCa::Current() {
+  int64_t now = clock_();
+  {
+    std::lock_guard lock(mutex_);
+    if (current_ && current_->not_after > now) return *current_;
+  }
+  auto fresh = Fetch();
+  if (fresh && fresh->not_after > now) {
+    Adopt(*fresh);
+    return fresh;
+  }
+  if (!fresh && fresh.error().message.find("not issued yet") == std::string::npos) return fresh;
+  // Expired or missing: renewed before anything is issued from it (the seeds' expired Edge CA).
+  std::lock_guard renew_lock(renew_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    if (current_ && current_->not_after > clock_()) return *current_;
+  }
+  return Renew();
+}
+
+std::vector<std::string> EdgeCa::BundlePems() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  int64_t now = clock_();
+  if (current_) out.push_back(current_->chain_pem);
+  for (const auto& p : previous_)
+    if (p.not_after > now) out.push_back(p.chain_pem);
+  return out;
+}
+
+void EdgeCa::RunHook(const std::string& old_sha, const std::string& new_sha) const {
+  std::vector<std::string> argv_s;
+  {
+    std::lock_guard lock(mutex_);
+    argv_s = on_change_;
+  }
+  if (argv_s.empty()) return;
+  std::vector<std::string> env_s = {"EDGESEC_EDGE_CA_OLD_SHA256=" + old_sha,
+                                    "EDGESEC_EDGE_CA_NEW_SHA256=" + new_sha};
+  for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
+  std::vector<char*> argv, envp;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data());
+  if (rc != 0) {
+    log::Error("identityd: cannot run the Edge CA on_change hook '" + argv_s[0] +
+               "': " + std::strerror(rc));
+    return;
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    log::Info("identityd: Edge CA on_change hook '" + argv_s[0] + "' ran");
+  else
+    log::Error("identityd: Edge CA on_change hook '" + argv_s[0] + "' failed (status " +
+               std::to_string(status) + ")");
+}
+
+void EdgeCa::StartWatching() {
+  stop_ = false;
+  watcher_ = std::thread([this] { Watch(); });
+}
+
+void EdgeCa::StopWatching() {
+  stop_ = true;
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void EdgeCa::Watch() {
+  int64_t seq = 0;
+  while (!stop_) {
+    std::shared_ptr<certd::CertdClient> certd;
+    std::string id;
+    {
+      std::lock_guard lock(mutex_);
+      certd = certd_;
+      id = cert_id_;
+    }
+    // Short long-polls, so that a stop never waits long.
+    auto r = certd->http().Send(
+        "GET", "/events?api-version=2020-09-01&timeout=2&since=" + std::to_string(seq));
+    bool changed = false;
+    if (r && r->status == 200) {
+      auto j = ParseJsonObject(r->body);
+      if (j && j->contains("seq") && (*j)["seq"].is_number_integer()) {
+        int64_t next = (*j)["seq"].get<int64_t>();
+        changed = seq == 0 || j->value("reset", false);
+        if (auto c = j->find("changed"); c != j->end() && c->is_array())
+          for (const auto& e : *c)
+            if (e.is_string() && e.get<std::string>() == id) changed = true;
+        seq = next;
+      }
+    } else {
+      // certd unreachable or without /events: poll.
+      for (int i = 0; i < 20 && !stop_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      changed = true;
+    }
+    if (changed && !stop_) {
+      if (Status st = Refresh(); !st) log::Debug("identityd: " + st.error().message);
+    }
+  }
+}
+
+}  // namespace edgesec::identityd

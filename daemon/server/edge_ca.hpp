@@ -1,0 +1,75 @@
+#pragma once
+// The Edge CA as identityd sees it: a cert held (issued, renewed, stored) by certd under
+// `edge_ca_cert`. identityd caches it, checks that it can issue (CA:TRUE, keyCertSign), follows its
+// changes (certd's /events, or polling when certd cannot be reached), keeps every earlier Edge CA
+// in the trust bundle until it expires (state: DIR/var/lib/edgesec/identityd/edge-ca.json, written
+// atomically), and runs the configured hook once per change — including a change that happened
+// while identityd was down.
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "certd/client/certd_client.hpp"
+#include "common/error.hpp"
+#include "daemon/server/clock.hpp"
+
+namespace edgesec::identityd {
+
+struct EdgeCaCert {
+  std::string chain_pem;  // the Edge CA and the chain above it, as certd holds it
+  std::string sha256;     // of the Edge CA cert
+  int64_t not_after = 0;
+};
+
+class EdgeCa {
+ public:
+  EdgeCa(std::string state_dir, Clock clock) : state_dir_(std::move(state_dir)), clock_(clock) {}
+  ~EdgeCa() { StopWatching(); }
+
+  void Configure(std::shared_ptr<certd::CertdClient> certd, std::string cert_id,
+                 std::vector<std::string> on_change);
+  // Loads the persisted state (previous CAs).
+  Status Load();
+
+  // The current Edge CA, fetched from certd when not cached or when it has expired: an expired or
+  // missing Edge CA is renewed through certd (POST /credentials/{id}/renew) before it is returned.
+  // kUnavailable while certd cannot give one (the reason said), kInvalidParameter-free.
+  Expected<EdgeCaCert> Current();
+  // Re-reads the Edge CA from certd; records a change (old CA kept for the bundle, hook run).
+  Status Refresh();
+  // PEM of the Edge CA chain plus every earlier Edge CA that has not expired, deduplicated.
+  std::vector<std::string> BundlePems();
+  // Renews it now through certd; returns once the new one is committed and picked up.
+  Expected<EdgeCaCert> Renew();
+
+  // A thread following certd's /events; Refresh() on a change of the Edge CA.
+  void StartWatching();
+  void StopWatching();
+
+ private:
+  Expected<EdgeCaCert> Fetch();
+  void Adopt(EdgeCaCert fresh);  // with mutex_ held
+  Status Save() const;           // with mutex_ held
+  void RunHook(const std::string& old_sha, const std::string& new_sha) const;
+  void Watch();
+
+  std::string state_dir_;
+  Clock clock_;
+  mutable std::mutex mutex_;
+  std::mutex renew_mutex_;  // one renewal at a time
+  std::shared_ptr<certd::CertdClient> certd_;
+  std::string cert_id_;
+  std::vector<std::string> on_change_;
+  std::optional<EdgeCaCert> current_;    // fetched from certd by this process
+  std::optional<EdgeCaCert> last_seen_;  // the Edge CA of the previous run (state file)
+  std::vector<EdgeCaCert> previous_;     // earlier Edge CAs, newest first
+  std::atomic<bool> stop_{false};
+  std::thread watcher_;
+};
+
+}  // namespace edgesec::identityd
