@@ -1,0 +1,126 @@
+#!/bin/bash
+# Runs inside the container that systemd_container_test.sh boots (systemd 252 as PID 1, the host's
+# Debian on a throwaway overlay), as its only unit: installs the package with dpkg, then checks that
+# the sockets and the sandboxed services really work, upgrade, remove and purge. Writes "ok: …" and
+# "FAIL: …" lines to /e2e/results and everything else to /e2e/out.log; ends with "DONE".
+export SYSTEMD_PAGER= SYSTEMD_COLORS=0 LC_ALL=C.UTF-8
+exec >>/e2e/out.log 2>&1
+DAEMONS=$(cat /e2e/daemons)
+result() { echo "$1" >>/e2e/results; echo "== $1"; }
+check() {
+  local what=$1
+  shift
+  echo "-- $what: $*"
+  if "$@"; then result "ok: $what"; else result "FAIL: $what"; fi
+}
+has_identityd() { [[ " $DAEMONS " == *" identityd "* ]]; }
+main_pid() { systemctl show -p MainPID --value "$1"; }
+runs_as() {  # UNIT USER: the unit's main process runs as USER
+  local pid
+  pid=$(main_pid "$1")
+  [ "$pid" != 0 ] && [ "$(ps -o user= -p "$pid" | tr -d ' ')" = "$2" ]
+}
+socket_is() {  # PATH MODE OWNER GROUP
+  [ -S "$1" ] && [ "$(stat -c '%a %U %G' "$1")" = "$2 $3 $4" ]
+}
+http_status() {  # SOCKET PATH [as nobody]
+  local -a as=()
+  [ "${3-}" = nobody ] && as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  "${as[@]}" curl -s -o /tmp/body -w '%{http_code}' --unix-socket "$1" "http://localhost$2"
+}
+SOCKETS="edgesec-keyd.socket edgesec-certd.socket"
+has_identityd && SOCKETS="$SOCKETS edgesec-identityd.socket edgesec-workload.socket"
+
+# --- installation -------------------------------------------------------------------------------------
+check "dpkg -i installs the package" dpkg -i /e2e/edgesec.deb
+for socket in $SOCKETS; do
+  check "postinst started $socket" systemctl is-active --quiet "$socket"
+done
+for daemon in $DAEMONS; do
+  check "edgesec-$daemon.service waits for its first connection" \
+    test "$(systemctl is-active "edgesec-$daemon.service")" = inactive
+  check "edgesec-$daemon.service is enabled for boot" systemctl is-enabled --quiet "edgesec-$daemon.service"
+done
+check "/run/edgesec is 0755 root" test "$(stat -c '%a %U' /run/edgesec)" = "755 root"
+check "keyd.sock is 0660 edgeks:edgeks" socket_is /run/edgesec/keyd.sock 660 edgeks edgeks
+check "certd.sock is 0660 edgecs:edgecs" socket_is /run/edgesec/certd.sock 660 edgecs edgecs
+if has_identityd; then
+  check "identityd.sock is 0660 edgeid:edgeid" socket_is /run/edgesec/identityd.sock 660 edgeid edgeid
+  check "workload.sock is 0666 edgeid:edgeid" socket_is /run/edgesec/workload.sock 666 edgeid edgeid
+fi
+
+# --- keyd ------------------------------------------------------------------------------------------------
+check "a connection to keyd.sock starts keyd, which answers /version" \
+  test "$(http_status /run/edgesec/keyd.sock '/version?api-version=2021-05-01')" = 200
+check "keyd runs as edgeks" runs_as edgesec-keyd.service edgeks
+check "keyd creates a key pair in its state directory (ProtectSystem=strict)" edgectl key create e2e-key
+check "keyd signs with it" edgectl key sign e2e-key --data hello
+check "keyd's state is /var/lib/edgesec/keyd, 0700 edgeks" test "$(stat -c '%a %U' /var/lib/edgesec/keyd)" = "700 edgeks"
+PID=$(main_pid edgesec-keyd.service)
+check "systemctl reload edgesec-keyd (SIGHUP, RELOADING=1/READY=1)" systemctl reload edgesec-keyd.service
+check "keyd is the same process after the reload" test "$(main_pid edgesec-keyd.service)" = "$PID"
+check "uid 65534 cannot connect to keyd.sock (0660)" \
+  test "$(http_status /run/edgesec/keyd.sock '/version?api-version=2021-05-01' nobody)" = 000
+
+# What `edgectl config apply` is to write: certd and identityd may use keyd's and certd's objects.
+cat >/etc/edgesec/keyd/config.d/50-e2e.toml <<'T'
+[[principal]]
+name = "edgecs"
+keys = ["*"]
+
+[[principal]]
+name = "edgeid"
+keys = ["*"]
+T
+cat >/etc/edgesec/certd/config.d/50-e2e.toml <<'T'
+[[principal]]
+name = "edgeid"
+certs = ["*"]
+T
+chown edgeks /etc/edgesec/keyd/config.d/50-e2e.toml
+chown edgecs /etc/edgesec/certd/config.d/50-e2e.toml
+chmod 0600 /etc/edgesec/*/config.d/50-e2e.toml
+check "keyd reloads a config that only its user can read" systemctl reload edgesec-keyd.service
+
+# --- certd ---------------------------------------------------------------------------------------------
+check "a connection to certd.sock starts certd; edgectl cert list works" edgectl cert list
+check "certd runs as edgecs" runs_as edgesec-certd.service edgecs
+check "certd's state is /var/lib/edgesec/certd, 0700 edgecs" test "$(stat -c '%a %U' /var/lib/edgesec/certd)" = "700 edgecs"
+
+# --- identityd -------------------------------------------------------------------------------------------
+if has_identityd; then
+  check "a connection to workload.sock starts identityd, which serves the trust bundle" \
+    test "$(http_status /run/edgesec/workload.sock '/trust-bundle?api-version=2019-01-30')" = 200
+  check "the trust bundle holds the Edge CA (made through certd and keyd)" grep -q 'BEGIN CERTIFICATE' /tmp/body
+  check "identityd runs as edgeid" runs_as edgesec-identityd.service edgeid
+  check "uid 65534 reaches workload.sock (0666)" \
+    test "$(http_status /run/edgesec/workload.sock '/trust-bundle?api-version=2019-01-30' nobody)" != 000
+  check "systemctl reload edgesec-identityd" systemctl reload edgesec-identityd.service
+fi
+
+# Nothing refused by the sandbox: no seccomp kill, no EPERM/EROFS/EACCES in the daemons' logs.
+journalctl -u 'edgesec-*' --no-pager -o short-monotonic >/tmp/journal
+cat /tmp/journal
+check "no daemon was refused anything by its sandbox" \
+  sh -c "! grep -E 'edgesec-[a-z]+\[[0-9]+\]:.*(Operation not permitted|Read-only file system|Permission denied|Bad system call)|status=31/SYS' /tmp/journal"
+for daemon in $DAEMONS; do
+  check "edgesec-$daemon.service is active" systemctl is-active --quiet "edgesec-$daemon.service"
+done
+
+# --- upgrade, remove, purge ---------------------------------------------------------------------------
+PID=$(main_pid edgesec-keyd.service)
+check "dpkg -i again (an upgrade) succeeds" dpkg -i /e2e/edgesec.deb
+check "the upgrade restarted the running keyd" test "$(main_pid edgesec-keyd.service)" != "$PID"
+check "keyd still has its key after the upgrade" edgectl key show e2e-key
+check "dpkg -r removes the package" dpkg -r edgesec
+for socket in $SOCKETS; do
+  check "prerm stopped $socket" test "$(systemctl is-active "$socket")" != active
+  check "postrm masked $socket" test "$(readlink "/etc/systemd/system/$socket")" = /dev/null
+done
+check "no service runs after dpkg -r" sh -c "! pgrep -f '^/usr/libexec/edgesec/'"
+check "dpkg -r keeps the keys" test -d /var/lib/edgesec/keyd
+check "dpkg -P purges the package" dpkg -P edgesec
+check "purge deletes /var/lib/edgesec and /etc/edgesec" sh -c '! test -e /var/lib/edgesec && ! test -e /etc/edgesec'
+check "purge unmasks the units" sh -c '! ls /etc/systemd/system/edgesec-* 2>/dev/null | grep -q .'
+check "purge keeps the users" id edgeks
+result DONE
