@@ -10,6 +10,8 @@ export EDGESEC_LIBEXECDIR=$(dirname "$EDGESEC_KEYD")
 DIR=$(mktemp -d /tmp/es-XXXXXX)
 chmod 0755 "$DIR"
 RUN=$DIR/run/edgesec
+: > "$DIR/headers"
+chmod 0666 "$DIR/headers"  # curl run as another uid (setpriv) writes it too
 FAILED=0
 cleanup() {
   "$EDGESEC_EDGECTL" down --root "$DIR" >/dev/null 2>&1
