@@ -47,6 +47,13 @@ for page in $PAGES; do
   render "$page"
   echo "ok: ${page#"$STAGE"} renders"
 done
+# Every file a page names under /usr/share/doc/edgesec is installed.
+for page in $PAGES; do
+  [ -f "$page" ] || continue
+  for doc in $(grep -oE '/usr/share/doc/edgesec/[A-Za-z0-9._/-]*[A-Za-z0-9_]' "$page" | sort -u); do
+    [ -e "$STAGE$doc" ] || fail "$(basename "$page") names '$doc', which meson install does not install"
+  done
+done
 for page in "$MANDIR"/man*/*; do
   [[ " $PAGES " == *" $page "* ]] || fail "unexpected man page '${page#"$STAGE"}'"
 done
