@@ -1,0 +1,67 @@
+// daemon/server/module_certs: the names a module cert carries, and the RFC 3339 times of the
+// workload API's `expiration`.
+#include "daemon/server/module_certs.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "daemon/api/identity_api.hpp"
+
+using namespace edgesec;
+using namespace edgesec::identityd;
+
+TEST_CASE("module ids become DNS names: lower case, only a-z0-9-") {
+  CHECK(ModuleDnsName("$edgeHub") == "edgehub");
+  CHECK(ModuleDnsName("Temp.Sensor_01") == "tempsensor01");
+  CHECK(ModuleDnsName("my-module") == "my-module");
+  CHECK(ModuleDnsName("$$..") == "");
+  CHECK(ModuleDnsName(std::string(100, 'a')).size() == 63);  // one DNS label at most
+}
+
+TEST_CASE("server SANs: the common name as DNS or IP, then the module id") {
+  CHECK(ServerSans("edgegateway.local", "$edgeHub") ==
+        std::vector<std::string>{"DNS:edgegateway.local", "DNS:edgehub"});
+  CHECK(ServerSans("10.1.2.3", "edgehub") ==
+        std::vector<std::string>{"IP:10.1.2.3", "DNS:edgehub"});
+  CHECK(ServerSans("fd00::1", "edgehub") == std::vector<std::string>{"IP:fd00::1", "DNS:edgehub"});
+  // The module's own name is not repeated; a name that is no DNS name is left out of the SANs.
+  CHECK(ServerSans("edgehub", "edgeHub") == std::vector<std::string>{"DNS:edgehub"});
+  CHECK(ServerSans("my gateway", "edgehub") == std::vector<std::string>{"DNS:edgehub"});
+  CHECK(ServerSans("a,DNS:evil.example", "m") == std::vector<std::string>{"DNS:m"});
+}
+
+TEST_CASE("RFC 3339 times with Z, offsets and fractions") {
+  CHECK(ParseRfc3339("1970-01-01T00:00:00Z").value() == 0);
+  CHECK(ParseRfc3339("2026-12-31T23:59:59Z").value() == 1798761599);
+  CHECK(ParseRfc3339("2026-12-31T23:59:59.123456Z").value() == 1798761599);
+  CHECK(ParseRfc3339("2027-01-01T01:59:59+02:00").value() == 1798761599);
+  CHECK(ParseRfc3339("2026-12-31T22:59:59-01:00").value() == 1798761599);
+  CHECK(ParseRfc3339("2050-01-01T00:00:00Z").value() == 2524608000);  // past 2038 and 2049
+  for (const char* bad :
+       {"", "tomorrow", "2026-12-31", "2026-12-31T23:59:59", "2026-13-01T00:00:00Z",
+        "2026-12-31T23:59:59Zjunk", "2026-12-31T25:00:00Z", "2026-12-31T23:59:59+2"}) {
+    auto t = ParseRfc3339(bad);
+    CHECK_FALSE(t);
+    if (!t) CHECK(t.error().kind == ErrorKind::kInvalidParameter);
+  }
+}
+
+TEST_CASE("workload requests name the missing or mistyped field") {
+  auto missing = api::ServerCertRequest::FromJson(Json::object());
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("commonName") != std::string::npos);
+  auto wrong = api::ServerCertRequest::FromJson(Json{{"commonName", 5}});
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().message.find("commonName") != std::string::npos);
+  auto ok = api::ServerCertRequest::FromJson(Json{{"commonName", "a"}, {"unknown", true}});
+  REQUIRE(ok);
+  CHECK(ok->common_name == "a");
+
+  auto module = api::CreateModuleRequest::FromJson(
+      Json{{"type", "local"}, {"moduleId", "m"}, {"localIdOpts", {{"attributes", "client"}}}});
+  REQUIRE(module);
+  CHECK(module->attributes == "client");
+  auto bad = api::CreateModuleRequest::FromJson(
+      Json{{"type", "local"}, {"moduleId", "m"}, {"localIdOpts", {{"attributes", "both"}}}});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("localIdOpts.attributes") != std::string::npos);
+}
