@@ -1,5 +1,7 @@
 #include "certd/client/certd_client.hpp"
 
+#include <algorithm>
+
 namespace edgesec::certd {
 
 std::string CertdClient::Path(const std::string& route) {
@@ -49,6 +51,33 @@ Expected<std::string> CertdClient::Renew(const std::string& id, std::optional<bo
       Json j,
       http_.CallJson("POST", Path("/credentials/" + http::EscapePathSegment(id) + "/renew"), body));
   return Pem(j);
+}
+
+Expected<api::CredentialStatus> CertdClient::GetCredential(const std::string& id) {
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j, http_.CallJson("GET", Path("/credentials/" + http::EscapePathSegment(id))));
+  auto st = api::CredentialStatus::FromJson(j);
+  if (!st) return Internal("certd answered with a malformed credential: " + st.error().message);
+  return st;
+}
+
+Expected<std::vector<api::CredentialStatus>> CertdClient::ListCredentials() {
+  EDGESEC_ASSIGN_OR_RETURN(Json j, http_.CallJson("GET", Path("/credentials")));
+  auto list = api::ListCredentialsResponse::FromJson(j);
+  if (!list) return Internal("certd answered with a malformed list: " + list.error().message);
+  return std::move(list->credentials);
+}
+
+Expected<api::EventsResponse> CertdClient::WaitEvents(uint64_t since, int timeout_seconds) {
+  timeout_seconds = std::clamp(timeout_seconds, 0, 60);
+  // A client of its own: the long-poll outlasts the default request timeout.
+  http::UnixClient poll(http_.socket_path(), (timeout_seconds + 15) * 1000L);
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j, poll.CallJson("GET", Path("/events") + "&since=" + std::to_string(since) +
+                                       "&timeout=" + std::to_string(timeout_seconds)));
+  auto r = api::EventsResponse::FromJson(j);
+  if (!r) return Internal("certd answered /events with " + r.error().message);
+  return r;
 }
 
 Expected<Json> CertdClient::Version() {

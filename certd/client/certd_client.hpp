@@ -23,8 +23,16 @@ class CertdClient {
   Status Delete(const std::string& id);
   Expected<std::vector<api::CertSummary>> List();
   Expected<Json> Version();
-  // POST /credentials/{id}/renew; `rotate_key` overrides the credential's setting when given.
+  // POST /credentials/{id}/renew, answered once the new cert is committed; `rotate_key` overrides
+  // the credential's setting when given.
   Expected<std::string> Renew(const std::string& id, std::optional<bool> rotate_key = std::nullopt);
+  // GET /credentials/{id} and GET /credentials: the renewal state.
+  Expected<api::CredentialStatus> GetCredential(const std::string& id);
+  Expected<std::vector<api::CredentialStatus>> ListCredentials();
+  // GET /events?since=N&timeout=S: returns when a cert changed after `since` (at once when one
+  // did, or when `since` is not from this certd process: reset), else after `timeout_seconds`
+  // (at most 60) with an empty `changed`. Start with since = 0 to learn the current seq.
+  Expected<api::EventsResponse> WaitEvents(uint64_t since, int timeout_seconds = 60);
 
   http::UnixClient& http() { return http_; }
 

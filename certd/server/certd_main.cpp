@@ -2,7 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
+#include "certd/renewal/clock.hpp"
+#include "certd/renewal/pause.hpp"
 #include "certd/server/config.hpp"
 #include "certd/server/routes/routes.hpp"
 #include "certd/server/service.hpp"
@@ -23,9 +26,9 @@ int Main(int argc, char** argv) {
   if (args->help) {
     std::fputs(
         DaemonUsage("edgesec-certd",
-                    "The edgesec certificate service: the cert store, import and local issuance\n"
-                    "(signing with keys held by keyd); serves the certificates API on\n"
-                    "DIR/run/edgesec/certd.sock.")
+                    "The edgesec certificate service: the cert store, import, local issuance\n"
+                    "(signing with keys held by keyd), the EST client and automatic renewal;\n"
+                    "serves the certificates API on DIR/run/edgesec/certd.sock.")
             .c_str(),
         stdout);
     return 0;
@@ -42,7 +45,17 @@ int Main(int argc, char** argv) {
     log::Error("certd: " + config.error().Describe());
     return 1;
   }
-  auto service = CertService::Create(layout, *config);
+  // Test hooks, honoured only in test/dev mode (--root): a clock offset file and a pause point.
+  std::shared_ptr<const renewal::Clock> clock;
+  if (!layout.root.empty()) {
+    if (const char* file = std::getenv("EDGESEC_TEST_CLOCK_FILE"); file && *file) {
+      log::Warning(std::string("certd: test clock: wall time + the offset in '") + file + "'");
+      clock = std::make_shared<renewal::OffsetFileClock>(file);
+    }
+    if (const char* phase = std::getenv("EDGESEC_TEST_PAUSE"); phase && *phase)
+      renewal::EnablePausePoint(phase, layout.ServiceStateDir("certd"));
+  }
+  auto service = CertService::Create(layout, *config, clock);
   if (!service) {
     log::Error("certd: cannot start: " + service.error().Describe());
     return 1;
@@ -63,6 +76,7 @@ int Main(int argc, char** argv) {
     log::Error("certd: " + server.error().Describe());
     return 1;
   }
+  (*service)->StartScheduler();
   log::Info("certd ready on '" + layout.Socket("certd") + "'");
   systemd::NotifyReady("serving certificates");
 
@@ -75,6 +89,7 @@ int Main(int argc, char** argv) {
       log::Error("certd: reload failed, keeping the running configuration: " +
                  st.error().Describe());
   });
+  (*service)->Shutdown();  // the scheduler, and long-polls that would hold the server's stop
   (*server)->Stop();
   systemd::ReleaseSocket(layout.Socket("certd"));
   log::Info("certd stopped");

@@ -1,5 +1,7 @@
 #include "certd/server/config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "common/ids.hpp"
@@ -41,6 +43,63 @@ Status ReadProfile(config::Reader& t, const std::string& name, x509::Profile* p)
   return t.Finish();
 }
 
+Expected<std::optional<renewal::Span>> ReadSpan(config::Reader& t, const char* key,
+                                                bool allow_percent, bool allow_seconds = false) {
+  EDGESEC_ASSIGN_OR_RETURN(auto text, t.String(key));
+  if (!text) return std::optional<renewal::Span>();
+  auto span = renewal::ParseSpan(*text, allow_percent, allow_seconds);
+  if (!span) return t.ErrorAt(key, span.error().message);
+  return std::optional<renewal::Span>(*span);
+}
+
+Status ReadSubject(config::Reader& t, Credential* cred) {
+  EDGESEC_ASSIGN_OR_RETURN(auto cn, t.String("common_name"));
+  EDGESEC_ASSIGN_OR_RETURN(auto subject, t.Table("subject"));
+  if (subject) {
+    for (const std::string& k : subject->Keys()) {
+      EDGESEC_ASSIGN_OR_RETURN(auto v, subject->String(k));
+      if (k == "CN" && cn)
+        return subject->ErrorAt(k, "give the common name once: 'common_name' or subject.CN");
+      cred->subject.emplace_back(k, *v);
+    }
+  }
+  if (cn) cred->subject.insert(cred->subject.begin(), {"CN", *cn});
+  EDGESEC_ASSIGN_OR_RETURN(auto sans, t.StringArray("sans"));
+  if (sans) cred->sans = *sans;
+  EDGESEC_ASSIGN_OR_RETURN(auto algorithm, t.String("algorithm"));
+  if (algorithm) {
+    static const char* kAlgorithms[] = {"ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"};
+    if (std::find(std::begin(kAlgorithms), std::end(kAlgorithms), *algorithm) ==
+        std::end(kAlgorithms))
+      return t.ErrorAt("algorithm",
+                       "must be \"ec-p256\", \"ec-p384\", \"rsa-2048\", \"rsa-3072\" or "
+                       "\"rsa-4096\" (certd signs with the key through keyd)");
+    cred->algorithm = *algorithm;
+  }
+  return {};
+}
+
+Status ReadPolicy(config::Reader& t, renewal::Policy* p) {
+  EDGESEC_ASSIGN_OR_RETURN(auto threshold, ReadSpan(t, "threshold", true));
+  if (threshold) p->threshold = *threshold;
+  EDGESEC_ASSIGN_OR_RETURN(auto retry, ReadSpan(t, "retry", true));
+  if (retry) p->retry = *retry;
+  EDGESEC_ASSIGN_OR_RETURN(auto rotate, t.Boolean("rotate_key"));
+  if (rotate) p->rotate_key = *rotate;
+  EDGESEC_ASSIGN_OR_RETURN(auto auto_renew, t.Boolean("auto_renew"));
+  if (auto_renew) p->auto_renew = *auto_renew;
+  EDGESEC_ASSIGN_OR_RETURN(auto warnings, t.StringArray("expiry_warnings"));
+  if (warnings) {
+    p->expiry_warnings.clear();
+    for (const std::string& w : *warnings) {
+      auto span = renewal::ParseSpan(w, false);
+      if (!span) return t.ErrorAt("expiry_warnings", span.error().message);
+      p->expiry_warnings.push_back(*span);
+    }
+  }
+  return {};
+}
+
 Status ReadCredential(config::Reader& t, CertdConfig* c) {
   Credential cred;
   EDGESEC_ASSIGN_OR_RETURN(auto cert_id, t.String("cert_id"));
@@ -65,6 +124,9 @@ Status ReadCredential(config::Reader& t, CertdConfig* c) {
   cred.issuer_cert = issuer_cert.value_or("");
   EDGESEC_ASSIGN_OR_RETURN(auto issuer_key, t.String("issuer_key"));
   cred.issuer_key = issuer_key.value_or("");
+  EDGESEC_TRY(ReadSubject(t, &cred));
+  EDGESEC_TRY(ReadPolicy(t, &cred.policy));
+  if (cred.method == "preloaded") cred.policy.auto_renew = false;  // nothing to renew it with
   EDGESEC_TRY(ReadEstCredential(t, cred.method == "est", &cred.est));
   EDGESEC_TRY(t.Finish());
   c->credentials[cred.cert_id] = std::move(cred);
@@ -77,7 +139,26 @@ CertdConfig DefaultCertdConfig() {
   CertdConfig c;
   c.profiles["default"] = x509::DefaultLeafProfile();
   c.profiles["ca"] = x509::DefaultCaProfile();
+  for (x509::Profile p :
+       {x509::EdgeCaProfile(), x509::ModuleServerProfile(), x509::ModuleClientProfile()})
+    c.profiles[p.name] = p;
   return c;
+}
+
+Credential QuickstartEdgeCa(const std::string& hostname) {
+  std::string host = hostname;
+  if (host.empty()) {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) == 0) host = buf;
+    if (host.empty()) host = "localhost";
+  }
+  Credential cred;
+  cred.cert_id = kEdgeCaId;
+  cred.key_id = kEdgeCaId;
+  cred.method = "self_signed";
+  cred.profile = "edge-ca";
+  cred.subject = {{"CN", ("edgesec Edge CA " + host).substr(0, 64)}};
+  return cred;
 }
 
 Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* c) {
@@ -92,6 +173,22 @@ Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* c) {
   }
   EDGESEC_ASSIGN_OR_RETURN(auto keyd_socket, r.String("keyd_socket"));
   if (keyd_socket) c->keyd_socket = *keyd_socket;
+  EDGESEC_ASSIGN_OR_RETURN(auto hostname, r.String("hostname"));
+  if (hostname) c->hostname = *hostname;
+  EDGESEC_ASSIGN_OR_RETURN(auto edge_ca, r.Table("edge_ca"));
+  if (edge_ca) {
+    EDGESEC_ASSIGN_OR_RETURN(auto quickstart, edge_ca->Boolean("quickstart"));
+    if (quickstart) c->edge_ca_quickstart = *quickstart;
+    EDGESEC_TRY(edge_ca->Finish());
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto renewal, r.Table("renewal"));
+  if (renewal) {
+    EDGESEC_ASSIGN_OR_RETURN(auto tick, ReadSpan(*renewal, "tick", false, true));
+    if (tick) c->renewal_tick = tick->value;
+    EDGESEC_ASSIGN_OR_RETURN(auto floor, ReadSpan(*renewal, "retry_floor", false, true));
+    if (floor) c->retry_floor = floor->value;
+    EDGESEC_TRY(renewal->Finish());
+  }
   EDGESEC_ASSIGN_OR_RETURN(auto preloaded, r.Table("preloaded_certs"));
   if (preloaded) {
     for (const std::string& id : preloaded->Keys()) {
@@ -146,6 +243,8 @@ Expected<CertdConfig> LoadCertdConfig(const Layout& layout) {
                                                cred.profile +
                                                "', which is not defined under [profiles]");
   EDGESEC_TRY(CheckEstCredentials(c));
+  if (c.edge_ca_quickstart && c.credentials.count(kEdgeCaId) == 0)
+    c.credentials[kEdgeCaId] = QuickstartEdgeCa(c.hostname);
   return c;
 }
 

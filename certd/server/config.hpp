@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "certd/renewal/policy.hpp"
 #include "certd/server/est_config.hpp"
 #include "certd/x509/profile.hpp"
 #include "common/error.hpp"
@@ -22,7 +23,8 @@ struct Principal {
   std::vector<std::string> cert_globs;
 };
 
-// A managed credential: which key, and how POST /certificates without an issuer gets it signed.
+// A managed credential: which key, how it is issued (POST /certificates without an issuer, and
+// every renewal) and its renewal policy.
 struct Credential {
   std::string cert_id;
   std::string key_id;               // keyd key pair id (defaults to the cert id)
@@ -30,8 +32,22 @@ struct Credential {
   std::string profile;              // empty: "default"
   std::string issuer_cert;          // local_ca: cert id of the issuing CA (default [local_ca] cert)
   std::string issuer_key;  // local_ca: keyd key id of the issuing CA (default [local_ca] key)
-  EstCredential est;       // est: subject, SANs, per-credential EST overrides, rotate_key
+  std::vector<std::pair<std::string, std::string>> subject;  // {"CN", …}; default CN = the cert id
+  std::vector<std::string> sans;  // "DNS:…", "IP:…", "URI:…", "email:…"
+  std::string algorithm;          // keyd token for a key certd creates (empty: ec-p256)
+  renewal::Policy policy;         // threshold, retry, rotate_key, auto_renew, expiry_warnings
+  EstCredential est;              // est: per-credential EST overrides, server_keygen
+
+  // The subject certd puts in the CSRs it builds: `subject`, else CN = the cert id.
+  std::vector<std::pair<std::string, std::string>> SubjectOrDefault() const {
+    return subject.empty() ? decltype(subject){{"CN", cert_id}} : subject;
+  }
 };
+
+// The quickstart Edge CA (DESIGN.md): credential and key "edge-ca", self-signed with the edge-ca
+// profile, CN "edgesec Edge CA <hostname>" cut to 64 characters, auto-renewed. Present unless the
+// config defines its own "edge-ca" credential or sets [edge_ca] quickstart = false.
+inline constexpr const char* kEdgeCaId = "edge-ca";
 
 struct CertdConfig {
   mode_t socket_mode = 0660;
@@ -42,10 +58,16 @@ struct CertdConfig {
   std::map<std::string, Credential> credentials;
   std::string local_ca_cert, local_ca_key;  // [local_ca] cert / key
   EstSettings est;                          // [est]
+  std::string hostname;                     // top-level `hostname` (empty: gethostname())
+  bool edge_ca_quickstart = true;           // [edge_ca] quickstart
+  int64_t renewal_tick = 60;  // [renewal] tick: the scheduler looks at least this often
+  int64_t retry_floor = 60;   // [renewal] retry_floor: never retry sooner
 };
 
 Expected<CertdConfig> LoadCertdConfig(const Layout& layout);
 Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* config);
 CertdConfig DefaultCertdConfig();
+// The quickstart Edge CA credential for `hostname` (empty: the OS's host name).
+Credential QuickstartEdgeCa(const std::string& hostname);
 
 }  // namespace edgesec::certd

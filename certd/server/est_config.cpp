@@ -120,23 +120,8 @@ Status ReadEstSection(config::Reader& t, EstSettings* est) {
 
 Status ReadEstCredential(config::Reader& t, bool is_est, EstCredential* cred) {
   if (!is_est) return {};  // t.Finish() then names any EST key as unknown for this method
-  EDGESEC_ASSIGN_OR_RETURN(auto cn, t.String("common_name"));
-  EDGESEC_ASSIGN_OR_RETURN(auto subject, t.Table("subject"));
-  if (subject) {
-    for (const std::string& k : subject->Keys()) {
-      EDGESEC_ASSIGN_OR_RETURN(auto v, subject->String(k));
-      if (k == "CN" && cn)
-        return subject->ErrorAt(k, "give the common name once: 'common_name' or subject.CN");
-      cred->subject.emplace_back(k, *v);
-    }
-  }
-  if (cn) cred->subject.insert(cred->subject.begin(), {"CN", *cn});
-  EDGESEC_ASSIGN_OR_RETURN(auto sans, t.StringArray("sans"));
-  if (sans) cred->sans = *sans;
   EDGESEC_TRY(ReadUrl(t, &cred->url));
   EDGESEC_TRY(ReadPassword(t, &cred->username, &cred->password, &cred->password_file));
-  EDGESEC_ASSIGN_OR_RETURN(auto rotate, t.Boolean("rotate_key"));
-  if (rotate) cred->rotate_key = *rotate;
   EDGESEC_ASSIGN_OR_RETURN(auto keygen, t.Boolean("server_keygen"));
   if (keygen) cred->server_keygen = *keygen;
   cred->missing_url =

@@ -34,13 +34,11 @@ struct EstSettings {
   int64_t max_wait_seconds = 30 * 60;  // bound of 202 + Retry-After polling
 };
 
-// The EST part of a [[credential]] with method = "est".
+// The EST part of a [[credential]] with method = "est" (subject, SANs and the renewal policy are
+// the credential's, for every method).
 struct EstCredential {
-  std::vector<std::pair<std::string, std::string>> subject;  // {"CN", …}; default CN = the cert id
-  std::vector<std::string> sans;             // "DNS:…", "IP:…", "URI:…", "email:…"
   std::string url, username, password_file;  // overrides of [est]
   std::shared_ptr<const Secret> password;
-  bool rotate_key = true;            // re-enroll with a new key (under a versioned key id)
   bool server_keygen = false;        // enroll through /serverkeygen: the EST server makes the key
   std::optional<Error> missing_url;  // the error to report, at the credential's position, if no URL
 };

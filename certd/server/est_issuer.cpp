@@ -2,6 +2,7 @@
 
 #include <openssl/x509_vfy.h>
 
+#include "certd/server/key_rotation.hpp"
 #include "certd/x509/issue.hpp"
 #include "certd/x509/validate.hpp"
 #include "common/fs.hpp"
@@ -13,12 +14,6 @@ namespace {
 
 bool IsFileUri(const std::string& s) {
   return s.rfind("file:///", 0) == 0;
-}
-
-Error KeydError(const Error& e, const std::string& what) {
-  ErrorKind kind =
-      e.kind == ErrorKind::kUnavailable ? ErrorKind::kUnavailable : ErrorKind::kInternal;
-  return MakeError(kind, what + ": keyd says: " + e.message, e.detail);
 }
 
 std::optional<std::string> PreferredFor(const std::optional<est::CsrAttrs>& attrs) {
@@ -120,7 +115,7 @@ Expected<std::string> EstIssuer::ObtainIdentity(Ctx& x, est::ClientIdentity boot
   if (!key) return KeydError(key.error(), "EST identity key '" + e.identity_key + "'");
   est::CsrSpec spec;
   std::string cn = e.identity_common_name;
-  for (const auto& [f, v] : x.cred.est.subject)
+  for (const auto& [f, v] : x.cred.subject)
     if (cn.empty() && f == "CN") cn = v;
   spec.subject = {{"CN", cn.empty() ? x.cred.cert_id : cn}};
   spec.key = key->get();
@@ -227,9 +222,8 @@ Expected<std::string> EstIssuer::Enroll(const CertdConfig& config, const Credent
                               "'; omit 'csr' and certd builds it");
   } else {
     est::CsrSpec spec;
-    spec.subject =
-        cred.est.subject.empty() ? decltype(spec.subject){{"CN", cred.cert_id}} : cred.est.subject;
-    spec.sans = cred.est.sans;
+    spec.subject = cred.SubjectOrDefault();
+    spec.sans = cred.sans;
     spec.key = key->get();
     spec.attrs = attrs ? &*attrs : nullptr;
     EDGESEC_ASSIGN_OR_RETURN(csr, est::BuildCsr(spec));

@@ -2,59 +2,14 @@
 // atomic commit of cert + key id; see est_issuer.hpp.
 #include <openssl/crypto.h>
 
-#include <cctype>
-
+#include "certd/renewal/pause.hpp"
 #include "certd/server/est_issuer.hpp"
+#include "certd/server/key_rotation.hpp"
+#include "certd/x509/validate.hpp"
 #include "common/log.hpp"
 #include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
-namespace {
-
-Error KeydError(const Error& e, const std::string& what) {
-  ErrorKind kind =
-      e.kind == ErrorKind::kUnavailable ? ErrorKind::kUnavailable : ErrorKind::kInternal;
-  return MakeError(kind, what + ": keyd says: " + e.message, e.detail);
-}
-
-// <base>-v2 after <base>, <base>-v(N+1) after <base>-vN.
-std::string NextKeyId(const std::string& base, const std::string& current) {
-  std::string prefix = base + "-v";
-  long n = 1;
-  if (current.rfind(prefix, 0) == 0) {
-    std::string digits = current.substr(prefix.size());
-    bool numeric = !digits.empty() && digits.size() < 9;
-    for (char c : digits) numeric = numeric && std::isdigit(static_cast<unsigned char>(c));
-    if (numeric) n = std::stol(digits);
-  }
-  return prefix + std::to_string(n + 1);
-}
-
-// The keyd algorithm token of a key like `key` (a rotated key keeps the type and size).
-std::optional<std::string> AlgorithmLike(EVP_PKEY* key) {
-  int bits = EVP_PKEY_get_bits(key);
-  switch (EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_EC:
-      return bits > 256 ? std::string("ec-p384") : std::string("ec-p256");
-    case EVP_PKEY_RSA:
-      return "rsa-" + std::to_string(bits);
-    default:
-      return std::nullopt;
-  }
-}
-
-Expected<EvpPkeyPtr> RemoteKey(const std::shared_ptr<keyd::KeydClient>& keyd,
-                               const std::string& key_id, bool create,
-                               const std::optional<std::string>& algorithm = std::nullopt) {
-  auto handle =
-      create ? keyd->CreateKeyPairIfNotExists(key_id, algorithm) : keyd->GetKeyPair(key_id);
-  if (!handle) return KeydError(handle.error(), "key '" + key_id + "'");
-  auto key = keyd::LoadRemoteKey(keyd, *handle);
-  if (!key) return KeydError(key.error(), "key '" + key_id + "'");
-  return key;
-}
-
-}  // namespace
 
 Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Credential& cred,
                                           std::shared_ptr<keyd::KeydClient> keyd,
@@ -68,7 +23,7 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   EDGESEC_ASSIGN_OR_RETURN(x509::Chain current, x509::ParsePemChain(stored->pem));
   std::string current_key_id = stored->key_id.empty() ? cred.key_id : stored->key_id;
   EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr current_key, RemoteKey(keyd, current_key_id, false));
-  bool rotating = rotate.value_or(cred.est.rotate_key);
+  bool rotating = rotate.value_or(cred.policy.rotate_key);
   std::string new_key_id = rotating ? NextKeyId(cred.key_id, current_key_id) : current_key_id;
   EvpPkeyPtr new_key;
   if (rotating) {
@@ -78,6 +33,7 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
     EVP_PKEY_up_ref(current_key.get());
     new_key.reset(current_key.get());
   }
+  renewal::PauseAt("after-key");
   EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr,
                            est::BuildReenrollCsr(current.front().get(), new_key.get()));
 
@@ -88,21 +44,19 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   if (!r)
     return FromEst(r.error(), "re-enrolling cert '" + cred.cert_id + "' at '" +
                                   x.client.Url("simplereenroll") + "'");
+  renewal::PauseAt("after-cert");
   EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, Verify(x, *r, new_key.get()));
+  if (Status st = x509::CheckValidity(chain.front().get(), clock_()); !st)
+    return InvalidParameter("the cert the EST server returned is not valid now: " +
+                            st.error().message);
   EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+  renewal::PauseAt("before-commit");
   // The commit: one rename writes the new cert with the key id it belongs to.
   EDGESEC_TRY(store_.Put(cred.cert_id, pem, new_key_id));
+  renewal::PauseAt("after-commit");
   log::Info("certd: re-enrolled cert '" + cred.cert_id + "' with key '" + new_key_id + "'" +
             (rotating ? " (rotated from '" + current_key_id + "')" : ""));
-  if (rotating && new_key_id != current_key_id) {
-    // The old key is no longer named by any record; a failure here only leaves an unused key
-    // behind.
-    auto handle = keyd->GetKeyPair(current_key_id);
-    Status st = handle ? keyd->DeleteKeyPair(*handle) : Status(handle.error());
-    if (!st)
-      log::Warning("certd: could not delete the replaced key '" + current_key_id +
-                   "': " + st.error().message);
-  }
+  if (rotating && new_key_id != current_key_id) DeleteReplacedKey(keyd, current_key_id);
   return pem;
 }
 
@@ -131,9 +85,8 @@ Expected<std::string> EstIssuer::EnrollServerKeygen(Ctx& x) {
     log::Notice("certd: EST /csrattrs failed, building the CSR without them: " + a.error().message);
   EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr throwaway, est::GenerateKeyFor(attrs ? &*attrs : nullptr));
   est::CsrSpec spec;
-  spec.subject =
-      cred.est.subject.empty() ? decltype(spec.subject){{"CN", cred.cert_id}} : cred.est.subject;
-  spec.sans = cred.est.sans;
+  spec.subject = cred.SubjectOrDefault();
+  spec.sans = cred.sans;
   spec.key = throwaway.get();
   spec.attrs = attrs ? &*attrs : nullptr;
   EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, est::BuildCsr(spec));
@@ -187,14 +140,8 @@ Expected<std::string> EstIssuer::EnrollServerKeygen(Ctx& x) {
   }
   log::Info("certd: enrolled cert '" + cred.cert_id + "' with the EST server's key, imported as '" +
             new_key_id + "', at '" + x.client.Url("serverkeygen") + "'");
-  if (!current_key_id.empty() && current_key_id != new_key_id) {
-    // No record names the old key any more; a failure here only leaves an unused key behind.
-    auto old = x.keyd->GetKeyPair(current_key_id);
-    Status st = old ? x.keyd->DeleteKeyPair(*old) : Status(old.error());
-    if (!st && st.error().kind != ErrorKind::kNotFound)
-      log::Warning("certd: could not delete the replaced key '" + current_key_id +
-                   "': " + st.error().message);
-  }
+  if (!current_key_id.empty() && current_key_id != new_key_id)
+    DeleteReplacedKey(x.keyd, current_key_id);
   return *pem;
 }
 

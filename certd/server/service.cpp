@@ -3,8 +3,6 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
-#include <ctime>
-
 #include "certd/x509/details.hpp"
 #include "certd/x509/issue.hpp"
 #include "certd/x509/validate.hpp"
@@ -13,7 +11,6 @@
 #include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
-namespace {
 
 bool MayUse(const CertdConfig& config, uid_t caller, const std::string& id) {
   if (caller == 0 || caller == ::getuid()) return true;
@@ -25,32 +22,27 @@ bool MayUse(const CertdConfig& config, uid_t caller, const std::string& id) {
   return false;
 }
 
-Expected<x509::Chain> StoredChain(const std::optional<store::StoredCert>& stored,
-                                  const std::string& id) {
-  auto chain = x509::ParsePemChain(stored->pem);
-  if (!chain)
-    return Internal("stored cert '" + id + "' is not a PEM chain: " + chain.error().message);
-  return chain;
+CertService::CertService(Layout layout, std::shared_ptr<const renewal::Clock> clock)
+    : layout_(std::move(layout)), clock_(std::move(clock)) {}
+
+CertService::~CertService() {
+  Shutdown();
 }
 
-// keyd's own error, named as keyd's: a 401 from keyd is certd's problem, not the caller's.
-Error FromKeyd(const Error& e, const std::string& what) {
-  ErrorKind kind = e.kind == ErrorKind::kInvalidParameter || e.kind == ErrorKind::kNotFound
-                       ? ErrorKind::kInvalidParameter
-                   : e.kind == ErrorKind::kUnavailable ? ErrorKind::kUnavailable
-                                                       : ErrorKind::kInternal;
-  return MakeError(kind, what + ": keyd says: " + e.message, e.detail);
-}
-
-}  // namespace
-
-Expected<std::unique_ptr<CertService>> CertService::Create(const Layout& layout,
-                                                           const CertdConfig& config, Clock clock) {
-  if (!clock) clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
+Expected<std::unique_ptr<CertService>> CertService::Create(
+    const Layout& layout, const CertdConfig& config, std::shared_ptr<const renewal::Clock> clock) {
+  if (!clock) clock = std::make_shared<renewal::SystemClock>();
   auto service = std::unique_ptr<CertService>(new CertService(layout, std::move(clock)));
-  EDGESEC_ASSIGN_OR_RETURN(service->store_, store::CertStore::Open(layout.ServiceStateDir("certd"),
-                                                                   config.preloaded_certs));
-  service->est_ = std::make_unique<EstIssuer>(*service->store_, service->clock_);
+  CertService* self = service.get();
+  std::string state_dir = layout.ServiceStateDir("certd");
+  EDGESEC_ASSIGN_OR_RETURN(service->store_,
+                           store::CertStore::Open(state_dir, config.preloaded_certs));
+  service->est_ =
+      std::make_unique<EstIssuer>(*service->store_, [self] { return self->clock_->Now(); });
+  service->tracker_ = std::make_unique<renewal::Tracker>(
+      *service->clock_, state_dir + "/renewal.json", config.retry_floor);
+  EDGESEC_TRY(service->tracker_->Load());
+  service->store_->SetOnChange([self](const std::string& id) { self->OnStoreChange(id); });
   EDGESEC_TRY(service->Reload(config));
   return service;
 }
@@ -60,10 +52,36 @@ Status CertService::Reload(const CertdConfig& config) {
   std::string socket = config.keyd_socket.empty() ? layout_.Socket("keyd") : config.keyd_socket;
   auto keyd = std::make_shared<keyd::KeydClient>(socket);
   store_->SetPreloaded(config.preloaded_certs);
-  std::lock_guard lock(state_mutex_);
-  state_ = std::move(state);
-  keyd_ = std::move(keyd);
+  {
+    std::lock_guard lock(state_mutex_);
+    state_ = std::move(state);
+    keyd_ = std::move(keyd);
+  }
+  ApplyPolicies(config);
+  if (scheduler_) {
+    scheduler_->SetTick(config.renewal_tick);
+    scheduler_->Wake();
+  }
   return {};
+}
+
+void CertService::StartScheduler() {
+  if (scheduler_) return;
+  scheduler_ = std::make_unique<renewal::Scheduler>(
+      *clock_, *tracker_, [this](const std::string& id) { ScheduledRenewal(id); },
+      [](const renewal::Warning& w) {
+        std::string when = w.delta == 0
+                               ? "has expired"
+                               : "expires within " + std::to_string(w.delta / 86400) + " day(s)";
+        log::Warning("certd: cert '" + w.id + "' (sha256 " + w.cert.fingerprint + ") " + when +
+                     " (notAfter " + x509::Rfc3339(w.cert.not_after) + ")");
+      });
+  scheduler_->Start(Snapshot()->config.renewal_tick);
+}
+
+void CertService::Shutdown() {
+  events_.Shutdown();
+  if (scheduler_) scheduler_->Stop();
 }
 
 std::shared_ptr<const CertService::State> CertService::Snapshot() const {
@@ -85,107 +103,12 @@ Status CertService::Authorize(const State& s, const Caller& c, const std::string
       "user " + std::to_string(c.uid) + " is not authorized to " + action + " cert '" + id + "'");
 }
 
-Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertRequest& r) {
-  auto s = Snapshot();
-  EDGESEC_TRY(Authorize(*s, c, r.cert_id, "issue"));
-  if (r.issuer) EDGESEC_TRY(Authorize(*s, c, r.issuer->cert_id, "issue with the issuer"));
-  auto cred = s->config.credentials.find(r.cert_id);
-  std::string profile = r.profile ? *r.profile
-                        : cred != s->config.credentials.end() && !cred->second.profile.empty()
-                            ? cred->second.profile
-                            : "default";
-  if (s->config.profiles.count(profile) == 0)
-    return InvalidParameter("parameter 'profile': no issuance profile named '" + profile +
-                            "' in certd's config");
-  if (r.issuer)
-    return IssueWith(*s, c, r, r.issuer->cert_id, r.issuer->private_key_handle, profile);
-  if (cred == s->config.credentials.end())
-    return InvalidParameter(
-        "missing parameter 'issuer': no issuer given and no credential configured for cert '" +
-        r.cert_id +
-        "'; send issuer {certId, privateKeyHandle} or add a [[credential]] with "
-        "method \"self_signed\" or \"local_ca\"");
-  const Credential& k = cred->second;
-  if (k.method == "self_signed") return SelfSign(*s, r, k);
-  if (k.method == "local_ca") {
-    std::string issuer_cert = k.issuer_cert.empty() ? s->config.local_ca_cert : k.issuer_cert;
-    std::string issuer_key = k.issuer_key.empty() ? s->config.local_ca_key : k.issuer_key;
-    if (issuer_cert.empty() || issuer_key.empty())
-      return InvalidParameter(
-          "credential '" + r.cert_id +
-          "' uses method local_ca but names no issuer: set its "
-          "'issuer_cert' and 'issuer_key' or [local_ca] cert and key in certd's config");
-    auto handle = Keyd()->GetKeyPair(issuer_key);
-    if (!handle) return FromKeyd(handle.error(), "issuer key '" + issuer_key + "'");
-    return IssueWith(*s, c, r, issuer_cert, *handle, profile);
-  }
-  if (k.method == "est") return est_->Enroll(s->config, k, Keyd(), r.csr);
-  return InvalidParameter(
-      "credential '" + r.cert_id + "' uses method " + k.method +
-      ", which POST /certificates cannot serve (self_signed, local_ca and est can)");
-}
-
-Expected<std::string> CertService::Renew(const Caller& c, const std::string& id,
-                                         std::optional<bool> rotate_key) {
-  auto s = Snapshot();
-  EDGESEC_TRY(Authorize(*s, c, id, "renew"));
-  auto cred = s->config.credentials.find(id);
-  if (cred == s->config.credentials.end())
-    return NotFound("no credential '" + id +
-                    "' in certd's config; renewal works on the [[credential]] table");
-  if (cred->second.method != "est")
-    return InvalidParameter("credential '" + id + "' uses method " + cred->second.method +
-                            "; renew now serves method est (re-enroll)");
-  return est_->Reenroll(s->config, cred->second, Keyd(), rotate_key);
-}
-
-Expected<std::string> CertService::IssueWith(const State& s, const Caller& c,
-                                             const api::CreateCertRequest& r,
-                                             const std::string& issuer_cert_id,
-                                             const std::string& issuer_handle,
-                                             const std::string& profile) {
-  EDGESEC_TRY(Authorize(s, c, issuer_cert_id, "issue with the issuer"));
-  EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, x509::VerifiedCsr(r.csr));
-  EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(issuer_cert_id));
-  if (!stored)
-    return InvalidParameter("issuer certificate '" + issuer_cert_id + "' is not in the store");
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain issuer_chain, StoredChain(stored, issuer_cert_id));
-  auto key = keyd::LoadRemoteKey(Keyd(), issuer_handle);
-  if (!key) return FromKeyd(key.error(), "issuer key");
-  x509::IssueInput in{csr.get(), issuer_chain.front().get(), key->get(),
-                      &s.config.profiles.at(profile), clock_()};
-  EDGESEC_ASSIGN_OR_RETURN(X509Ptr leaf, x509::IssueCertificate(in));
-  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ToPem(leaf.get()));
-  EDGESEC_ASSIGN_OR_RETURN(std::string chain_pem, x509::ChainToPem(issuer_chain));
-  pem += chain_pem;
-  EDGESEC_TRY(store_->Put(r.cert_id, pem));
-  log::Info("certd: issued cert '" + r.cert_id + "' with issuer '" + issuer_cert_id +
-            "', profile '" + profile + "'");
-  return pem;
-}
-
-Expected<std::string> CertService::SelfSign(const State& s, const api::CreateCertRequest& r,
-                                            const Credential& cred) {
-  EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, x509::VerifiedCsr(r.csr));
-  auto handle = Keyd()->GetKeyPair(cred.key_id);
-  if (!handle) return FromKeyd(handle.error(), "key '" + cred.key_id + "'");
-  auto key = keyd::LoadRemoteKey(Keyd(), *handle);
-  if (!key) return FromKeyd(key.error(), "key '" + cred.key_id + "'");
-  std::string profile = r.profile ? *r.profile : cred.profile.empty() ? "default" : cred.profile;
-  x509::IssueInput in{csr.get(), nullptr, key->get(), &s.config.profiles.at(profile), clock_()};
-  EDGESEC_ASSIGN_OR_RETURN(X509Ptr cert, x509::IssueCertificate(in));
-  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ToPem(cert.get()));
-  EDGESEC_TRY(store_->Put(r.cert_id, pem));
-  log::Info("certd: self-signed cert '" + r.cert_id + "' with key '" + cred.key_id + "'");
-  return pem;
-}
-
 Expected<std::string> CertService::Import(const Caller& c, const std::string& id,
                                           const std::string& pem) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "import"));
   EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, x509::ParsePemChain(pem));
-  EDGESEC_TRY(x509::ValidateForImport(chain, clock_()));
+  EDGESEC_TRY(x509::ValidateForImport(chain, Now()));
   EDGESEC_ASSIGN_OR_RETURN(std::string normalized, x509::ChainToPem(chain));
   EDGESEC_TRY(store_->Put(id, normalized));
   log::Info("certd: imported cert '" + id + "'");
@@ -233,7 +156,7 @@ Expected<std::vector<api::CertSummary>> CertService::List(const Caller& c) {
                    "' is not a readable PEM chain: " + chain.error().message);
       continue;
     }
-    auto d = x509::Describe(chain->front().get(), clock_());
+    auto d = x509::Describe(chain->front().get(), Now());
     if (!d) continue;
     api::CertSummary e{id,
                        d->subject,

@@ -1,18 +1,23 @@
 #pragma once
-// The certificate service: every certificates-API operation, independent of HTTP. Each checks the
-// caller against the principals first.
+// The certificate service: every certificates-API operation, independent of HTTP, and the renewal
+// engine's actions (two-phase renewal of every method, the renewal state, change events). Each API
+// operation checks the caller against the principals first.
 // Errors: kInvalidParameter (bad input, a validation that failed, saying which), kUnauthorized,
-// kNotFound, kUnavailable (keyd unreachable), kInternal (filesystem).
+// kNotFound, kUnavailable (keyd or the EST server unreachable), kInternal (filesystem).
 
 #include <sys/types.h>
 
-#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "certd/api/certs_api.hpp"
+#include "certd/renewal/clock.hpp"
+#include "certd/renewal/events.hpp"
+#include "certd/renewal/scheduler.hpp"
+#include "certd/renewal/tracker.hpp"
 #include "certd/server/config.hpp"
 #include "certd/server/est_issuer.hpp"
 #include "certd/store/store.hpp"
@@ -25,12 +30,16 @@ struct Caller {
   uid_t uid;
 };
 
+// Root, certd's own uid, and principals whose cert globs match `id`.
+bool MayUse(const CertdConfig& config, uid_t caller, const std::string& id);
+
 class CertService {
  public:
-  using Clock = std::function<int64_t()>;  // seconds since the epoch
-  static Expected<std::unique_ptr<CertService>> Create(const Layout& layout,
-                                                       const CertdConfig& config,
-                                                       Clock clock = nullptr);
+  // `clock` null: the system clock. Loads the renewal state (<state dir>/renewal.json).
+  static Expected<std::unique_ptr<CertService>> Create(
+      const Layout& layout, const CertdConfig& config,
+      std::shared_ptr<const renewal::Clock> clock = nullptr);
+  ~CertService();
   Status Reload(const CertdConfig& config);
 
   // POST /certificates: leaf + chain PEM.
@@ -42,33 +51,76 @@ class CertService {
   // for a preloaded cert with no stored override: the integrator's file is never deleted.
   Status Delete(const Caller& c, const std::string& id);
   Expected<std::vector<api::CertSummary>> List(const Caller& c);
-  // POST /credentials/{id}/renew: EST re-enrollment, answered only after the new cert is committed.
+
+  // POST /credentials/{id}/renew: renews now (EST re-enroll, or local issuance for self_signed and
+  // local_ca), answered only after the new cert is committed. `rotate_key` overrides the policy.
   Expected<std::string> Renew(const Caller& c, const std::string& id,
                               std::optional<bool> rotate_key);
+  // GET /credentials, GET /credentials/{id}
+  Expected<std::vector<api::CredentialStatus>> Credentials(const Caller& c);
+  Expected<api::CredentialStatus> Credential(const Caller& c, const std::string& id);
+  // GET /events: long-polls up to `timeout_ms`; ids the caller may not see are left out.
+  Expected<api::EventsResponse> Events(const Caller& c, uint64_t since, int64_t timeout_ms);
+
+  // The renewal scheduler thread (certd's main starts it; tests of the service need not).
+  void StartScheduler();
+  // Stops the scheduler and wakes every long-poll (before the HTTP server stops).
+  void Shutdown();
+
+  const renewal::Clock& clock() const { return *clock_; }
 
  private:
   struct State {
     CertdConfig config;
   };
-  CertService(Layout layout, Clock clock) : layout_(std::move(layout)), clock_(std::move(clock)) {}
+  struct LoadedIssuer {
+    std::string cert_id, key_id;
+    x509::Chain chain;
+    EvpPkeyPtr key;
+  };
+  CertService(Layout layout, std::shared_ptr<const renewal::Clock> clock);
   std::shared_ptr<const State> Snapshot() const;
   Status Authorize(const State& s, const Caller& c, const std::string& id,
                    const char* action) const;
   std::shared_ptr<keyd::KeydClient> Keyd() const;
-  Expected<std::string> IssueWith(const State& s, const Caller& c,
-                                  const api::CreateCertRequest& request,
-                                  const std::string& issuer_cert_id,
-                                  const std::string& issuer_handle, const std::string& profile);
-  Expected<std::string> SelfSign(const State& s, const api::CreateCertRequest& request,
-                                 const Credential& cred);
+  int64_t Now() const { return clock_->Now(); }
+
+  // issue.cpp
+  Expected<LoadedIssuer> LoadIssuer(const State& s, const std::string& cert_id,
+                                    const std::string& handle, const std::string& key_hint);
+  Expected<LoadedIssuer> CredentialIssuer(const State& s, const certd::Credential& cred);
+  Expected<x509::Chain> SignLocally(const State& s, X509_REQ* csr, const LoadedIssuer* issuer,
+                                    EVP_PKEY* self_key, const std::string& profile,
+                                    int64_t not_after);
+  Expected<std::string> IssueForCredential(const State& s, const api::CreateCertRequest& r,
+                                           const certd::Credential& cred,
+                                           const std::string& profile, int64_t not_after);
+  std::string CurrentKeyId(const certd::Credential& cred) const;
+
+  // renew.cpp
+  Expected<std::string> RenewCredential(const std::string& id, std::optional<bool> rotate,
+                                        bool only_if_due);
+  Expected<std::string> RenewLocally(const State& s, const certd::Credential& cred,
+                                     std::optional<bool> rotate);
+  void ScheduledRenewal(const std::string& id);
+
+  // credentials.cpp
+  void OnStoreChange(const std::string& id);
+  void RefreshCert(const std::string& id);
+  void ApplyPolicies(const CertdConfig& config);
+  api::CredentialStatus StatusOf(const certd::Credential& cred) const;
 
   Layout layout_;
-  Clock clock_;
+  std::shared_ptr<const renewal::Clock> clock_;
   std::unique_ptr<store::CertStore> store_;
   mutable std::mutex state_mutex_;
   std::shared_ptr<const State> state_;
   std::shared_ptr<keyd::KeydClient> keyd_;
   std::unique_ptr<EstIssuer> est_;
+  renewal::EventBus events_;
+  std::unique_ptr<renewal::Tracker> tracker_;
+  std::unique_ptr<renewal::Scheduler> scheduler_;
+  std::mutex renew_mutex_;  // one renewal at a time
 };
 
 }  // namespace edgesec::certd

@@ -88,13 +88,16 @@ Expected<std::optional<StoredCert>> CertStore::Get(const std::string& id) const 
 Status CertStore::Put(const std::string& id, const std::string& pem, const std::string& key_id) {
   std::string header =
       kIdPrefix + id + "\n" + (key_id.empty() ? std::string() : kKeyIdPrefix + key_id + "\n");
-  return fs::AtomicWriteFile(PathFor(id), header + pem, 0644);
+  EDGESEC_TRY(fs::AtomicWriteFile(PathFor(id), header + pem, 0644));
+  if (on_change_) on_change_(id);
+  return {};
 }
 
 Expected<bool> CertStore::Remove(const std::string& id) {
   std::string path = PathFor(id);
   bool existed = fs::Exists(path);
   EDGESEC_TRY(fs::RemoveFile(path));
+  if (existed && on_change_) on_change_(id);
   return existed;
 }
 

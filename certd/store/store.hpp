@@ -5,6 +5,7 @@
 // 0644. Preloaded certs (file:// paths of the config) are the integrator's: read, never written or
 // deleted; a stored cert of the same id takes precedence over the preloaded file.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,11 @@ class CertStore {
   static Expected<std::unique_ptr<CertStore>> Open(const std::string& state_dir,
                                                    std::map<std::string, std::string> preloaded);
   void SetPreloaded(std::map<std::string, std::string> preloaded);
+  // Called with the cert id after every Put and every Remove that removed something (set once,
+  // before use).
+  void SetOnChange(std::function<void(const std::string&)> on_change) {
+    on_change_ = std::move(on_change);
+  }
 
   // nullopt when neither a stored nor a preloaded cert exists; kIo when a file cannot be read.
   Expected<std::optional<StoredCert>> Get(const std::string& id) const;
@@ -47,6 +53,7 @@ class CertStore {
   std::string dir_;
   mutable std::mutex mutex_;
   std::map<std::string, std::string> preloaded_;
+  std::function<void(const std::string&)> on_change_;
 };
 
 }  // namespace edgesec::certd::store

@@ -112,6 +112,12 @@ Expected<X509Ptr> IssueCertificate(const IssueInput& in) {
       X509_set_pubkey(cert.get(), subject_key) != 1)
     return OpenSslError("cannot set names and key");
   int64_t not_after = in.now + static_cast<int64_t>(p.validity_days) * 86400;
+  if (in.not_after != 0) {
+    if (in.not_after <= in.now)
+      return InvalidParameter("parameter 'notAfter': " + Rfc3339(in.not_after) +
+                              " is not in the future");
+    not_after = std::min(not_after, in.not_after);
+  }
   if (in.issuer_cert != nullptr) {
     EDGESEC_ASSIGN_OR_RETURN(int64_t issuer_end, ToEpoch(X509_get0_notAfter(in.issuer_cert)));
     if (issuer_end <= in.now)

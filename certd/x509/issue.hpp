@@ -19,6 +19,7 @@ struct IssueInput {
   EVP_PKEY* signing_key = nullptr;
   const Profile* profile = nullptr;
   int64_t now = 0;
+  int64_t not_after = 0;  // when set: used if earlier than the profile's validity
 };
 Expected<X509Ptr> IssueCertificate(const IssueInput& in);
 

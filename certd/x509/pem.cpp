@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace edgesec::certd::x509 {
@@ -106,6 +107,29 @@ std::string Rfc3339(int64_t epoch) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+Expected<int64_t> ParseRfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
+  std::string t(text);
+  struct tm tm {};
+  const char* rest = ::strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr && (rest = ::strptime(t.c_str(), "%Y-%m-%d %H:%M:%S", &tm)) == nullptr)
+    return InvalidParameter("'" + t + "' is not an RFC 3339 time such as 2030-01-31T12:00:00Z");
+  if (*rest == '.')
+    for (++rest; *rest >= '0' && *rest <= '9';) ++rest;
+  int64_t offset = 0;
+  if (*rest == 'Z' || *rest == 'z') {
+    ++rest;
+  } else if ((*rest == '+' || *rest == '-') && std::strlen(rest) == 6 && rest[3] == ':') {
+    int h = std::atoi(std::string(rest + 1, 2).c_str()), m = std::atoi(rest + 4);
+    offset = (rest[0] == '+' ? 1 : -1) * (h * 3600 + m * 60);
+    rest += 6;
+  } else {
+    return InvalidParameter("'" + t + "' has no time zone (Z or ±HH:MM)");
+  }
+  if (*rest != '\0') return InvalidParameter("'" + t + "' is not an RFC 3339 time");
+  return static_cast<int64_t>(::timegm(&tm)) - offset;
 }
 
 }  // namespace edgesec::certd::x509

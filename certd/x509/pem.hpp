@@ -31,5 +31,7 @@ Expected<X509ReqPtr> ParseCsrPem(std::string_view pem);
 Expected<int64_t> ToEpoch(const ASN1_TIME* t);
 // RFC 3339 UTC ("2049-12-31T23:59:59Z").
 std::string Rfc3339(int64_t epoch);
+// The inverse, also with fractional seconds and ±HH:MM offsets; kInvalidParameter otherwise.
+Expected<int64_t> ParseRfc3339(std::string_view text);
 
 }  // namespace edgesec::certd::x509

@@ -29,6 +29,33 @@ Profile DefaultCaProfile() {
   return p;
 }
 
+Profile EdgeCaProfile() {
+  Profile p;
+  p.name = "edge-ca";
+  p.validity_days = 90;
+  p.key_usage = {"digitalSignature", "keyCertSign"};
+  p.ca = true;
+  p.pathlen = 0;
+  return p;
+}
+
+Profile ModuleServerProfile() {
+  Profile p;
+  p.name = "module-server";
+  p.validity_days = 30;
+  p.key_usage = {"digitalSignature", "keyEncipherment"};
+  p.extended_key_usage = {"serverAuth"};
+  p.san_policy = SanPolicy::kCopyFromCsr;
+  return p;
+}
+
+Profile ModuleClientProfile() {
+  Profile p = ModuleServerProfile();
+  p.name = "module-client";
+  p.extended_key_usage = {"clientAuth"};
+  return p;
+}
+
 Status ValidateProfile(const Profile& p) {
   if (p.validity_days < 1 || p.validity_days > 36500)
     return InvalidParameter("profile '" + p.name + "': validity_days must be between 1 and 36500");

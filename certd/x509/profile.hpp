@@ -24,6 +24,12 @@ struct Profile {
 // The built-in "default" (leaf) and "ca" (CA:TRUE, keyCertSign + cRLSign) profiles.
 Profile DefaultLeafProfile();
 Profile DefaultCaProfile();
+// "edge-ca": critical CA:TRUE pathlen:0, critical keyUsage digitalSignature keyCertSign, 90 days.
+Profile EdgeCaProfile();
+// "module-server" / "module-client": digitalSignature keyEncipherment, EKU serverAuth /
+// clientAuth, the CSR's SANs, 30 days.
+Profile ModuleServerProfile();
+Profile ModuleClientProfile();
 
 // Checks names against OpenSSL's keyUsage / extendedKeyUsage vocabulary; kInvalidParameter naming
 // the unknown word.

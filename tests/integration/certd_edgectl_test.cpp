@@ -23,7 +23,7 @@ Json JsonOf(const RunResult& r) {
 }  // namespace
 
 TEST_CASE("edgectl cert import reads PEM, DER and PKCS#12 (modern and legacy), sends the key to keyd, and shows it") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   const std::string d = s.dir.path();
   REQUIRE(Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
                d + "/k.pem", "-out", d + "/c.pem", "-subj", "/CN=device", "-days", "30", "-addext",
@@ -80,7 +80,7 @@ TEST_CASE("edgectl cert import reads PEM, DER and PKCS#12 (modern and legacy), s
 }
 
 TEST_CASE("edgectl cert issue signs a CSR with a CA key held in keyd") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   const std::string d = s.dir.path();
   CaInKeyd ca = MakeCaInKeyd(s, "ca");
   WriteText(d + "/leaf.csr", MakeCsr(GenerateKey("ec-p256").get(), "leaf"));

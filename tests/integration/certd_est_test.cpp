@@ -33,7 +33,8 @@ Json JsonOf(const RunResult& r) {
 std::string Config(const EstServer& est, const std::string& est_extra = "", const std::string& cred_extra = "") {
   return "[est]\nurl = \"" + est.BaseUrl() + "\"\ntrusted_certs = [\"" + est.RootPem() + "\"]\n" + est_extra +
          "\n[[credential]]\ncert_id = \"device-id\"\nkey_id = \"device-key\"\nmethod = \"est\"\n"
-         "common_name = \"device-1\"\nsans = [\"DNS:device-1.example\"]\n" + cred_extra;
+         "common_name = \"device-1\"\nsans = [\"DNS:device-1.example\"]\nauto_renew = false\n" + cred_extra +
+         "\n[edge_ca]\nquickstart = false\n";
 }
 
 std::vector<Json> Log(const EstServer& est, const std::string& op) {
@@ -162,7 +163,7 @@ TEST_CASE("an est credential authenticates with HTTP Basic; a wrong password is 
   WriteText(tmp.path() + "/bad", "nope\n");
   std::string cfg = Config(est, "username = \"estuser\"\npassword_file = \"" + tmp.path() + "/pw\"\n") +
                     "\n[[credential]]\ncert_id = \"other\"\nmethod = \"est\"\nusername = \"estuser\"\n"
-                    "password_file = \"" + tmp.path() + "/bad\"\n";
+                    "password_file = \"" + tmp.path() + "/bad\"\nauto_renew = false\n";
   CertdStack s(cfg);
   JsonOf(Edgectl(s, {"cert", "enroll", "device-id", "--json"}));
   auto enrolls = Log(est, "/simpleenroll");

@@ -13,6 +13,9 @@
 
 namespace edgesec::testing {
 
+// Appended to the configs of tests that count certs or keys: no quickstart Edge CA issued at start.
+inline const std::string kNoQuickstart = "\n[edge_ca]\nquickstart = false\n";
+
 struct CertdStack {
   TempDir dir;
   std::unique_ptr<DaemonProcess> keyd, certd;

@@ -20,7 +20,7 @@ std::string RefusalOf(CertdStack& s, const std::string& pem) {
 }  // namespace
 
 TEST_CASE("an expired certificate is refused as expired") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   EvpPkeyPtr key = GenerateKey("ec-p256");
   auto cert = MakeCert({.not_before = -10 * 86400, .not_after = -86400, .key = key.get()});
   CHECK_THAT(RefusalOf(s, Pem(cert.get())), Catch::StartsWith("expired"));
@@ -29,7 +29,7 @@ TEST_CASE("an expired certificate is refused as expired") {
 TEST_CASE(
     "a certificate valid from the future is refused as not yet valid; 2 minutes of skew are "
     "allowed") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   EvpPkeyPtr key = GenerateKey("ec-p256");
   auto later = MakeCert({.not_before = 3600, .key = key.get()});
   CHECK_THAT(RefusalOf(s, Pem(later.get())), Catch::StartsWith("not yet valid"));
@@ -38,7 +38,7 @@ TEST_CASE(
 }
 
 TEST_CASE("RSA keys under 2048 bits and EC keys under 256 bits are refused as key too small") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   EvpPkeyPtr rsa(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024)));
   auto weak_rsa = MakeCert({.key = rsa.get()});
   CHECK_THAT(RefusalOf(s, Pem(weak_rsa.get())), Catch::StartsWith("key too small"));
@@ -49,7 +49,7 @@ TEST_CASE("RSA keys under 2048 bits and EC keys under 256 bits are refused as ke
 
 TEST_CASE(
     "an issuing CA in the chain without CA:TRUE or without keyCertSign is refused as not a CA") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   EvpPkeyPtr ca_key = GenerateKey("ec-p256"), leaf_key = GenerateKey("ec-p256");
   auto not_ca = MakeCert({.cn = "not-ca", .ca = false, .key = ca_key.get()});
   auto leaf = MakeCert({.key = leaf_key.get(), .issuer = not_ca.get(), .issuer_key = ca_key.get()});
@@ -69,14 +69,14 @@ TEST_CASE(
 }
 
 TEST_CASE("garbage is refused as garbage") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   CHECK_THAT(RefusalOf(s, "hello"), Catch::StartsWith("garbage"));
   CHECK_THAT(RefusalOf(s, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
              Catch::StartsWith("garbage"));
 }
 
 TEST_CASE("certificates expiring after 2038 and after 2049 import, list and show their dates") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   EvpPkeyPtr key = GenerateKey("ec-p256");
   auto y2040 =
       MakeCert({.not_after = 2208988800LL - std::time(nullptr), .key = key.get()});  // 2040-01-01
@@ -93,7 +93,7 @@ TEST_CASE("certificates expiring after 2038 and after 2049 import, list and show
 TEST_CASE(
     "GET returns the import, the list fingerprint equals openssl's, DELETE is 204 also when "
     "absent, restart keeps the store") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   EvpPkeyPtr key = GenerateKey("rsa-2048");
   auto cert = MakeCert({.cn = "kept", .key = key.get()});
   std::string pem = Pem(cert.get());
@@ -131,7 +131,7 @@ TEST_CASE(
   auto preloaded = MakeCert({.cn = "preloaded", .key = key.get()});
   std::string path = files.path() + "/pre.pem";
   WriteText(path, Pem(preloaded.get()));
-  CertdStack s("[preloaded_certs]\npre = \"file://" + path + "\"\n");
+  CertdStack s("[preloaded_certs]\npre = \"file://" + path + "\"\n" + kNoQuickstart);
   CHECK(MUST(s.client->Get("pre")) == Pem(preloaded.get()));
   CHECK(MUST(s.client->List()).at(0).preloaded);
   auto renewed = MakeCert({.cn = "renewed", .key = key.get()});

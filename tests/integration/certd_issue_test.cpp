@@ -26,7 +26,7 @@ X509Ptr FirstCert(const std::string& pem) {
 }  // namespace
 
 TEST_CASE("a CA whose key lives in keyd issues leaves that openssl verifies, with 16-byte serials, SKID/AKID, capped notAfter") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   CaInKeyd ca = MakeCaInKeyd(s, "edge-ca", 10 * 86400);  // the CA ends long before the profile's 365 days
   std::set<std::string> serials;
   for (int i = 0; i < 5; ++i) {
@@ -54,7 +54,7 @@ TEST_CASE("a CA whose key lives in keyd issues leaves that openssl verifies, wit
 }
 
 TEST_CASE("issuance with a forged or wrong-key CSR is refused with 400 saying the CSR signature does not verify") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   CaInKeyd ca = MakeCaInKeyd(s, "ca");
   EvpPkeyPtr claimed = GenerateKey("ec-p256"), other = GenerateKey("ec-p256");
   Error e = MustFail(s.client->Issue(Request("forged", MakeCsr(claimed.get(), "forged", other.get()), ca, "ca")));
@@ -64,7 +64,7 @@ TEST_CASE("issuance with a forged or wrong-key CSR is refused with 400 saying th
 }
 
 TEST_CASE("an issuer that is not a CA, an unknown issuer, a missing issuer and an unknown profile are refused saying why") {
-  CertdStack s;
+  CertdStack s(kNoQuickstart);
   EvpPkeyPtr key = GenerateKey("ec-p256");
   CaInKeyd ca = MakeCaInKeyd(s, "ca");
   auto leaf_cert = MakeCert({.cn = "plain", .key = key.get()});
@@ -100,12 +100,14 @@ key_usage = ["keyCertSign", "cRLSign"]
 [[credential]]
 cert_id = "self"
 method = "self_signed"
+auto_renew = false
 
 [[credential]]
 cert_id = "web"
 method = "local_ca"
 profile = "server"
-)");
+auto_renew = false
+)" + kNoQuickstart);
   CaInKeyd ca = MakeCaInKeyd(s, "ca");
   EvpPkeyPtr self_key = GenerateKey("ec-p256");
   MUST(s.keyd_client->ImportKeyPair("self", MUST(PrivateKeyToPkcs8Der(self_key.get()))));
@@ -125,7 +127,7 @@ TEST_CASE("a caller outside the principals gets 401 naming the uid; a principal 
     WARN("not run: needs root to drop to uid 65534");
     return;
   }
-  CertdStack s("socket_mode = \"0666\"\n[[principal]]\nuid = 65534\ncerts = [\"mine-*\"]\n");
+  CertdStack s("socket_mode = \"0666\"\n[[principal]]\nuid = 65534\ncerts = [\"mine-*\"]\n" + kNoQuickstart);
   EvpPkeyPtr key = GenerateKey("ec-p256");
   MUST(s.client->Import("mine-1", Pem(MakeCert({.key = key.get()}).get())));
   MUST(s.client->Import("other", Pem(MakeCert({.key = key.get()}).get())));

@@ -60,7 +60,7 @@ RunResult CurlAs65534(CertdStack& s, const std::string& path) {
 TEST_CASE(
     "certd applies a changed profile after SIGHUP and keeps the old config when the new one is "
     "broken") {
-  CertdStack s(ConfigWith(10));
+  CertdStack s(ConfigWith(10) + kNoQuickstart);
   CaInKeyd ca = MakeCaInKeyd(s, "ca");
   CHECK(IssuedDays(s, ca) == 10);
 
@@ -83,7 +83,7 @@ TEST_CASE("certd applies a changed principal after SIGHUP") {
     WARN("skipped: needs root to drop to uid 65534");
     return;
   }
-  CertdStack s(ConfigWith(10));
+  CertdStack s(ConfigWith(10) + kNoQuickstart);
   MUST(s.client->Import(
       "shared", Pem(MakeCert({.cn = "shared", .key = GenerateKey("ec-p256").get()}).get())));
   const std::string path = "/certificates/shared?api-version=2020-09-01";

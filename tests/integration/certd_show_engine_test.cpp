@@ -20,7 +20,8 @@ RunResult Edgectl(CertdStack& s, std::vector<std::string> args) {
 
 TEST_CASE("edgectl cert show says which engine holds the key of a credential's cert") {
   CertdStack s(
-      "[[credential]]\ncert_id = \"dev\"\nkey_id = \"dev-key\"\nmethod = \"self_signed\"\n");
+      "[[credential]]\ncert_id = \"dev\"\nkey_id = \"dev-key\"\nmethod = \"self_signed\"\n"
+      "auto_renew = false\n" + kNoQuickstart);
   EvpPkeyPtr key = GenerateKey("ec-p256");
   MUST(s.keyd_client->ImportKeyPair("dev-key", MUST(PrivateKeyToPkcs8Der(key.get()))));
   MUST(s.client->Import("dev", Pem(MakeCert({.cn = "dev", .key = key.get()}).get())));
@@ -45,7 +46,7 @@ TEST_CASE("edgectl cert delete of a preloaded cert fails and names the file") {
   EvpPkeyPtr key = GenerateKey("ec-p256");
   std::string path = files.path() + "/pre.pem";
   WriteText(path, Pem(MakeCert({.cn = "pre", .key = key.get()}).get()));
-  CertdStack s("[preloaded_certs]\npre = \"file://" + path + "\"\n");
+  CertdStack s("[preloaded_certs]\npre = \"file://" + path + "\"\n" + kNoQuickstart);
   RunResult r = Edgectl(s, {"cert", "delete", "pre"});
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.err + r.out, Catch::Contains("preloaded from '" + path + "'"));

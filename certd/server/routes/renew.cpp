@@ -1,4 +1,5 @@
-// POST /credentials/{certId}/renew (renew now; 200 only after the new cert is committed)
+// POST /credentials/{certId}/renew (renew now, any issuing method; 200 only after the new cert is
+// committed)
 #include "certd/server/routes/routes.hpp"
 
 namespace edgesec::certd::routes {

@@ -17,6 +17,8 @@ void AddDeleteRoute(http::Router& router, CertService& service);
 void AddListRoute(http::Router& router, CertService& service);
 void AddVersionRoute(http::Router& router, const char* name);
 void AddRenewRoute(http::Router& router, CertService& service);
+void AddCredentialsRoutes(http::Router& router, CertService& service);
+void AddEventsRoute(http::Router& router, CertService& service);
 
 inline http::Router MakeRouter(CertService& service) {
   http::Router router(api::Versions(), 401);
@@ -26,6 +28,8 @@ inline http::Router MakeRouter(CertService& service) {
   AddDeleteRoute(router, service);
   AddListRoute(router, service);
   AddRenewRoute(router, service);
+  AddCredentialsRoutes(router, service);
+  AddEventsRoute(router, service);
   AddVersionRoute(router, "edgesec-certd");
   return router;
 }

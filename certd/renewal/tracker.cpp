@@ -1,0 +1,202 @@
+#include "certd/renewal/tracker.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "common/fs.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
+
+namespace edgesec::certd::renewal {
+namespace {
+
+constexpr int kFormat = 1;
+
+}  // namespace
+
+std::string CredentialView::StateName(int64_t now) const {
+  if (renewing) return "renewing";
+  if (!cert) return "missing";
+  if (cert->not_after <= now) return "expired";
+  if (state.attempts > 0 && state.for_cert == cert->fingerprint) return "failed";
+  return "valid";
+}
+
+Tracker::Tracker(const Clock& clock, std::string state_file, int64_t retry_floor)
+    : clock_(clock), state_file_(std::move(state_file)), retry_floor_(retry_floor) {}
+
+Status Tracker::Load() {
+  if (state_file_.empty()) return {};
+  auto text = fs::ReadFile(state_file_, 64 << 20);
+  if (!text) return text.error().kind == ErrorKind::kNotFound ? Status() : Status(text.error());
+  auto j = ParseJsonObject(*text);
+  if (!j) {
+    log::Warning("certd: renewal state '" + state_file_ + "' is not readable JSON (" +
+                 j.error().message + "); starting from an empty renewal state");
+    return {};
+  }
+  int format = j->value("format", 0);
+  if (format > kFormat)
+    return MakeError(ErrorKind::kConfig,
+                     "renewal state '" + state_file_ + "' has format " + std::to_string(format) +
+                         ", newer than this certd understands (" + std::to_string(kFormat) +
+                         "); run the edgesec version that wrote it");
+  std::lock_guard lock(mutex_);
+  auto creds = j->find("credentials");
+  if (creds == j->end() || !creds->is_object()) return {};
+  for (const auto& [id, c] : creds->items()) {
+    if (!c.is_object()) continue;
+    Entry& e = entries_[id];
+    e.state.attempts = c.value("attempts", 0);
+    e.state.last_attempt = c.value("lastAttempt", int64_t{0});
+    e.state.last_error = c.value("lastError", std::string());
+    e.state.for_cert = c.value("forCert", std::string());
+    e.warned_cert = c.value("warnedCert", std::string());
+    e.warned_up_to = c.value("warnedUpTo", std::numeric_limits<int64_t>::max());
+    e.seed = JitterSeed(id);
+  }
+  return {};
+}
+
+void Tracker::SaveLocked() const {
+  if (state_file_.empty()) return;
+  Json creds = Json::object();
+  for (const auto& [id, e] : entries_) {
+    if (e.state.attempts == 0 && e.state.last_attempt == 0 && e.warned_cert.empty()) continue;
+    Json c{{"attempts", e.state.attempts},
+           {"lastAttempt", e.state.last_attempt},
+           {"lastError", e.state.last_error},
+           {"forCert", e.state.for_cert}};
+    if (!e.warned_cert.empty()) {
+      c["warnedCert"] = e.warned_cert;
+      c["warnedUpTo"] = e.warned_up_to;
+    }
+    creds[id] = std::move(c);
+  }
+  Json j{{"format", kFormat}, {"credentials", std::move(creds)}};
+  if (Status st = fs::AtomicWriteFile(state_file_, j.dump(1) + "\n", 0600); !st)
+    log::Error("certd: cannot save the renewal state '" + state_file_ +
+               "': " + st.error().Describe());
+}
+
+void Tracker::SetPolicies(const std::map<std::string, Policy>& policies) {
+  std::lock_guard lock(mutex_);
+  for (auto it = entries_.begin(); it != entries_.end();)
+    it = policies.count(it->first) ? std::next(it) : entries_.erase(it);
+  for (const auto& [id, p] : policies) {
+    Entry& e = entries_[id];
+    e.policy = p;
+    e.seed = JitterSeed(id);
+  }
+}
+
+void Tracker::SetRetryFloor(int64_t seconds) {
+  std::lock_guard lock(mutex_);
+  retry_floor_ = seconds;
+}
+
+void Tracker::SetCert(const std::string& id, std::optional<CertTimes> cert) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it != entries_.end()) it->second.cert = std::move(cert);
+}
+
+void Tracker::Begin(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(id); it != entries_.end()) it->second.renewing = true;
+}
+
+void Tracker::Succeeded(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  Entry& e = it->second;
+  e.renewing = false;
+  e.state.attempts = 0;
+  e.state.last_error.clear();
+  e.state.for_cert.clear();
+  e.state.last_attempt = clock_.Now();
+  SaveLocked();
+}
+
+void Tracker::Failed(const std::string& id, const std::string& error) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  Entry& e = it->second;
+  std::string fp = e.cert ? e.cert->fingerprint : std::string();
+  if (e.state.for_cert != fp) e.state.attempts = 0;  // attempts on an earlier cert do not count
+  e.renewing = false;
+  e.state.attempts += 1;
+  e.state.last_error = error;
+  e.state.for_cert = fp;
+  e.state.last_attempt = clock_.Now();
+  SaveLocked();
+}
+
+Decision Tracker::DecideLocked(const Entry& e, int64_t now) const {
+  DecisionInput in{&e.policy, &e.cert, &e.state, now, retry_floor_, e.seed};
+  return Decide(in);
+}
+
+std::optional<CredentialView> Tracker::View(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return std::nullopt;
+  const Entry& e = it->second;
+  CredentialView v{id, e.policy, e.cert, e.state, DecideLocked(e, clock_.Now()), e.renewing};
+  // Failures of an earlier cert (since replaced, e.g. by an import) are history, not the state.
+  if (e.state.attempts > 0 && e.cert && e.state.for_cert != e.cert->fingerprint)
+    v.state.attempts = 0;
+  return v;
+}
+
+std::vector<std::string> Tracker::Ids() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> ids;
+  for (const auto& [id, e] : entries_) ids.push_back(id);
+  return ids;
+}
+
+size_t Tracker::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+Tracker::Plan Tracker::PlanAt(int64_t now) const {
+  std::lock_guard lock(mutex_);
+  Plan plan;
+  std::vector<std::pair<int64_t, const std::string*>> due;
+  for (const auto& [id, e] : entries_) {
+    if (e.renewing) continue;
+    Decision d = DecideLocked(e, now);
+    if (!d.at) continue;
+    if (*d.at <= now)
+      due.emplace_back(*d.at, &id);
+    else if (!plan.next_at || *d.at < *plan.next_at)
+      plan.next_at = *d.at;
+  }
+  std::sort(due.begin(), due.end());
+  plan.due.reserve(due.size());
+  for (const auto& [at, id] : due) plan.due.push_back(*id);
+  return plan;
+}
+
+std::vector<Warning> Tracker::TakeWarnings(int64_t now) {
+  std::lock_guard lock(mutex_);
+  std::vector<Warning> out;
+  for (auto& [id, e] : entries_) {
+    if (!e.cert) continue;
+    int64_t up_to =
+        e.warned_cert == e.cert->fingerprint ? e.warned_up_to : std::numeric_limits<int64_t>::max();
+    auto due = WarningDue(e.policy, *e.cert, now, up_to);
+    if (!due) continue;
+    e.warned_cert = e.cert->fingerprint;
+    e.warned_up_to = *due;
+    out.push_back(Warning{id, *due, *e.cert});
+  }
+  if (!out.empty()) SaveLocked();
+  return out;
+}
+
+}  // namespace edgesec::certd::renewal

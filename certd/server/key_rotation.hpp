@@ -1,0 +1,32 @@
+#pragma once
+// The key half of a two-phase renewal, for every method: a rotated key is created under a
+// versioned id (<key_id>-v2, -v3, …) that no cert record names yet, the new cert is committed with
+// one store write naming that id, and only then is the old key deleted. A kill at any point leaves
+// the record naming the key that matches its cert (a key left behind by a killed renewal is not
+// named by any record and is reused by the next one).
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/ossl.hpp"
+#include "keyd/client/keyd_client.hpp"
+
+namespace edgesec::certd {
+
+// <base>-v2 after <base>, <base>-v(N+1) after <base>-vN.
+std::string NextKeyId(const std::string& base, const std::string& current);
+// The keyd algorithm token of a key like `key` (a rotated key keeps the type and size).
+std::optional<std::string> AlgorithmLike(EVP_PKEY* key);
+// keyd's error as certd reports it: kUnavailable stays (try later), the rest is kInternal.
+Error KeydError(const Error& e, const std::string& what);
+// The keyd-backed key `key_id`, created first when `create` (with `algorithm`, else keyd's
+// default).
+Expected<EvpPkeyPtr> RemoteKey(const std::shared_ptr<keyd::KeydClient>& keyd,
+                               const std::string& key_id, bool create,
+                               const std::optional<std::string>& algorithm = std::nullopt);
+// After the commit: deletes the replaced key; a failure only leaves an unused key (logged).
+void DeleteReplacedKey(const std::shared_ptr<keyd::KeydClient>& keyd, const std::string& key_id);
+
+}  // namespace edgesec::certd

@@ -1,0 +1,122 @@
+// Renewal of a credential, for every method, as a two-phase commit (key_rotation.hpp): a new key
+// when rotating, a new cert (EST re-enroll, or local issuance), checked (key match, chain to the
+// issuer, validity), committed with one store write naming the new key id, then the old key
+// deleted. The outcome is recorded in the renewal Tracker (attempts, lastError, next attempt).
+#include <openssl/x509.h>
+
+#include "certd/est/csr.hpp"
+#include "certd/renewal/pause.hpp"
+#include "certd/server/key_rotation.hpp"
+#include "certd/server/service.hpp"
+#include "certd/x509/issue.hpp"
+#include "certd/x509/validate.hpp"
+#include "common/log.hpp"
+
+namespace edgesec::certd {
+
+Expected<std::string> CertService::RenewLocally(const State& s, const certd::Credential& cred,
+                                                std::optional<bool> rotate) {
+  EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(cred.cert_id));
+  std::string current_key_id = stored && !stored->key_id.empty() ? stored->key_id : cred.key_id;
+  bool rotating = stored.has_value() && rotate.value_or(cred.policy.rotate_key);
+  std::optional<std::string> algorithm;
+  if (!cred.algorithm.empty()) algorithm = cred.algorithm;
+  std::string new_key_id = current_key_id;
+  if (rotating) {
+    if (auto current = RemoteKey(Keyd(), current_key_id, false); current && cred.algorithm.empty())
+      algorithm = AlgorithmLike(current->get());
+    // A key left by a killed renewal under this id is named by no record: it is reused.
+    new_key_id = NextKeyId(cred.key_id, current_key_id);
+  }
+  EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr key, RemoteKey(Keyd(), new_key_id, true, algorithm));
+  renewal::PauseAt("after-key");
+
+  est::CsrSpec spec;
+  spec.subject = cred.SubjectOrDefault();
+  spec.sans = cred.sans;
+  spec.key = key.get();
+  EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, est::BuildCsr(spec));
+  std::optional<LoadedIssuer> issuer;
+  if (cred.method == "local_ca") {
+    EDGESEC_ASSIGN_OR_RETURN(issuer, CredentialIssuer(s, cred));
+  }
+  std::string profile = cred.profile.empty() ? "default" : cred.profile;
+  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, SignLocally(s, csr.get(), issuer ? &*issuer : nullptr,
+                                                          key.get(), profile, 0));
+  renewal::PauseAt("after-cert");
+
+  X509* leaf = chain.front().get();
+  EDGESEC_TRY(x509::CheckKeyMatches(leaf, key.get()));
+  EDGESEC_TRY(x509::CheckValidity(leaf, Now()));
+  EVP_PKEY* issuer_pub = issuer ? X509_get0_pubkey(issuer->chain.front().get()) : key.get();
+  if (X509_verify(leaf, issuer_pub) != 1) {
+    DrainOpenSslErrors();
+    return Internal("the renewed cert of '" + cred.cert_id + "' does not verify with its issuer");
+  }
+  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+  renewal::PauseAt("before-commit");
+  // The commit: one rename writes the new cert with the key id it belongs to.
+  EDGESEC_TRY(store_->Put(cred.cert_id, pem, new_key_id));
+  renewal::PauseAt("after-commit");
+  if (new_key_id != current_key_id) DeleteReplacedKey(Keyd(), current_key_id);
+  log::Notice("certd: " + std::string(stored ? "renewed" : "issued") + " cert '" + cred.cert_id +
+              "' (" + cred.method + ") with key '" + new_key_id + "'" +
+              (new_key_id != current_key_id ? " (rotated from '" + current_key_id + "')" : ""));
+  return pem;
+}
+
+Expected<std::string> CertService::RenewCredential(const std::string& id,
+                                                   std::optional<bool> rotate, bool only_if_due) {
+  std::lock_guard lock(renew_mutex_);
+  auto s = Snapshot();
+  auto it = s->config.credentials.find(id);
+  if (it == s->config.credentials.end())
+    return NotFound("no credential '" + id +
+                    "' in certd's config; renewal works on the [[credential]] table");
+  const certd::Credential& cred = it->second;
+  if (cred.method == "preloaded")
+    return InvalidParameter("credential '" + id +
+                            "' uses method preloaded; certd has no way to renew it (give it "
+                            "method self_signed, local_ca or est)");
+  if (only_if_due) {  // the API may have renewed it while the scheduler waited for the lock
+    auto view = tracker_->View(id);
+    if (!view || !view->decision.at || *view->decision.at > Now()) return std::string();
+  }
+  tracker_->Begin(id);
+  Expected<std::string> pem = std::string();
+  if (cred.method == "est") {
+    auto stored = store_->Get(id);
+    if (!stored)
+      pem = stored.error();
+    else
+      pem = *stored ? est_->Reenroll(s->config, cred, Keyd(), rotate)
+                    : est_->Enroll(s->config, cred, Keyd(), "");
+  } else {
+    pem = RenewLocally(*s, cred, rotate);
+  }
+  if (pem) {
+    tracker_->Succeeded(id);
+  } else {
+    tracker_->Failed(id, pem.error().message);
+    auto view = tracker_->View(id);
+    std::string next = view && view->decision.at ? x509::Rfc3339(*view->decision.at) : "never";
+    log::Warning("certd: renewing cert '" + id + "' failed (attempt " +
+                 std::to_string(view ? view->state.attempts : 0) +
+                 "), the current cert stays in use; next attempt at " + next + ": " +
+                 pem.error().Describe());
+  }
+  return pem;
+}
+
+void CertService::ScheduledRenewal(const std::string& id) {
+  (void)RenewCredential(id, std::nullopt, true);
+}
+
+Expected<std::string> CertService::Renew(const Caller& c, const std::string& id,
+                                         std::optional<bool> rotate_key) {
+  auto s = Snapshot();
+  EDGESEC_TRY(Authorize(*s, c, id, "renew"));
+  return RenewCredential(id, rotate_key, false);
+}
+
+}  // namespace edgesec::certd
