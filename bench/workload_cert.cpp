@@ -1,0 +1,158 @@
+// workload-cert: module server certificates per second, two ways, in one run:
+//   1. in-process: what a module server cert costs with OpenSSL alone — a fresh EC P-256 key, an
+//      X.509 v3 cert (CN, DNS SANs, EKU serverAuth, SKID/AKID, random serial) signed by a P-256 CA
+//      key held in this process — the baseline;
+//   2. through the workload API: POST /modules/edgehub/genid/1/certificate/server on identityd's
+//      workload socket (identityd makes the key and the CSR, certd issues with the Edge CA, whose
+//      key keyd holds), with 1 and with 2 client threads.
+// Prints the rates and the ratios against the baseline (1 thread).
+//
+//   workload-cert [path/to/edgectl]   (default: <build>/edgectl; it starts the three daemons under
+//   a temp --root and stops them at the end)
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/ossl.hpp"
+#include "daemon/client/identityd_client.hpp"
+
+using namespace edgesec;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kWarmUp = std::chrono::milliseconds(300);
+constexpr auto kMeasure = std::chrono::seconds(3);
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "workload-cert: %s\n", what.c_str());
+  return 1;
+}
+
+int Run(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+// Operations per second of `op` over `threads` threads, after a warm-up; -1 on failure.
+double Rate(int threads, const std::function<bool()>& op) {
+  Clock::time_point from = Clock::now() + kWarmUp, until = from + kMeasure;
+  std::atomic<long> done{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&] {
+      for (Clock::time_point now = Clock::now(); now < until && !failed; now = Clock::now()) {
+        if (!op()) failed = true;
+        if (now >= from) ++done;
+      }
+    });
+  for (auto& t : pool) t.join();
+  if (failed) return -1;
+  return static_cast<double>(done) / std::chrono::duration<double>(kMeasure).count();
+}
+
+EvpPkeyPtr P256() {
+  return EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+}
+
+void AddExt(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, ctx, nid, value);
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
+X509Ptr MakeCert(EVP_PKEY* key, X509* issuer, EVP_PKEY* signer, bool ca) {
+  X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), X509_VERSION_3);
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;
+  BignumPtr bn(BN_bin2bn(serial, sizeof serial, nullptr));
+  BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get()));
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 86400);
+  X509_NAME_add_entry_by_txt(
+      X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>(ca ? "bench CA" : "edgegateway.local"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer ? issuer : cert.get()));
+  X509_set_pubkey(cert.get(), key);
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer ? issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
+  AddExt(cert.get(), &ctx, NID_basic_constraints, ca ? "critical,CA:TRUE,pathlen:0" : "CA:FALSE");
+  AddExt(cert.get(), &ctx, NID_subject_key_identifier, "hash");
+  if (!ca) {
+    AddExt(cert.get(), &ctx, NID_authority_key_identifier, "keyid");
+    AddExt(cert.get(), &ctx, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+    AddExt(cert.get(), &ctx, NID_ext_key_usage, "serverAuth");
+    AddExt(cert.get(), &ctx, NID_subject_alt_name, "DNS:edgegateway.local,DNS:edgehub");
+  }
+  X509_sign(cert.get(), signer, EVP_sha256());
+  return cert;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string edgectl =
+      argc > 1 ? argv[1] : (self.parent_path().parent_path() / "edgectl").string();
+  char dir_template[] = "/tmp/es-bench-XXXXXX";
+  if (::mkdtemp(dir_template) == nullptr) return Fail("mkdtemp failed");
+  std::string root = dir_template;
+  if (Run({edgectl, "up", "--root", root}) != 0) return Fail("'" + edgectl + " up' failed");
+
+  identityd::WorkloadClient client(root + "/run/edgesec/workload.sock");
+  identityd::api::ServerCertRequest request{"edgegateway.local", std::nullopt};
+  auto first = client.ServerCert("edgehub", "1", request);  // the Edge CA is ready after this
+  if (!first) {
+    Run({edgectl, "down", "--root", root});
+    return Fail("workload API: " + first.error().message);
+  }
+
+  EvpPkeyPtr ca_key = P256();
+  X509Ptr ca = MakeCert(ca_key.get(), nullptr, ca_key.get(), true);
+  double in_process = Rate(1, [&] {
+    EvpPkeyPtr key = P256();
+    X509Ptr cert = MakeCert(key.get(), ca.get(), ca_key.get(), false);
+    auto k = PrivateKeyToPkcs8Pem(key.get());
+    return cert != nullptr && k.has_value();
+  });
+  auto over_socket = [&] { return client.ServerCert("edgehub", "1", request).has_value(); };
+  double workload_1 = Rate(1, over_socket);
+  double workload_2 = Rate(2, over_socket);
+  Run({edgectl, "down", "--root", root});
+  std::filesystem::remove_all(root, ec);
+  if (in_process <= 0 || workload_1 <= 0 || workload_2 <= 0) return Fail("a measurement failed");
+
+  std::printf("module server certs (EC P-256 key + cert, 30 days, SANs, EKU serverAuth)\n");
+  std::printf("  in-process OpenSSL, 1 thread:        %8.1f certs/s (baseline)\n", in_process);
+  std::printf("  workload API, 1 client:              %8.1f certs/s  ratio %.2f\n", workload_1,
+              workload_1 / in_process);
+  std::printf("  workload API, 2 clients:             %8.1f certs/s  ratio %.2f\n", workload_2,
+              workload_2 / in_process);
+  return 0;
+}
