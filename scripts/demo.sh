@@ -75,6 +75,11 @@ wait "$SERVER" 2>/dev/null || true
 sed -n '/^Certificate chain/,/^---/p' "$ROOT/s_client.log"
 grep -E '^(Verification|Verified peername|Verify return code)' "$ROOT/s_client.log"
 
+if [ "$ENGINE" = pkcs11 ]; then
+  step "the Edge CA's key on the token, as opensc's pkcs11-tool sees it"
+  pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --login --pin demo-pin-1234 --list-objects --type privkey
+fi
+
 step "stopping the daemons"
 "$EDGECTL" down --root "$ROOT"
 printf '\nDemo complete (%s engine): the Edge CA issued a server cert for edgehub, and openssl s_client verified edgegateway.local against the trust bundle.\n' "$ENGINE"

@@ -3,6 +3,8 @@
 #include "daemon/server/config.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 
 #include "common/fs.hpp"
@@ -130,4 +132,25 @@ TEST_CASE("identityd config errors name the file, position and key, and say what
 
   e = root.Error("[edge_ca\n");
   CHECK(e.find(root.path + ":1:") != std::string::npos);
+}
+
+TEST_CASE("the reference config daemon/config.example.toml loads, and so does it uncommented") {
+  const char* src = std::getenv("EDGESEC_SOURCE_ROOT");
+  REQUIRE(src != nullptr);
+  auto text = fs::ReadFile(std::string(src) + "/daemon/config.example.toml");
+  REQUIRE(text);
+  ConfigRoot root;
+  REQUIRE(root.Load(*text));
+  // Every commented key line, uncommented, is a valid config too (the reference stays true).
+  std::string uncommented;
+  std::istringstream in(*text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# ", 0) == 0 && line.find(" = ") != std::string::npos) line = line.substr(2);
+    if (line.rfind("# [", 0) == 0 && line.back() == ']') line = line.substr(2);
+    uncommented += line + "\n";
+  }
+  auto c = root.Load(uncommented);
+  if (!c) FAIL(c.error().message);
+  CHECK(c->device_cert == "device-id");
+  CHECK(c->principals.size() == 2);
 }
