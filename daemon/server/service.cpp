@@ -120,7 +120,7 @@ Expected<api::IssuedCert> IdentityService::Issue(const State& s, const std::stri
     cert = IssueModuleCert(*s.certd, policy, spec, clock_());
   }
   if (!cert) return cert.error().Context("issuing a cert for module '" + module_id + "'");
-  log::Info("identityd: issued a " + std::string(server ? "server" : "identity") +
+  log::Info(std::string("identityd: issued ") + (server ? "a server" : "an identity") +
             " cert for module '" + module_id + "', CN '" + common_name + "', expires " +
             cert->expiration);
   return cert;
