@@ -3,8 +3,8 @@
 # (systemd-nspawn --boot on an overlay of /, so nothing on the host changes) with one unit, which
 # runs container_checks.sh: dpkg -i, sockets started by postinst, each service socket-activated
 # inside its sandbox as its own user (keys made and used, config reload by SIGHUP, the Edge CA made
-# through certd and keyd, the workload socket open to every uid), no sandbox refusal in the journal,
-# then upgrade, remove and purge. The only test that runs the services inside their sandbox: CI has no
+# through certd and keyd, the workload socket open to every uid, a key in a TPM through tpm2-abrmd and
+# swtpm), no sandbox refusal in the journal, then upgrade, remove and purge. The only test that runs the services inside their sandbox: CI has no
 # systemd as PID 1. Skipped, loudly, without root, systemd-nspawn or overlayfs.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
