@@ -43,7 +43,11 @@ ExecStart=/bin/bash /e2e/checks.sh
 ExecStopPost=/bin/systemctl --no-block poweroff
 UNIT
 # systemd.unit=: boot only what the checks need (sysinit, basic), not the host's services.
-timeout 150 systemd-nspawn --quiet --directory="$M" --register=no --keep-unit --link-journal=no \
+# Where systemd runs the host, nspawn gets its own delegated scope from it; elsewhere (CI containers,
+# VMs whose PID 1 is not systemd) it stays in this process's cgroup, unregistered.
+REGISTER=(--register=no --keep-unit)
+[ -d /run/systemd/system ] && REGISTER=()
+timeout 150 systemd-nspawn --quiet --directory="$M" "${REGISTER[@]}" --link-journal=no \
   --bind="$TMP/share:/e2e" --console=pipe --boot -- systemd.unit=package-checks.service \
   >"$TMP/share/boot.log" 2>&1 </dev/null || echo "systemd-nspawn exited with $?" >>"$TMP/share/boot.log"
 BOOT
