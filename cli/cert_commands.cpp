@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <map>
 
 #include "certd/client/certd_client.hpp"
 #include "certd/x509/details.hpp"
@@ -17,23 +18,63 @@ certd::CertdClient CertdClientFor(const Context& ctx) {
 
 namespace {
 
+// Certificates with the renewal state of their credentials; credentials without a cert yet too.
 int List(Context& ctx) {
   auto client = CertdClientFor(ctx);
   auto certs = client.List();
   if (!certs) return Fail("listing certificates: " + certs.error().message);
+  std::map<std::string, certd::api::CredentialStatus> creds;
+  if (auto list = client.ListCredentials())
+    for (auto& c : *list) creds[c.cert_id] = std::move(c);
+  auto renewal_json = [](Json& j, const certd::api::CredentialStatus& c) {
+    Json st = c.ToJson();
+    for (const char* k :
+         {"method", "autoRenew", "state", "nextRenewal", "lastAttempt", "attempts", "lastError"})
+      j[k] = st[k];
+  };
   Json j = Json::array();
-  std::string text;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-24s %-20s %-32s %s\n", "CERT ID", "NOT AFTER", "SUBJECT",
-                "SHA-256");
+  std::string text, errors;
+  char line[768];
+  std::snprintf(line, sizeof line, "%-24s %-9s %-20s %-20s %-32s %s\n", "CERT ID", "STATE",
+                "NOT AFTER", "NEXT RENEWAL", "SUBJECT", "SHA-256");
   text += line;
+  auto note_error = [&](const certd::api::CredentialStatus& c) {
+    if (!c.last_error.empty())
+      errors += "  " + c.cert_id + ": " +
+                (c.attempts > 0 ? "renewal failed " + std::to_string(c.attempts) +
+                                      " time(s), last at " + c.last_attempt + ": "
+                                : std::string()) +
+                c.last_error + "\n";
+  };
   for (const auto& c : *certs) {
-    j.push_back(c.ToJson());
-    std::snprintf(line, sizeof line, "%-24s %-20s %-32s %s%s\n", c.cert_id.c_str(),
-                  c.not_after.c_str(), c.subject.c_str(), c.sha256.substr(0, 23).c_str(),
-                  c.preloaded ? " (preloaded)" : "");
+    Json e = c.ToJson();
+    std::string state = "-", next = "-";
+    if (auto it = creds.find(c.cert_id); it != creds.end()) {
+      renewal_json(e, it->second);
+      state = it->second.state;
+      next = it->second.next_renewal.empty() ? "never" : it->second.next_renewal;
+      note_error(it->second);
+    }
+    j.push_back(std::move(e));
+    std::snprintf(line, sizeof line, "%-24s %-9s %-20s %-20s %-32s %s%s\n", c.cert_id.c_str(),
+                  state.c_str(), c.not_after.c_str(), next.c_str(), c.subject.c_str(),
+                  c.sha256.substr(0, 23).c_str(), c.preloaded ? " (preloaded)" : "");
     text += line;
   }
+  for (const auto& [id, c] : creds) {
+    bool listed = false;
+    for (const auto& cert : *certs) listed = listed || cert.cert_id == id;
+    if (listed) continue;
+    Json e{{"certId", id}, {"keyId", c.key_id}};
+    renewal_json(e, c);
+    j.push_back(std::move(e));
+    std::string next = c.next_renewal.empty() ? "never" : c.next_renewal;
+    std::snprintf(line, sizeof line, "%-24s %-9s %-20s %-20s %-32s %s\n", id.c_str(),
+                  c.state.c_str(), "-", next.c_str(), "-", "-");
+    text += line;
+    note_error(c);
+  }
+  if (!errors.empty()) text += "\nrenewal errors:\n" + errors;
   ctx.Print(Json{{"certificates", j}}, text);
   return kOk;
 }
@@ -84,7 +125,9 @@ int Issue(Context& ctx) {
   }
   auto csr = fs::ReadFile(ctx.Option("--csr"));
   if (!csr) return Fail("reading '" + ctx.Option("--csr") + "': " + csr.error().Describe());
-  certd::api::CreateCertRequest req{id, *csr, std::nullopt, std::nullopt};
+  certd::api::CreateCertRequest req;
+  req.cert_id = id;
+  req.csr = *csr;
   if (ctx.Has("--profile")) req.profile = ctx.Option("--profile");
   if (ctx.Has("--issuer-cert")) {
     keyd::KeydClient keyd(ctx.layout.Socket("keyd"));
@@ -123,7 +166,8 @@ std::vector<Command> CertCommands() {
        "",
        0,
        0,
-       "list the certificates you may use, with SHA-256 fingerprints",
+       "list the certificates you may use, with SHA-256 fingerprints and the renewal state of "
+       "credentials (state, next renewal, last error)",
        {},
        &List},
       {{"cert", "show"},

@@ -33,24 +33,35 @@ int PrintIssued(Context& ctx, const std::string& id, const std::string& pem,
 
 int Enroll(Context& ctx) {
   const std::string& id = ctx.args[0];
-  certd::api::CreateCertRequest req{id, "", std::nullopt, std::nullopt};
+  certd::api::CreateCertRequest req;
+  req.cert_id = id;
   auto pem = CertdClientFor(ctx).Issue(req);
   if (!pem) return Fail("enrolling cert '" + id + "': " + pem.error().message);
   return PrintIssued(ctx, id, *pem, "enrolled");
 }
 
-int Reenroll(Context& ctx) {
+// cert reenroll (EST) and cert renew (any issuing method): the same route, answered once the new
+// cert is committed.
+int RenewWith(Context& ctx, const char* command, const char* doing, const char* done) {
   const std::string& id = ctx.args[0];
   if (ctx.Has("--keep-key") && ctx.Has("--rotate-key")) {
-    std::fprintf(stderr, "edgectl cert reenroll: give --keep-key or --rotate-key, not both\n");
+    std::fprintf(stderr, "edgectl cert %s: give --keep-key or --rotate-key, not both\n", command);
     return kUsage;
   }
   std::optional<bool> rotate;
   if (ctx.Has("--keep-key")) rotate = false;
   if (ctx.Has("--rotate-key")) rotate = true;
   auto pem = CertdClientFor(ctx).Renew(id, rotate);
-  if (!pem) return Fail("re-enrolling cert '" + id + "': " + pem.error().message);
-  return PrintIssued(ctx, id, *pem, "re-enrolled");
+  if (!pem) return Fail(std::string(doing) + " cert '" + id + "': " + pem.error().message);
+  return PrintIssued(ctx, id, *pem, done);
+}
+
+int Reenroll(Context& ctx) {
+  return RenewWith(ctx, "reenroll", "re-enrolling", "re-enrolled");
+}
+
+int Renew(Context& ctx) {
+  return RenewWith(ctx, "renew", "renewing", "renewed");
 }
 
 // [est] of certd's config, with the command's --url, --label, --trusted, --username,
@@ -171,6 +182,16 @@ std::vector<Command> EstCommands() {
          "use a new key this time (default: the credential's rotate_key, true)"},
         {"--keep-key", "", "keep the current key this time"}},
        &Reenroll},
+      {{"cert", "renew"},
+       "<cert-id>",
+       1,
+       1,
+       "renew a credential's cert now (EST re-enroll, or local issuance for self_signed and "
+       "local_ca); exits 0 only once the new cert is committed",
+       {{"--rotate-key", "",
+         "use a new key (versioned key id) this time (default: the credential's rotate_key)"},
+        {"--keep-key", "", "keep the current key this time"}},
+       &Renew},
       {{"est", "cacerts"},
        "",
        0,

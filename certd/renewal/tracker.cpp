@@ -163,8 +163,17 @@ size_t Tracker::size() const {
   return entries_.size();
 }
 
-Tracker::Plan Tracker::PlanAt(int64_t now) const {
+Tracker::Plan Tracker::PlanAt(int64_t now) {
   std::lock_guard lock(mutex_);
+  // The clock went back behind the last attempt: the attempt counts as made now, so that its
+  // retry is one interval from here — fixed, not receding with the clock until it catches up.
+  bool rebased = false;
+  for (auto& [id, e] : entries_) {
+    if (e.state.last_attempt <= now) continue;
+    e.state.last_attempt = now;
+    rebased = true;
+  }
+  if (rebased) SaveLocked();
   Plan plan;
   std::vector<std::pair<int64_t, const std::string*>> due;
   for (const auto& [id, e] : entries_) {

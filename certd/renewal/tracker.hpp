@@ -58,11 +58,12 @@ class Tracker {
   std::vector<std::string> Ids() const;
 
   struct Plan {
-    std::vector<std::string> due;  // due at `now`, most overdue first (none being renewed)
+    std::vector<std::string> due;    // due at `now`, most overdue first (none being renewed)
     std::optional<int64_t> next_at;  // the earliest time after `now` something is due
   };
-  // One scheduling pass: O(n) decisions, then a sort of the due ones.
-  Plan PlanAt(int64_t now) const;
+  // One scheduling pass: O(n) decisions, then a sort of the due ones. A last attempt later than
+  // `now` (the clock went back) is moved to `now` first.
+  Plan PlanAt(int64_t now);
   // Warnings due now, each marked as given (and persisted) before it is returned.
   std::vector<Warning> TakeWarnings(int64_t now);
 

@@ -28,8 +28,13 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
     // A key left by a killed renewal under this id is named by no record: it is reused.
     new_key_id = NextKeyId(cred.key_id, current_key_id);
   }
+  // The test pause points are on the renewal of an existing cert (the initial issuance has no old
+  // pair to keep).
+  auto pause = [&stored](const char* phase) {
+    if (stored) renewal::PauseAt(phase);
+  };
   EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr key, RemoteKey(Keyd(), new_key_id, true, algorithm));
-  renewal::PauseAt("after-key");
+  pause("after-key");
 
   est::CsrSpec spec;
   spec.subject = cred.SubjectOrDefault();
@@ -43,7 +48,7 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
   std::string profile = cred.profile.empty() ? "default" : cred.profile;
   EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, SignLocally(s, csr.get(), issuer ? &*issuer : nullptr,
                                                           key.get(), profile, 0));
-  renewal::PauseAt("after-cert");
+  pause("after-cert");
 
   X509* leaf = chain.front().get();
   EDGESEC_TRY(x509::CheckKeyMatches(leaf, key.get()));
@@ -54,10 +59,10 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
     return Internal("the renewed cert of '" + cred.cert_id + "' does not verify with its issuer");
   }
   EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
-  renewal::PauseAt("before-commit");
+  pause("before-commit");
   // The commit: one rename writes the new cert with the key id it belongs to.
   EDGESEC_TRY(store_->Put(cred.cert_id, pem, new_key_id));
-  renewal::PauseAt("after-commit");
+  pause("after-commit");
   if (new_key_id != current_key_id) DeleteReplacedKey(Keyd(), current_key_id);
   log::Notice("certd: " + std::string(stored ? "renewed" : "issued") + " cert '" + cred.cert_id +
               "' (" + cred.method + ") with key '" + new_key_id + "'" +

@@ -70,9 +70,11 @@ void CertService::StartScheduler() {
   scheduler_ = std::make_unique<renewal::Scheduler>(
       *clock_, *tracker_, [this](const std::string& id) { ScheduledRenewal(id); },
       [](const renewal::Warning& w) {
-        std::string when = w.delta == 0
-                               ? "has expired"
-                               : "expires within " + std::to_string(w.delta / 86400) + " day(s)";
+        int64_t d = w.delta;
+        std::string span = d % 86400 == 0  ? std::to_string(d / 86400) + "d"
+                           : d % 3600 == 0 ? std::to_string(d / 3600) + "h"
+                                           : std::to_string(d / 60) + "m";
+        std::string when = d == 0 ? "has expired" : "expires within " + span;
         log::Warning("certd: cert '" + w.id + "' (sha256 " + w.cert.fingerprint + ") " + when +
                      " (notAfter " + x509::Rfc3339(w.cert.not_after) + ")");
       });

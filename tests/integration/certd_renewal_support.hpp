@@ -2,8 +2,12 @@
 // Shared by the certd_renewal_* integration tests: the test clock file and pause hooks (both only
 // honoured under --root), waiting for a credential's state, and OpenSSL checks of what certd
 // stored — a cert against the keyd key its record names.
+#include <fcntl.h>
 #include <openssl/pem.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <chrono>
 #include <cstdlib>
@@ -99,11 +103,16 @@ inline std::string OpensslText(CertdStack& s, const std::string& pem) {
 }
 
 // `openssl verify -CAfile ca chain` with the chain's intermediates untrusted.
-inline RunResult OpensslVerify(CertdStack& s, const std::string& ca_pem, const std::string& pem) {
+// `at`: verify at that time (certd's test clock), not now.
+inline RunResult OpensslVerify(CertdStack& s, const std::string& ca_pem, const std::string& pem,
+                               int64_t at = 0) {
   WriteText(s.dir.path() + "/verify-ca.pem", ca_pem);
   WriteText(s.dir.path() + "/verify-leaf.pem", pem);
-  return Run({"openssl", "verify", "-CAfile", s.dir.path() + "/verify-ca.pem", "-untrusted",
-              s.dir.path() + "/verify-leaf.pem", s.dir.path() + "/verify-leaf.pem"});
+  std::vector<std::string> argv = {"openssl", "verify", "-CAfile", s.dir.path() + "/verify-ca.pem",
+                                   "-untrusted", s.dir.path() + "/verify-leaf.pem"};
+  if (at != 0) argv.insert(argv.end(), {"-attime", std::to_string(at)});
+  argv.push_back(s.dir.path() + "/verify-leaf.pem");
+  return Run(argv);
 }
 
 inline int64_t NotAfterOf(const std::string& pem) {
@@ -111,5 +120,49 @@ inline int64_t NotAfterOf(const std::string& pem) {
   ASN1_TIME_to_tm(X509_get0_notAfter(LeafOf(pem).get()), &tm);
   return static_cast<int64_t>(::timegm(&tm));
 }
+
+}  // namespace edgesec::testing
+
+namespace edgesec::testing {
+
+// Daemons started while it lives write their stderr (the log) to `path`.
+struct StderrToFile {
+  int saved = -1;
+  explicit StderrToFile(const std::string& path) {
+    std::fflush(stderr);
+    saved = ::dup(2);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    REQUIRE(fd >= 0);
+    ::dup2(fd, 2);
+    ::close(fd);
+  }
+  ~StderrToFile() {
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+  }
+};
+
+inline int CountOf(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Rewrites certd's config and sends SIGHUP; waits a little for the reload.
+inline void ReloadCertd(CertdStack& s, const std::string& config) {
+  WriteText(s.dir.path() + "/etc/edgesec/certd/config.toml", config);
+  ::kill(s.certd->pid(), SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+}
+
+inline RunResult Edgectl(CertdStack& s, std::vector<std::string> args) {
+  args.insert(args.begin(), BinaryFromEnv("EDGESEC_EDGECTL"));
+  args.push_back("--root");
+  args.push_back(s.dir.path());
+  return Run(args);
+}
+
+constexpr int64_t kDay = 86400;
 
 }  // namespace edgesec::testing

@@ -183,6 +183,25 @@ TEST_CASE("the tracker persists attempts and warnings across a restart") {
   CHECK(w[0].id == "b");
 }
 
+TEST_CASE("after the clock went back, the tracker's retry stays one interval ahead instead of receding") {
+  FakeClock clock(kT0 + 85 * kDay);
+  Tracker t(clock, "", 60);
+  t.SetPolicies({{"a", Policy{}}});
+  t.SetCert("a", Cert(100, "AA"));
+  t.Begin("a");
+  t.Failed("a", "down");
+  clock.Set(kT0 + 10 * kDay);  // 75 days back
+  auto plan = t.PlanAt(clock.Now());
+  CHECK(plan.due.empty());
+  REQUIRE(plan.next_at);
+  CHECK(*plan.next_at <= clock.Now() + 4 * kDay + 4 * kDay / 10);
+  int64_t at = *plan.next_at;
+  clock.Advance(kDay);
+  CHECK(*t.PlanAt(clock.Now()).next_at == at);  // fixed, not moving with the clock
+  clock.Set(at);
+  CHECK(t.PlanAt(clock.Now()).due == std::vector<std::string>{"a"});
+}
+
 TEST_CASE("10,000 credentials past expiry after a clock jump: each attempted once, then spaced retries") {
   FakeClock clock(kT0);
   Tracker t(clock, "", 60);
