@@ -101,6 +101,35 @@ if has_identityd; then
   check "systemctl reload edgesec-identityd" systemctl reload edgesec-identityd.service
 fi
 
+# --- identityd's on_change hook: the polkit rule of docs/packaging.md ------------------------------------
+# A hook runs as edgeid inside identityd's sandbox; `systemctl reload` then needs polkit. The same
+# sandbox as edgesec-identityd.service, applied with systemd-run, with and without the rule.
+if has_identityd && [ -x /usr/lib/polkit-1/polkitd ]; then
+  systemctl start dbus.socket dbus.service
+  printf '%s\n' '[Service]' Type=oneshot RemainAfterExit=yes ExecStart=/bin/true ExecReload=/bin/true \
+    >/etc/systemd/system/e2e-module.service
+  systemctl daemon-reload
+  systemctl start e2e-module.service
+  sandboxed_reload() {
+    local -a props=()
+    local line
+    while read -r line; do props+=(-p "$line"); done < <(sed -n '/^\[Service\]/,/^\[/{/^[A-Z][A-Za-z]*=/p}' \
+      /lib/systemd/system/edgesec-identityd.service | grep -vE '^(Type|ExecStart|ExecReload|Sockets|Restart|RestartSec|StateDirectory|StateDirectoryMode)=')
+    systemd-run --quiet --wait --collect --pipe "${props[@]}" /usr/bin/systemctl reload e2e-module.service
+  }
+  reload_refused() { ! sandboxed_reload; }
+  check "without a polkit rule, the hook's systemctl reload is refused" reload_refused
+  cat >/etc/polkit-1/rules.d/50-edgesec-hooks.rules <<'JS'
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.freedesktop.systemd1.manage-units" && subject.user == "edgeid" &&
+        action.lookup("unit") == "e2e-module.service" && action.lookup("verb") == "reload")
+        return polkit.Result.YES;
+});
+JS
+  sleep 1  # polkitd rereads its rules directory on change
+  check "with the rule, the hook (as edgeid, in identityd's sandbox) reloads the unit" sandboxed_reload
+fi
+
 # --- keyd's tpm engine through tpm2-abrmd on the system bus (swtpm behind it) ---------------------------
 # The sandbox path of a TPM shared through the resource manager: D-Bus over AF_UNIX with
 # PrivateNetwork=yes, and tabrmd's bus policy, which admits the group tss (edgeks is a member).
