@@ -98,7 +98,15 @@ void Tracker::SetRetryFloor(int64_t seconds) {
 void Tracker::SetCert(const std::string& id, std::optional<CertTimes> cert) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(id);
-  if (it != entries_.end()) it->second.cert = std::move(cert);
+  if (it == entries_.end()) return;
+  bool changed = cert.has_value() != it->second.cert.has_value() ||
+                 (cert && cert->fingerprint != it->second.cert->fingerprint);
+  it->second.cert = std::move(cert);
+  // A policy that does not fit this cert is reported once per cert (and as lastError).
+  if (changed && it->second.cert && it->second.policy.auto_renew) {
+    CertSchedule s = ScheduleFor(it->second.policy, *it->second.cert, retry_floor_);
+    if (!s.error.empty()) log::Warning("certd: credential '" + id + "': " + s.error);
+  }
 }
 
 void Tracker::Begin(const std::string& id) {

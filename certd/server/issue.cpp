@@ -161,6 +161,10 @@ Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertR
   if (r.issuer) EDGESEC_TRY(Authorize(*s, c, r.issuer->cert_id, "issue with the issuer"));
   auto cred = s->config.credentials.find(r.cert_id);
   bool has_cred = cred != s->config.credentials.end();
+  // A credential's cert and key id are written by renewals too: one writer at a time, so that a
+  // record never names a key that a concurrent rotation has just deleted.
+  std::unique_lock<std::mutex> one_writer;
+  if (has_cred) one_writer = std::unique_lock(renew_mutex_);
   std::string profile = r.profile                                   ? *r.profile
                         : has_cred && !cred->second.profile.empty() ? cred->second.profile
                                                                     : "default";

@@ -133,8 +133,16 @@ tick = "1s"
 cert_id = "dev"
 method = "local_ca"
 issuer_cert = "nowhere"
+[[credential]]
+cert_id = "long"
+method = "self_signed"
+threshold = "400d"
 )");
   WaitForState(s, "edge-ca", "valid");
+  // A threshold longer than the cert's lifetime is the credential's lastError (80% applies).
+  auto long_st = WaitForState(s, "long", "valid");
+  CHECK_THAT(long_st.last_error, Catch::Contains("threshold '400d' is longer than the lifetime"));
+  CHECK(long_st.attempts == 0);
   std::string before = MUST(s.client->Get("edge-ca"));
   RunResult renew = Edgectl(s, {"cert", "renew", "edge-ca", "--keep-key", "--json"});
   INFO(renew.out << renew.err);
