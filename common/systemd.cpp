@@ -21,10 +21,15 @@ Expected<int> ActivatedSocket(const std::string& fd_name) {
   char** names = nullptr;
   int n = sd_listen_fds_with_names(0, &names);
   int found = -1;
-  if (n > 0) {
-    for (int i = 0; i < n; ++i) {
-      if ((names != nullptr && fd_name == names[i]) || n == 1) found = SD_LISTEN_FDS_START + i;
-    }
+  // By name; a single socket with a name of its own (systemd's default is the unit's name) also
+  // serves — but never one named for another edgesec socket (identityd has two: a lone
+  // "identityd" socket must not become the workload socket too).
+  static const char* kOurNames[] = {"keyd", "certd", "identityd", "workload"};
+  for (int i = 0; i < n; ++i) {
+    const char* name = names != nullptr ? names[i] : "";
+    bool ours = false;
+    for (const char* o : kOurNames) ours = ours || std::strcmp(name, o) == 0;
+    if (fd_name == name || (n == 1 && !ours)) found = SD_LISTEN_FDS_START + i;
   }
   if (names != nullptr) {
     for (int i = 0; i < n; ++i) std::free(names[i]);

@@ -2,9 +2,11 @@
 // replaces only a stale socket, and never removes something that is not a socket or a live socket.
 #include "common/systemd.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -128,4 +130,49 @@ TEST_CASE("ReleaseSocket removes the socket this process bound") {
   ::close(*fd);
   edgesec::systemd::ReleaseSocket(path);
   CHECK_FALSE(edgesec::fs::Exists(path));
+}
+
+// Socket activation as systemd does it: the listening socket at fd 3, LISTEN_PID/LISTEN_FDS/
+// LISTEN_FDNAMES in the environment.
+namespace {
+struct Activated {
+  explicit Activated(const std::string& path, const char* name) {
+    int fd = BoundSocket(path, true);
+    if (fd != SD_LISTEN_FDS_START) {
+      REQUIRE(::fcntl(SD_LISTEN_FDS_START, F_GETFD) == -1);  // fd 3 must be free in this test
+      REQUIRE(::dup2(fd, SD_LISTEN_FDS_START) == SD_LISTEN_FDS_START);
+      ::close(fd);
+    }
+    ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    ::setenv("LISTEN_FDS", "1", 1);
+    ::setenv("LISTEN_FDNAMES", name, 1);
+  }
+  ~Activated() {
+    ::unsetenv("LISTEN_PID");
+    ::unsetenv("LISTEN_FDS");
+    ::unsetenv("LISTEN_FDNAMES");
+    ::close(SD_LISTEN_FDS_START);
+  }
+};
+}  // namespace
+
+TEST_CASE("a lone activated socket named for identityd is not also taken as the workload socket") {
+  edgesec::testing::TempDir dir;
+  Activated activated(dir.path() + "/identityd.sock", "identityd");
+  auto identity = ListenSocket(dir.path() + "/unused.sock", "identityd", 0660);
+  REQUIRE(identity);
+  CHECK(*identity == SD_LISTEN_FDS_START);
+  auto workload = ListenSocket(dir.path() + "/workload.sock", "workload", 0666);
+  REQUIRE(workload);
+  CHECK(*workload != SD_LISTEN_FDS_START);  // bound its own path instead
+  CHECK(Connects(dir.path() + "/workload.sock"));
+  ::close(*workload);
+}
+
+TEST_CASE("a lone activated socket with the unit's default name serves") {
+  edgesec::testing::TempDir dir;
+  Activated activated(dir.path() + "/keyd.sock", "edgesec-keyd.socket");
+  auto fd = ListenSocket(dir.path() + "/unused.sock", "keyd", 0660);
+  REQUIRE(fd);
+  CHECK(*fd == SD_LISTEN_FDS_START);
 }
