@@ -233,3 +233,16 @@ TEST_CASE("10,000 credentials past expiry after a clock jump: each attempted onc
   int burst = attempts - 10000;
   CHECK(burst < 10000 / 5);
 }
+
+TEST_CASE("nothing is issued or renewed while the clock is before the build date") {
+  FakeClock clock(kT0);
+  Tracker t(clock, "", 60);
+  t.SetPolicies({{"a", Policy{}}});  // no cert: due at once
+  int renewals = 0;
+  Scheduler s(clock, t, [&](const std::string&) { ++renewals; }, [](const Warning&) {}, kT0 + kDay);
+  CHECK(s.RunOnce() > 0);
+  CHECK(renewals == 0);
+  clock.Set(kT0 + kDay);
+  s.RunOnce();
+  CHECK(renewals == 1);
+}
