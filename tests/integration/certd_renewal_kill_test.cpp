@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "tests/integration/certd_renewal_support.hpp"
+#include "tests/support/est_server.hpp"
 
 using namespace edgesec;
 using namespace edgesec::testing;
@@ -65,4 +66,44 @@ common_name = "dev.local"
   CHECK(pem != old_pem);
   CHECK(CertMatchesKey(s, pem, "dev-v2"));
   CHECK(st.attempts == 0);
+}
+
+TEST_CASE("an EST re-enrollment killed before or after its commit leaves one consistent pair and completes after a restart") {
+  std::string phase = GENERATE(as<std::string>{}, "after-key", "after-commit");
+  INFO("killed at " << phase);
+  bool committed = phase == "after-commit";
+  EstServer est;
+  TestClock clock;
+  std::optional<ScopedEnv> pause(std::in_place, "EDGESEC_TEST_PAUSE", phase);
+  CertdStack s("[renewal]\ntick = \"1s\"\n[edge_ca]\nquickstart = false\n[est]\nurl = \"" + est.BaseUrl() +
+               "\"\ntrusted_certs = [\"" + est.RootPem() +
+               "\"]\n[[credential]]\ncert_id = \"device\"\nmethod = \"est\"\nthreshold = \"6h\"\n");
+  WaitForState(s, "device", "valid");  // the initial enrollment does not pause
+  std::string old_pem = MUST(s.client->Get("device"));
+
+  clock.Set(19 * 3600);  // past the threshold of the 1-day EST cert
+  std::string marker = s.dir.path() + "/var/lib/edgesec/certd/paused-" + phase;
+  REQUIRE(WaitUntil([&] {
+    struct stat st {};
+    return ::stat(marker.c_str(), &st) == 0;
+  }));
+  s.certd->Kill();
+  ::unlink(marker.c_str());
+  pause.reset();
+  clock.Set(0);
+  s.StartCertd();
+  std::string pem = MUST(s.client->Get("device"));
+  std::string key_id = CredStatus(s, "device").key_id;
+  CHECK(CertMatchesKey(s, pem, key_id));
+  CHECK(key_id == (committed ? "device-v2" : "device"));
+  CHECK((pem == old_pem) == !committed);
+
+  if (!committed) {  // the interrupted re-enrollment is redone (the key left under device-v2 reused)
+    clock.Set(19 * 3600);
+    WaitForState(s, "device", "valid", old_pem);
+    clock.Set(0);
+  }
+  auto st = CredStatus(s, "device");
+  CHECK(st.key_id == "device-v2");
+  CHECK(CertMatchesKey(s, MUST(s.client->Get("device")), "device-v2"));
 }
