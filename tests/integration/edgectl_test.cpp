@@ -35,7 +35,7 @@ bool KeydAnswers(const std::string& root) {
 
 }  // namespace
 
-TEST_CASE("edgectl up and down start and stop keyd and certd and are idempotent") {
+TEST_CASE("edgectl up and down start and stop keyd, certd and identityd and are idempotent") {
   TempDir dir;
   UpGuard guard{dir.path()};
   RunResult up = Edgectl({"up", "--root", dir.path()});
@@ -43,13 +43,15 @@ TEST_CASE("edgectl up and down start and stop keyd and certd and are idempotent"
   CHECK(up.exit_code == 0);
   CHECK_THAT(up.out, Catch::Contains("keyd: started"));
   CHECK_THAT(up.out, Catch::Contains("certd: started"));
+  CHECK_THAT(up.out, Catch::Contains("identityd: started"));
   CHECK(KeydAnswers(dir.path()));
   CHECK(ReadTextFile(dir.path() + "/var/log/edgesec/keyd.log").find("keyd ready") != std::string::npos);
 
   RunResult again = Edgectl({"--root", dir.path(), "up"});
   CHECK(again.exit_code == 0);
   CHECK_THAT(again.out, Catch::Contains("already running"));
-  CHECK(JsonOut(Edgectl({"up", "--json", "--root", dir.path()})) == (Json{{"keyd", "already running"}, {"certd", "already running"}}));
+  CHECK(JsonOut(Edgectl({"up", "--json", "--root", dir.path()})) == (Json{{"keyd", "already running"}, {"certd", "already running"},
+                {"identityd", "already running"}}));
 
   // The daemons it started serve edgectl's own commands.
   CHECK(Edgectl({"key", "create", "up-key", "--root", dir.path()}).exit_code == 0);
@@ -59,11 +61,13 @@ TEST_CASE("edgectl up and down start and stop keyd and certd and are idempotent"
   CHECK(down.exit_code == 0);
   CHECK_THAT(down.out, Catch::Contains("keyd: stopped"));
   CHECK_THAT(down.out, Catch::Contains("certd: stopped"));
+  CHECK_THAT(down.out, Catch::Contains("identityd: stopped"));
   CHECK_FALSE(KeydAnswers(dir.path()));
   RunResult down_again = Edgectl({"down", "--root", dir.path()});
   CHECK(down_again.exit_code == 0);
   CHECK_THAT(down_again.out, Catch::Contains("not running"));
-  CHECK(JsonOut(Edgectl({"down", "--root", dir.path(), "--json"})) == (Json{{"keyd", "not running"}, {"certd", "not running"}}));
+  CHECK(JsonOut(Edgectl({"down", "--root", dir.path(), "--json"})) == (Json{{"keyd", "not running"}, {"certd", "not running"},
+                {"identityd", "not running"}}));
 
   // Up again on the same root: the key made before is still there.
   CHECK(Edgectl({"up", "--root", dir.path()}).exit_code == 0);
