@@ -41,13 +41,14 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
   spec.sans = cred.sans;
   spec.key = key.get();
   EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, est::BuildCsr(spec));
-  std::optional<LoadedIssuer> issuer;
+  IssuerPtr issuer;
   if (cred.method == "local_ca") {
     EDGESEC_ASSIGN_OR_RETURN(issuer, CredentialIssuer(s, cred));
   }
   std::string profile = cred.profile.empty() ? "default" : cred.profile;
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, SignLocally(s, csr.get(), issuer ? &*issuer : nullptr,
-                                                          key.get(), profile, 0));
+  auto signed_chain = SignLocally(s, csr.get(), issuer.get(), key.get(), profile, 0);
+  if (!signed_chain && issuer) ForgetIssuer(issuer->cert_id);
+  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, std::move(signed_chain));
   pause("after-cert");
 
   X509* leaf = chain.front().get();

@@ -53,6 +53,10 @@ Status CertService::Reload(const CertdConfig& config) {
   auto keyd = std::make_shared<keyd::KeydClient>(socket);
   store_->SetPreloaded(config.preloaded_certs);
   {
+    std::lock_guard lock(issuer_cache_mutex_);
+    issuer_cache_.clear();  // a new keyd socket or new preloaded files: load issuers afresh
+  }
+  {
     std::lock_guard lock(state_mutex_);
     state_ = std::move(state);
     keyd_ = std::move(keyd);

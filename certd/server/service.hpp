@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -77,6 +78,11 @@ class CertService {
     std::string cert_id, key_id;
     x509::Chain chain;
     EvpPkeyPtr key;
+    int64_t not_before = 0, not_after = 0;
+  };
+  struct CachedIssuer {
+    std::string pem, handle, key_hint;
+    std::shared_ptr<const LoadedIssuer> issuer;
   };
   CertService(Layout layout, std::shared_ptr<const renewal::Clock> clock);
   std::shared_ptr<const State> Snapshot() const;
@@ -85,10 +91,14 @@ class CertService {
   std::shared_ptr<keyd::KeydClient> Keyd() const;
   int64_t Now() const { return clock_->Now(); }
 
-  // issue.cpp
-  Expected<LoadedIssuer> LoadIssuer(const State& s, const std::string& cert_id,
-                                    const std::string& handle, const std::string& key_hint);
-  Expected<LoadedIssuer> CredentialIssuer(const State& s, const certd::Credential& cred);
+  // issue.cpp. An issuer (its chain and its keyd-backed key, checked to match) is loaded once and
+  // reused while its stored PEM, the handle asked for and the key hint stay the same: the keyd
+  // round trips of finding and checking the key are paid once, not per issuance (module certs).
+  using IssuerPtr = std::shared_ptr<const LoadedIssuer>;
+  Expected<IssuerPtr> LoadIssuer(const State& s, const std::string& cert_id,
+                                 const std::string& handle, const std::string& key_hint);
+  Expected<IssuerPtr> CredentialIssuer(const State& s, const certd::Credential& cred);
+  void ForgetIssuer(const std::string& cert_id);
   Expected<x509::Chain> SignLocally(const State& s, X509_REQ* csr, const LoadedIssuer* issuer,
                                     EVP_PKEY* self_key, const std::string& profile,
                                     int64_t not_after);
@@ -113,6 +123,8 @@ class CertService {
   Layout layout_;
   std::shared_ptr<const renewal::Clock> clock_;
   std::unique_ptr<store::CertStore> store_;
+  std::mutex issuer_cache_mutex_;
+  std::map<std::string, CachedIssuer> issuer_cache_;  // by issuer cert id
   mutable std::mutex state_mutex_;
   std::shared_ptr<const State> state_;
   std::shared_ptr<keyd::KeydClient> keyd_;
