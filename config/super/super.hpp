@@ -1,0 +1,52 @@
+#pragma once
+// The super config: reading (table-driven, file:line:col errors, did-you-mean for unknown keys,
+// warnings for what only the peer's cloud/container runtime uses), the cross-checks against the
+// system, and the pure Apply() to the three per-service configs.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "config/super/model.hpp"
+
+namespace edgesec::config::super {
+
+struct ReadResult {
+  SuperConfig config;
+  // "file:line:col: 'dotted.key': message", in file order.
+  std::vector<std::string> warnings;
+};
+
+// kConfig "file:line:col: 'dotted.key': what to change" on the first error.
+Expected<ReadResult> ReadSuperConfig(std::string_view text, const std::string& path);
+// Reads `path` (kNotFound when missing) and parses it.
+Expected<ReadResult> LoadSuperConfig(const std::string& path);
+
+struct CheckOptions {
+  // Under --root everything runs as the invoking user: files need only be readable by it, and the
+  // service users are not looked up.
+  bool rooted = false;
+  std::string keyd_user = "edgeks", certd_user = "edgecs", identityd_user = "edgeid";
+};
+// Checks against the system (files exist and are readable by the service user that reads them,
+// principals resolve); every problem, "position: 'key': what to change".
+std::vector<std::string> CrossCheck(const SuperConfig& config, const CheckOptions& options);
+
+struct ApplyOptions {
+  bool rooted = false;      // no service users: omit the [[principal]] entries between the services
+  std::string os_hostname;  // used when the config has no `hostname`
+  std::string keyd_user = "edgeks", certd_user = "edgecs", identityd_user = "edgeid";
+};
+struct Generated {
+  std::string keyd, certd, identityd;  // the config.d/00-super.toml of each service
+};
+// Pure and deterministic: the same config and options give the same bytes.
+Generated Apply(const SuperConfig& config, const ApplyOptions& options);
+
+// The text with secrets (password = "…", owner_auth, pin-value=… in URIs) replaced by "<redacted>".
+std::string Redact(std::string_view text);
+// The config as TOML (or JSON) without the peer-only keys, secrets redacted.
+Expected<std::string> ShowSuperConfig(std::string_view text, const std::string& path, bool json);
+
+}  // namespace edgesec::config::super
