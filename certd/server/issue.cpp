@@ -4,6 +4,7 @@
 #include "certd/x509/issue.hpp"
 
 #include "certd/est/csr.hpp"
+#include "certd/renewal/clock.hpp"
 #include "certd/server/key_rotation.hpp"
 #include "certd/server/service.hpp"
 #include "certd/x509/validate.hpp"
@@ -177,10 +178,20 @@ Expected<std::string> CertService::IssueForCredential(const State& s,
   return pem;
 }
 
+Status CertService::CheckClockPlausible() const {
+  int64_t now = Now(), earliest = renewal::BuildEpoch();
+  if (now >= earliest) return {};
+  return MakeError(ErrorKind::kUnavailable,
+                   "the clock says " + x509::Rfc3339(now) + ", before this build of edgesec (" +
+                       x509::Rfc3339(earliest) +
+                       "): certd issues and renews nothing until the clock is set (NTP)");
+}
+
 Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertRequest& r) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, r.cert_id, "issue"));
   if (r.issuer) EDGESEC_TRY(Authorize(*s, c, r.issuer->cert_id, "issue with the issuer"));
+  EDGESEC_TRY(CheckClockPlausible());
   auto cred = s->config.credentials.find(r.cert_id);
   bool has_cred = cred != s->config.credentials.end();
   // A credential's cert and key id are written by renewals too: one writer at a time, so that a

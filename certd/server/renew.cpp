@@ -122,6 +122,7 @@ Expected<std::string> CertService::Renew(const Caller& c, const std::string& id,
                                          std::optional<bool> rotate_key) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "renew"));
+  EDGESEC_TRY(CheckClockPlausible());
   return RenewCredential(id, rotate_key, false);
 }
 

@@ -90,6 +90,9 @@ class CertService {
                    const char* action) const;
   std::shared_ptr<keyd::KeydClient> Keyd() const;
   int64_t Now() const { return clock_->Now(); }
+  // kUnavailable (503) while the clock is before this build's date: nothing is issued at a boot
+  // whose clock is not set yet.
+  Status CheckClockPlausible() const;
 
   // issue.cpp. An issuer (its chain and its keyd-backed key, checked to match) is loaded once and
   // reused while its stored PEM, the handle asked for and the key hint stay the same: the keyd
