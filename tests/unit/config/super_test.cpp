@@ -1,0 +1,139 @@
+// config/super: the reader's errors and warnings, the cross-checks, redaction, and the reference
+// config/examples/config.toml (as shipped, and with its commented keys uncommented).
+#include "config/super/super.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <string>
+
+#include "common/fs.hpp"
+#include "tests/support/temp_root.hpp"
+
+namespace super = edgesec::config::super;
+
+namespace {
+
+std::string Source(const std::string& rel) {
+  const char* src = std::getenv("EDGESEC_SOURCE_ROOT");
+  auto text = edgesec::fs::ReadFile(std::string(src ? src : ".") + "/" + rel);
+  REQUIRE(text);
+  return *text;
+}
+
+std::string ErrorOf(const std::string& toml) {
+  auto r = super::ReadSuperConfig(toml, "config.toml");
+  REQUIRE_FALSE(r);
+  return r.error().message;
+}
+
+// "#   key = …" lines of the reference that are meant to be uncommented: "#:" marks them.
+std::string Uncommented(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    std::string line =
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line.rfind("#: ", 0) == 0) line = line.substr(3);
+    out += line + "\n";
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an unknown key names its line and column and the key it resembles") {
+  std::string e = ErrorOf("hostname = \"a\"\n[edge_ca]\nauto_generated_edge_ca_expiry_dayz = 5\n");
+  CHECK(e ==
+        "config.toml:3:1: 'edge_ca.auto_generated_edge_ca_expiry_dayz': unknown key; did you "
+        "mean 'edge_ca.auto_generated_edge_ca_expiry_days'?");
+}
+
+TEST_CASE("a mistyped value says which type it must be") {
+  CHECK(ErrorOf("[edge_ca]\nauto_generated_edge_ca_expiry_days = \"90\"\n")
+            .find("config.toml:2:38: 'edge_ca.auto_generated_edge_ca_expiry_days': must be an "
+                  "integer") == 0);
+}
+
+TEST_CASE("DPS provisioning is refused as outside edgesec") {
+  CHECK(ErrorOf("[provisioning]\nsource = \"dps\"\n").find("DPS provisioning is outside edgesec") !=
+        std::string::npos);
+}
+
+TEST_CASE("[keys] and [aziot_keys] are one table under two names") {
+  CHECK(ErrorOf("[keys]\n[aziot_keys]\n").find("give one of them") != std::string::npos);
+  REQUIRE(super::ReadSuperConfig("[keys]\npkcs11_lib_path = \"/l.so\"\n", "c"));
+}
+
+TEST_CASE("a table only IoT Edge's runtime uses is one warning, whatever is under it") {
+  auto r = super::ReadSuperConfig(
+      "[agent]\nname = 'x'\n[agent.config]\nimage = 'y'\n[[agent.env.list]]\nk = 1\n", "c.toml");
+  REQUIRE(r);
+  REQUIRE(r->warnings.size() == 1);
+  CHECK(r->warnings[0].find("c.toml:1:1: 'agent'") == 0);
+}
+
+TEST_CASE("redaction hides passwords and PINs and nothing else") {
+  CHECK(super::Redact("password = \"s3cr\\\"et\"\nusername = \"u\"\n") ==
+        "password = \"<redacted>\"\nusername = \"u\"\n");
+  CHECK(super::Redact("pk = \"pkcs11:object=k?pin-value=1234\"") ==
+        "pk = \"pkcs11:object=k?pin-value=<redacted>\"");
+  auto shown = super::ShowSuperConfig(
+      "[cert_issuance.est.auth]\nusername = 'u'\npassword = 'p'\n[agent]\nx = 1\n", "c", false);
+  REQUIRE(shown);
+  CHECK(shown->find("<redacted>") != std::string::npos);
+  CHECK(shown->find("'p'") == std::string::npos);
+  CHECK(shown->find("agent") == std::string::npos);
+}
+
+TEST_CASE("cross-checks name missing files and unresolvable principals") {
+  edgesec::testing::TempDir dir;
+  std::string present = dir.path() + "/root.pem";
+  REQUIRE(edgesec::fs::AtomicWriteFile(present, "x", 0644));
+  auto r = super::ReadSuperConfig("trust_bundle_cert = \"file://" + present +
+                                      "\"\n[edge_ca]\ncert = \"file:///nonexistent/ca.pem\"\npk = "
+                                      "\"file://" +
+                                      present +
+                                      "\"\n[[principal]]\nname = "
+                                      "\"no-such-user-xyz\"\nkeys = [\"k\"]\n",
+                                  "config.toml");
+  REQUIRE(r);
+  auto problems = super::CrossCheck(r->config, super::CheckOptions{.rooted = true});
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0].find("config.toml:3:8: 'edge_ca.cert': '/nonexistent/ca.pem' does not exist") ==
+        0);
+  CHECK(problems[1].find("'no-such-user-xyz' is not a user") != std::string::npos);
+}
+
+TEST_CASE("a file the service user cannot read is named with the fix") {
+  if (::geteuid() != 0) return;  // needs a file owned by someone else
+  edgesec::testing::TempDir dir;
+  std::string secret = dir.path() + "/key.pem";
+  REQUIRE(edgesec::fs::AtomicWriteFile(secret, "x", 0600));
+  auto r = super::ReadSuperConfig("[preloaded_keys]\nk = \"file://" + secret + "\"\n", "c");
+  REQUIRE(r);
+  super::CheckOptions o;
+  o.keyd_user = "nobody";
+  auto problems = super::CrossCheck(r->config, o);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("user 'nobody' cannot read it") != std::string::npos);
+}
+
+TEST_CASE("the reference config is accepted as shipped and with its examples uncommented") {
+  std::string text = Source("config/examples/config.toml");
+  auto shipped = super::ReadSuperConfig(text, "config.toml");
+  INFO((shipped ? std::string() : shipped.error().message));
+  REQUIRE(shipped);
+  CHECK(shipped->warnings.empty());
+  auto full = super::ReadSuperConfig(Uncommented(text), "config.toml");
+  INFO((full ? std::string() : full.error().message));
+  REQUIRE(full);
+  CHECK(full->config.edge_ca.mode == super::EdgeCa::Mode::kIssued);
+  CHECK(full->config.device.mode == super::DeviceIdentity::Mode::kIssued);
+  CHECK(!full->config.principals.empty());
+}
