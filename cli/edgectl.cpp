@@ -20,6 +20,8 @@ std::vector<Command> AllCommands() {
   for (auto& c : CertCommands()) all.push_back(std::move(c));
   for (auto& c : EstCommands()) all.push_back(std::move(c));
   for (auto& c : IdentityCommands()) all.push_back(std::move(c));
+  for (auto& c : ConfigCommands()) all.push_back(std::move(c));
+  for (auto& c : CheckCommands()) all.push_back(std::move(c));
   return all;
 }
 

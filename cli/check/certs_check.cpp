@@ -1,0 +1,311 @@
+// Every certificate certd serves: valid now and not within its expiry warnings, its chain verifies
+// (X509_verify_cert) to the trust bundle or its own root, its key in keyd matches, and its
+// credential's renewal is not failing.
+#include <openssl/err.h>
+
+#include <map>
+#include <optional>
+
+#include "certd/client/certd_client.hpp"
+#include "certd/server/config.hpp"
+#include "certd/x509/details.hpp"
+#include "certd/x509/pem.hpp"
+#include "cli/check/check.hpp"
+#include "common/fs.hpp"
+#include "daemon/client/identityd_client.hpp"
+#include "keyd/client/keyd_client.hpp"
+
+namespace edgesec::cli::check {
+namespace {
+
+using certd::api::CertSummary;
+using certd::api::CredentialStatus;
+using certd::x509::Chain;
+
+struct Served {
+  CertSummary summary;
+  Chain chain;  // leaf first
+};
+
+struct Context {
+  Context(Env& e, Report& r) : env(e), report(r) {}
+  Env& env;
+  Report& report;
+  std::map<std::string, CredentialStatus> creds;
+  certd::CertdConfig config = certd::DefaultCertdConfig();
+  std::vector<X509Ptr> anchors;  // trust bundle, EST trust anchors, certd's self-signed CAs
+  std::vector<X509Ptr> pool;     // every cert certd serves: candidate intermediates
+  std::optional<keyd::KeydClient> keyd;
+};
+
+bool SelfSigned(X509* c) {
+  return X509_check_issued(c, c) == X509_V_OK;
+}
+
+X509Ptr Ref(X509* c) {
+  X509_up_ref(c);
+  return X509Ptr(c);
+}
+
+void AddPemFile(const std::string& path, std::vector<X509Ptr>* out) {
+  auto text = fs::ReadFile(path);
+  if (!text) return;
+  if (auto chain = certd::x509::ParsePemChain(*text))
+    for (auto& c : *chain) out->push_back(std::move(c));
+}
+
+// "" when the chain verifies, else why not. Dates are the validity check's business.
+std::string VerifyChain(const Context& ctx, const Chain& chain, std::string* root) {
+  UniquePtr<X509_STORE> store(X509_STORE_new());
+  UniquePtr<STACK_OF(X509)> untrusted(sk_X509_new_null());
+  UniquePtr<X509_STORE_CTX> vctx(X509_STORE_CTX_new());
+  if (!store || !untrusted || !vctx) return "out of memory";
+  for (const auto& a : ctx.anchors) X509_STORE_add_cert(store.get(), a.get());
+  for (const auto& c : chain) {
+    if (SelfSigned(c.get()))
+      X509_STORE_add_cert(store.get(), c.get());
+    else if (c != chain.front())
+      sk_X509_push(untrusted.get(), Ref(c.get()).release());
+  }
+  for (const auto& c : ctx.pool) sk_X509_push(untrusted.get(), Ref(c.get()).release());
+  ERR_clear_error();  // X509_STORE_add_cert of a duplicate leaves an error behind
+  if (X509_STORE_CTX_init(vctx.get(), store.get(), chain.front().get(), untrusted.get()) != 1)
+    return DrainOpenSslErrors();
+  X509_STORE_CTX_set_flags(vctx.get(), X509_V_FLAG_NO_CHECK_TIME);
+  if (X509_verify_cert(vctx.get()) == 1) {
+    STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(vctx.get());
+    X509* top = sk_X509_value(built, sk_X509_num(built) - 1);
+    *root = certd::x509::NameText(X509_get_subject_name(top));
+    return {};
+  }
+  int err = X509_STORE_CTX_get_error(vctx.get());
+  int depth = X509_STORE_CTX_get_error_depth(vctx.get());
+  ERR_clear_error();
+  return std::string(X509_verify_cert_error_string(err)) + " (at depth " + std::to_string(depth) +
+         ")";
+}
+
+const CredentialStatus* CredOf(const Context& ctx, const std::string& id) {
+  auto it = ctx.creds.find(id);
+  return it == ctx.creds.end() ? nullptr : &it->second;
+}
+
+// What renews this cert, as a hint.
+std::string RenewHint(const Context& ctx, const Served& s) {
+  const std::string& id = s.summary.cert_id;
+  const CredentialStatus* cred = CredOf(ctx, id);
+  if (cred != nullptr && cred->method != "preloaded")
+    return "renew it now: edgectl cert renew " + id +
+           (cred->auto_renew ? "" : " (auto_renew is off for this credential)");
+  auto pre = ctx.config.preloaded_certs.find(id);
+  if (s.summary.preloaded && pre != ctx.config.preloaded_certs.end())
+    return "replace '" + pre->second +
+           "' with a renewed certificate (certd reads that file and never renews it), or import "
+           "one: edgectl cert import " +
+           id + " FILE";
+  return "import a renewed certificate: edgectl cert import " + id + " FILE";
+}
+
+std::vector<certd::renewal::Span> WarningsFor(const Context& ctx, const std::string& id) {
+  auto it = ctx.config.credentials.find(id);
+  if (it != ctx.config.credentials.end()) return it->second.policy.expiry_warnings;
+  return certd::renewal::Policy::DefaultWarnings();
+}
+
+// Validity now; returns false when the cert is not valid now.
+bool CheckValidity(Context& ctx, const Served& s) {
+  const std::string& id = s.summary.cert_id;
+  std::string key = "cert-validity:" + id;
+  X509* leaf = s.chain.front().get();
+  auto nb = certd::x509::ToEpoch(X509_get0_notBefore(leaf));
+  auto na = certd::x509::ToEpoch(X509_get0_notAfter(leaf));
+  if (!nb || !na) {
+    ctx.report.Fail(key, "cert '" + id + "' has unreadable dates", RenewHint(ctx, s));
+    return false;
+  }
+  ctx.env.certs.push_back({id, *nb, *na});
+  int64_t now = ctx.env.now;
+  std::string until = certd::x509::Rfc3339(*na);
+  if (now < *nb) {
+    ctx.report.Fail(key,
+                    "cert '" + id + "' is not valid yet: notBefore " + certd::x509::Rfc3339(*nb) +
+                        " is " + Span(*nb - now) + " ahead",
+                    "check the clock (see the clock check), or " + RenewHint(ctx, s));
+    return false;
+  }
+  if (now >= *na) {
+    ctx.report.Fail(
+        key, "cert '" + id + "' expired " + Span(now - *na) + " ago (notAfter " + until + ")",
+        RenewHint(ctx, s));
+    return false;
+  }
+  int64_t left = *na - now;
+  std::optional<certd::renewal::Span> within;
+  for (const auto& w : WarningsFor(ctx, id))
+    if (w.kind == certd::renewal::Span::Kind::kSeconds && left <= w.value &&
+        (!within || w.value < within->value))
+      within = w;
+  if (within) {
+    ctx.report.Warn(key,
+                    "cert '" + id + "' expires in " + Span(left) + " (notAfter " + until +
+                        "), within its " + within->text + " expiry warning",
+                    RenewHint(ctx, s));
+    return true;
+  }
+  ctx.report.Pass(key, "cert '" + id + "' is valid until " + until + " (" + Span(left) + ")");
+  return true;
+}
+
+void CheckChain(Context& ctx, const Served& s) {
+  const std::string& id = s.summary.cert_id;
+  std::string root;
+  std::string why = VerifyChain(ctx, s.chain, &root);
+  if (why.empty()) {
+    ctx.report.Pass("cert-chain:" + id, "cert '" + id + "' chains to '" + root + "'");
+    return;
+  }
+  ctx.report.Fail("cert-chain:" + id, "cert '" + id + "': the chain does not verify: " + why,
+                  "import the full chain (leaf first, then its issuers): edgectl cert import " +
+                      id + " FILE, or add its root CA to trust_bundle_cert");
+}
+
+void CheckKey(Context& ctx, const Served& s) {
+  const std::string& id = s.summary.cert_id;
+  std::string key = "cert-key:" + id;
+  const CredentialStatus* cred = CredOf(ctx, id);
+  std::string key_id = cred != nullptr && !cred->key_id.empty() ? cred->key_id : s.summary.key_id;
+  if (key_id.empty()) {
+    ctx.report.Skip(key, "cert '" + id + "': certd names no keyd key for it");
+    return;
+  }
+  if (!ctx.keyd) {
+    ctx.report.Skip(
+        key, "cert '" + id + "': keyd is not reachable; key '" + key_id + "' cannot be compared");
+    return;
+  }
+  auto handle = ctx.keyd->GetKeyPair(key_id);
+  if (!handle) {
+    ctx.report.Fail(key,
+                    "cert '" + id + "': its key '" + key_id +
+                        "' cannot be loaded from keyd: " + handle.error().message,
+                    "import the cert's key into keyd (edgectl cert import " + id +
+                        " FILE with the key, --key-id " + key_id +
+                        "), or renew the cert: " + "edgectl cert renew " + id);
+    return;
+  }
+  auto pub = ctx.keyd->PublicKey(*handle);
+  if (!pub) {
+    ctx.report.Fail(key,
+                    "cert '" + id + "': keyd cannot give the public key of '" + key_id +
+                        "': " + pub.error().message,
+                    "see keyd's log; the key's engine may be unreachable (see the tokens check)");
+    return;
+  }
+  EVP_PKEY* cert_key = X509_get0_pubkey(s.chain.front().get());
+  if (cert_key == nullptr || EVP_PKEY_eq(cert_key, pub->get()) != 1) {
+    ERR_clear_error();
+    ctx.report.Fail(key, "cert '" + id + "' does not match its key '" + key_id + "' in keyd",
+                    "renew the cert with a fresh key: edgectl cert renew " + id +
+                        " --rotate-key, or import the matching cert and key");
+    return;
+  }
+  ctx.report.Pass(key, "cert '" + id + "' matches its key '" + key_id + "' in keyd");
+}
+
+void CheckRenewal(Context& ctx, const std::string& id, bool valid_now) {
+  const CredentialStatus* cred = CredOf(ctx, id);
+  if (cred == nullptr) return;  // not a credential: nothing renews it
+  std::string key = "cert-renewal:" + id;
+  if (cred->attempts > 0 && !cred->last_error.empty()) {
+    std::string msg = "renewal of '" + id + "' failed " + std::to_string(cred->attempts) +
+                      " time(s), last at " + cred->last_attempt + ": " + cred->last_error;
+    std::string hint = "fix the cause, then retry: edgectl cert renew " + id;
+    if (valid_now)
+      ctx.report.Warn(key, msg, hint);
+    else
+      ctx.report.Fail(key, msg, hint);
+    return;
+  }
+  if (!cred->last_error.empty()) {
+    ctx.report.Warn(key, "credential '" + id + "': " + cred->last_error,
+                    "see certd's renewal settings for '" + id + "' (docs/certd.md, \"Renewal\")");
+    return;
+  }
+  std::string next = !cred->auto_renew            ? "auto_renew is off"
+                     : cred->next_renewal.empty() ? "no renewal scheduled"
+                                                  : "next renewal " + cred->next_renewal;
+  ctx.report.Pass(key, "credential '" + id + "' (" + cred->method + "): " + next);
+}
+
+void CheckMissing(Context& ctx, const std::vector<Served>& served) {
+  for (const auto& [id, cred] : ctx.creds) {
+    bool listed = false;
+    for (const auto& s : served) listed = listed || s.summary.cert_id == id;
+    if (listed || cred.state != "missing") continue;
+    std::string issue = cred.method == "est" ? "edgectl cert enroll " : "edgectl cert renew ";
+    std::string err = cred.last_error.empty() ? "" : " (last error: " + cred.last_error + ")";
+    ctx.report.Warn("cert-renewal:" + id,
+                    "credential '" + id + "' (" + cred.method + ") has no certificate yet" + err,
+                    "issue it: " + issue + id);
+  }
+}
+
+void LoadAnchors(Context& ctx) {
+  if (ctx.env.Reachable("identityd")) {
+    identityd::IdentitydClient identityd(ctx.env.layout.Socket("identityd"));
+    if (auto bundle = identityd.TrustBundle())
+      if (auto chain = certd::x509::ParsePemChain(*bundle))
+        for (auto& c : *chain) ctx.anchors.push_back(std::move(c));
+  }
+  for (const auto& path : ctx.config.est.trusted_certs) AddPemFile(path, &ctx.anchors);
+  for (const auto& c : ctx.pool)
+    if (SelfSigned(c.get())) ctx.anchors.push_back(Ref(c.get()));
+}
+
+}  // namespace
+
+void CheckCerts(Env& env, Report& report) {
+  if (!env.Reachable("certd")) {
+    report.Skip("certs", "certd is not reachable: certificates not checked",
+                env.StartHint("certd"));
+    return;
+  }
+  Context ctx(env, report);
+  if (auto config = certd::LoadCertdConfig(env.layout)) ctx.config = std::move(*config);
+  if (env.Reachable("keyd")) ctx.keyd.emplace(env.layout.Socket("keyd"));
+  certd::CertdClient certd(env.layout.Socket("certd"));
+  auto list = certd.List();
+  if (!list) {
+    report.Fail("certs", "certd does not list its certificates: " + list.error().message,
+                "run edgectl check as root, or see certd's log");
+    return;
+  }
+  if (auto creds = certd.ListCredentials())
+    for (auto& c : *creds) ctx.creds[c.cert_id] = std::move(c);
+  std::vector<Served> served;
+  for (auto& summary : *list) {
+    auto pem = certd.Get(summary.cert_id);
+    auto chain = pem ? certd::x509::ParsePemChain(*pem) : Expected<Chain>(pem.error());
+    if (!chain || chain->empty()) {
+      report.Fail("cert-validity:" + summary.cert_id,
+                  "cert '" + summary.cert_id + "' cannot be read from certd: " +
+                      (chain ? std::string("empty chain") : chain.error().message),
+                  "see certd's log; import the cert again: edgectl cert import " + summary.cert_id +
+                      " FILE");
+      continue;
+    }
+    for (const auto& c : *chain) ctx.pool.push_back(Ref(c.get()));
+    served.push_back({std::move(summary), std::move(*chain)});
+  }
+  LoadAnchors(ctx);
+  if (served.empty() && ctx.creds.empty()) report.Pass("certs", "certd serves no certificates");
+  for (const auto& s : served) {
+    bool valid = CheckValidity(ctx, s);
+    CheckChain(ctx, s);
+    CheckKey(ctx, s);
+    CheckRenewal(ctx, s.summary.cert_id, valid);
+  }
+  CheckMissing(ctx, served);
+}
+
+}  // namespace edgesec::cli::check

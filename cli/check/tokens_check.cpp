@@ -1,0 +1,76 @@
+// The hardware behind keyd answers: when keyd's config uses the pkcs11, tpm or a vendor engine,
+// every key keyd lists on it gives its public key (a call that reaches the token or the TPM).
+#include <map>
+#include <set>
+
+#include "cli/check/check.hpp"
+#include "keyd/client/keyd_client.hpp"
+#include "keyd/server/config.hpp"
+
+namespace edgesec::cli::check {
+namespace {
+
+std::string EngineHint(const std::string& engine) {
+  if (engine == "pkcs11")
+    return "check keyd's [pkcs11] lib_path, base_slot and PIN, and that the token is present "
+           "(pkcs11-tool --module LIB --list-slots)";
+  if (engine == "tpm")
+    return "check keyd's [tpm] tcti and that the TPM is reachable by keyd's user "
+           "(/dev/tpmrm0, or tpm2-abrmd running)";
+  return "check keyd's [engines." + engine + "] path and options, and keyd's log";
+}
+
+}  // namespace
+
+void CheckTokens(Env& env, Report& report) {
+  auto config = keyd::LoadKeydConfig(env.layout);
+  if (!config) {
+    report.Skip("tokens", "keyd's config does not load (see the config check): tokens not checked");
+    return;
+  }
+  std::set<std::string> engines;
+  for (const auto& [name, options] : config->builtin_engines)
+    if (name != "file") engines.insert(name);
+  for (const auto& e : config->engines) engines.insert(e.name);
+  if (engines.empty()) {
+    report.Skip("tokens", "keyd uses no PKCS#11 token, TPM or vendor engine");
+    return;
+  }
+  if (!env.Reachable("keyd")) {
+    report.Skip("tokens", "keyd is not reachable: its engines not checked", env.StartHint("keyd"));
+    return;
+  }
+  keyd::KeydClient keyd(env.layout.Socket("keyd"));
+  auto keys = keyd.ListKeyPairs();
+  if (!keys) {
+    report.Fail("tokens", "keyd does not list its key pairs: " + keys.error().message,
+                "run edgectl check as root, or see keyd's log");
+    return;
+  }
+  std::map<std::string, int> answered;
+  std::set<std::string> failed;
+  for (const auto& k : *keys) {
+    if (!engines.count(k.engine)) continue;
+    auto handle = keyd.GetKeyPair(k.key_id);
+    auto pub = handle ? keyd.PublicKey(*handle) : Expected<EvpPkeyPtr>(handle.error());
+    if (pub) {
+      ++answered[k.engine];
+      continue;
+    }
+    failed.insert(k.engine);
+    report.Fail("token-" + k.engine + ":" + k.key_id,
+                "key '" + k.key_id + "' on engine '" + k.engine +
+                    "' does not answer: " + pub.error().message,
+                EngineHint(k.engine));
+  }
+  for (const auto& e : engines) {
+    if (failed.count(e)) continue;
+    if (answered[e] == 0)
+      report.Pass("token-" + e, "engine '" + e + "' is configured and keyd runs; no key on it yet");
+    else
+      report.Pass("token-" + e, "engine '" + e + "': " + std::to_string(answered[e]) +
+                                    " key(s) answer through keyd");
+  }
+}
+
+}  // namespace edgesec::cli::check
