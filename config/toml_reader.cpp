@@ -1,6 +1,7 @@
 #include "config/toml_reader.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "common/fs.hpp"
 
@@ -129,6 +130,16 @@ Expected<std::optional<bool>> Reader::Boolean(std::string_view key) {
   if (!n->is_boolean())
     return ErrorAt(key, std::string("must be true or false, not ") + TypeName(*n));
   return std::optional<bool>(n->as_boolean()->get());
+}
+
+Expected<std::optional<mode_t>> Reader::FileMode(std::string_view key) {
+  EDGESEC_ASSIGN_OR_RETURN(auto text, String(key));
+  if (!text) return std::optional<mode_t>();
+  char* end = nullptr;
+  unsigned long m = std::strtoul(text->c_str(), &end, 8);
+  if (text->empty() || *end != '\0' || m > 0777)
+    return ErrorAt(key, "must be an octal mode such as \"0660\"");
+  return std::optional<mode_t>(static_cast<mode_t>(m));
 }
 
 Expected<std::optional<std::vector<std::string>>> Reader::StringArray(std::string_view key) {

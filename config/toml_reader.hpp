@@ -4,6 +4,7 @@
 // Services read config.toml and then config.d/*.toml in lexical order, applying each file on top of
 // the previous ones: a key in a later file overrides the same key in an earlier one.
 
+#include <sys/types.h>
 #include <toml++/toml.h>
 
 #include <cstdint>
@@ -37,6 +38,8 @@ class Reader {
   Expected<std::optional<std::string>> String(std::string_view key);
   Expected<std::optional<int64_t>> Integer(std::string_view key);
   Expected<std::optional<bool>> Boolean(std::string_view key);
+  // A file or socket mode written as an octal string ("0660"), at most 0777.
+  Expected<std::optional<mode_t>> FileMode(std::string_view key);
   Expected<std::optional<std::vector<std::string>>> StringArray(std::string_view key);
   Expected<std::optional<Reader>> Table(std::string_view key);
   Expected<std::vector<Reader>> TableArray(std::string_view key);

@@ -163,14 +163,8 @@ Credential QuickstartEdgeCa(const std::string& hostname) {
 
 Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* c) {
   config::Reader r(*file.table, file.path);
-  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.String("socket_mode"));
-  if (mode) {
-    char* end = nullptr;
-    unsigned long m = std::strtoul(mode->c_str(), &end, 8);
-    if (mode->empty() || *end != '\0' || m > 0777)
-      return r.ErrorAt("socket_mode", "must be an octal mode such as \"0660\"");
-    c->socket_mode = static_cast<mode_t>(m);
-  }
+  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.FileMode("socket_mode"));
+  if (mode) c->socket_mode = *mode;
   EDGESEC_ASSIGN_OR_RETURN(auto keyd_socket, r.String("keyd_socket"));
   if (keyd_socket) c->keyd_socket = *keyd_socket;
   EDGESEC_ASSIGN_OR_RETURN(auto hostname, r.String("hostname"));

@@ -1,7 +1,6 @@
 #include "daemon/server/config.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "common/ids.hpp"
 #include "config/principal.hpp"
@@ -10,13 +9,8 @@ namespace edgesec::identityd {
 namespace {
 
 Status ReadMode(config::Reader& r, const char* key, mode_t* out) {
-  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.String(key));
-  if (!mode) return {};
-  char* end = nullptr;
-  unsigned long m = std::strtoul(mode->c_str(), &end, 8);
-  if (mode->empty() || *end != '\0' || m > 0777)
-    return r.ErrorAt(key, "must be an octal mode such as \"0660\"");
-  *out = static_cast<mode_t>(m);
+  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.FileMode(key));
+  if (mode) *out = *mode;
   return {};
 }
 

@@ -92,14 +92,13 @@ Status EdgeCa::Save() const {
   return fs::AtomicWriteFile(state_dir_ + "/edge-ca.json", DumpJson(j), 0600);
 }
 
+std::pair<std::shared_ptr<certd::CertdClient>, std::string> EdgeCa::Target() const {
+  std::lock_guard lock(mutex_);
+  return {certd_, cert_id_};
+}
+
 Expected<EdgeCaCert> EdgeCa::Fetch() {
-  std::shared_ptr<certd::CertdClient> certd;
-  std::string id;
-  {
-    std::lock_guard lock(mutex_);
-    certd = certd_;
-    id = cert_id_;
-  }
+  auto [certd, id] = Target();
   auto pem = certd->Get(id);
   if (!pem) {
     if (pem.error().kind == ErrorKind::kNotFound)
@@ -148,13 +147,7 @@ Status EdgeCa::Refresh() {
 }
 
 Expected<EdgeCaCert> EdgeCa::Renew() {
-  std::shared_ptr<certd::CertdClient> certd;
-  std::string id;
-  {
-    std::lock_guard lock(mutex_);
-    certd = certd_;
-    id = cert_id_;
-  }
+  auto [certd, id] = Target();
   auto pem = certd->Renew(id);
   if (!pem)
     return Unavailable(
@@ -240,13 +233,7 @@ void EdgeCa::StopWatching() {
 void EdgeCa::Watch() {
   int64_t seq = 0;
   while (!stop_) {
-    std::shared_ptr<certd::CertdClient> certd;
-    std::string id;
-    {
-      std::lock_guard lock(mutex_);
-      certd = certd_;
-      id = cert_id_;
-    }
+    auto [certd, id] = Target();
     // Short long-polls, so that a stop never waits long.
     auto r = certd->http().Send(
         "GET", "/events?api-version=2020-09-01&timeout=2&since=" + std::to_string(seq));

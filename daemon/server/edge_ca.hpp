@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "certd/client/certd_client.hpp"
@@ -52,6 +53,8 @@ class EdgeCa {
   void StopWatching();
 
  private:
+  // certd's client and the Edge CA's cert id, as configured now.
+  std::pair<std::shared_ptr<certd::CertdClient>, std::string> Target() const;
   Expected<EdgeCaCert> Fetch();
   void Adopt(EdgeCaCert fresh);  // with mutex_ held
   Status Save() const;           // with mutex_ held

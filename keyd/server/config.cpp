@@ -19,14 +19,8 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
       return r.ErrorAt("preferred_algorithms", parsed.error().message);
     c->preferred_algorithms = *preferred;
   }
-  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.String("socket_mode"));
-  if (mode) {
-    char* end = nullptr;
-    unsigned long m = std::strtoul(mode->c_str(), &end, 8);
-    if (mode->empty() || *end != '\0' || m > 0777)
-      return r.ErrorAt("socket_mode", "must be an octal mode such as \"0660\"");
-    c->socket_mode = static_cast<mode_t>(m);
-  }
+  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.FileMode("socket_mode"));
+  if (mode) c->socket_mode = *mode;
   EDGESEC_ASSIGN_OR_RETURN(auto preloaded, r.Table("preloaded_keys"));
   if (preloaded) {
     // preloaded_keys.<id> are keys of their own: a later file overrides the ids it names, keeps the

@@ -6,31 +6,15 @@
 #include <string>
 
 #include "common/fs.hpp"
-#include "tests/support/temp_root.hpp"
+#include "tests/support/config_root.hpp"
 
 using namespace edgesec;
 using certd::LoadCertdConfig;
 
 namespace {
 
-struct ConfigRoot {
-  testing::TempDir dir;
-  Layout layout = Layout::UnderRoot(dir.path());
-  std::string path = layout.etc() + "/certd/config.toml";
-
-  std::string Error(const std::string& text) {
-    REQUIRE(fs::MakeDirs(fs::DirName(path), 0755));
-    REQUIRE(fs::AtomicWriteFile(path, text, 0600));
-    auto c = LoadCertdConfig(layout);
-    REQUIRE_FALSE(c);
-    CHECK(c.error().kind == ErrorKind::kConfig);
-    return c.error().message;
-  }
-  Expected<certd::CertdConfig> Load(const std::string& text) {
-    REQUIRE(fs::MakeDirs(fs::DirName(path), 0755));
-    REQUIRE(fs::AtomicWriteFile(path, text, 0600));
-    return LoadCertdConfig(layout);
-  }
+struct ConfigRoot : testing::ConfigRoot<certd::CertdConfig> {
+  ConfigRoot() : testing::ConfigRoot<certd::CertdConfig>("certd", &certd::LoadCertdConfig) {}
 };
 
 }  // namespace

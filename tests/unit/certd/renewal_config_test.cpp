@@ -6,29 +6,15 @@
 
 #include "certd/server/config.hpp"
 #include "common/fs.hpp"
-#include "tests/support/temp_root.hpp"
+#include "tests/support/config_root.hpp"
 
 using namespace edgesec;
 using certd::LoadCertdConfig;
 
 namespace {
 
-struct ConfigRoot {
-  testing::TempDir dir;
-  Layout layout = Layout::UnderRoot(dir.path());
-  std::string path = layout.etc() + "/certd/config.toml";
-
-  Expected<certd::CertdConfig> Load(const std::string& text) {
-    REQUIRE(fs::MakeDirs(fs::DirName(path), 0755));
-    REQUIRE(fs::AtomicWriteFile(path, text, 0600));
-    return LoadCertdConfig(layout);
-  }
-  std::string Error(const std::string& text) {
-    auto c = Load(text);
-    REQUIRE_FALSE(c);
-    CHECK(c.error().kind == ErrorKind::kConfig);
-    return c.error().message;
-  }
+struct ConfigRoot : testing::ConfigRoot<certd::CertdConfig> {
+  ConfigRoot() : testing::ConfigRoot<certd::CertdConfig>("certd", &certd::LoadCertdConfig) {}
 };
 
 }  // namespace

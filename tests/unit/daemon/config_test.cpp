@@ -8,29 +8,15 @@
 #include <string>
 
 #include "common/fs.hpp"
-#include "tests/support/temp_root.hpp"
+#include "tests/support/config_root.hpp"
 
 using namespace edgesec;
 using identityd::LoadIdentitydConfig;
 
 namespace {
 
-struct ConfigRoot {
-  testing::TempDir dir;
-  Layout layout = Layout::UnderRoot(dir.path());
-  std::string path = layout.etc() + "/identityd/config.toml";
-
-  Expected<identityd::IdentitydConfig> Load(const std::string& text) {
-    REQUIRE(fs::MakeDirs(fs::DirName(path), 0755));
-    REQUIRE(fs::AtomicWriteFile(path, text, 0600));
-    return LoadIdentitydConfig(layout);
-  }
-  std::string Error(const std::string& text) {
-    auto c = Load(text);
-    REQUIRE_FALSE(c);
-    CHECK(c.error().kind == ErrorKind::kConfig);
-    return c.error().message;
-  }
+struct ConfigRoot : testing::ConfigRoot<identityd::IdentitydConfig> {
+  ConfigRoot() : testing::ConfigRoot<identityd::IdentitydConfig>("identityd", &identityd::LoadIdentitydConfig) {}
 };
 
 }  // namespace
