@@ -48,7 +48,6 @@ std::vector<Command> KeyCommands();
 std::vector<Command> CertCommands();
 std::vector<Command> IdentityCommands();  // identity show, ca show, module cert
 std::vector<Command> ConfigCommands();  // config check|show|apply
-std::vector<Command> ConfigCommands();  // config check|show|apply
 std::vector<Command> EstCommands();    // cert enroll|reenroll, est cacerts|csrattrs
 std::vector<Command> CheckCommands();  // check (check_commands.cpp, cli/check/)
 int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure

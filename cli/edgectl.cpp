@@ -21,7 +21,6 @@ std::vector<Command> AllCommands() {
   for (auto& c : EstCommands()) all.push_back(std::move(c));
   for (auto& c : IdentityCommands()) all.push_back(std::move(c));
   for (auto& c : ConfigCommands()) all.push_back(std::move(c));
-  for (auto& c : ConfigCommands()) all.push_back(std::move(c));
   for (auto& c : CheckCommands()) all.push_back(std::move(c));
   return all;
 }

@@ -1,0 +1,378 @@
+// edgectl config check | show | apply (DESIGN.md, "Configuration"). Reading, checking and the
+// generated files are config/super's; this file is the thin outer layer: files, owners, reloads.
+#include "cli/config_commands.hpp"
+
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "cli/cli.hpp"
+#include "common/fs.hpp"
+#include "config/super/super.hpp"
+
+namespace edgesec::cli {
+namespace {
+
+namespace super = config::super;
+
+const char* const kServices[] = {"keyd", "certd", "identityd"};
+
+std::string ConfigPath(const Context& ctx) {
+  return ctx.Option("--config", ctx.layout.etc() + "/config.toml");
+}
+
+std::string TargetPath(const Context& ctx, const std::string& svc) {
+  return ctx.layout.ServiceConfigDir(svc) + "/00-super.toml";
+}
+
+std::string ServiceUser(const std::string& svc) {
+  return svc == "keyd" ? "edgeks" : svc == "certd" ? "edgecs" : "edgeid";
+}
+
+struct Checked {
+  std::optional<super::ReadResult> read;
+  std::vector<std::string> errors;
+};
+
+// Reads and cross-checks the super config; a missing file is the embedded defaults under --root.
+Checked Check(const Context& ctx) {
+  Checked out;
+  std::string path = ConfigPath(ctx);
+  if (!fs::Exists(path) && !ctx.Has("--config") && ctx.layout.is_rooted()) {
+    out.read = super::ReadResult{};
+    return out;
+  }
+  auto read = super::LoadSuperConfig(path);
+  if (!read) {
+    out.errors.push_back(read.error().kind == ErrorKind::kNotFound
+                             ? path + ": no such file; write it (see config/examples/config.toml)"
+                             : read.error().message);
+    return out;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+    read->warnings.push_back(path + ": mode " + [&] {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%04o", st.st_mode & 07777);
+      return std::string(buf);
+    }() + " lets other users read it, and it may hold secrets; chmod 0600 it");
+  super::CheckOptions options;
+  options.rooted = ctx.layout.is_rooted();
+  out.errors = super::CrossCheck(read->config, options);
+  out.read = std::move(*read);
+  return out;
+}
+
+void PrintFindings(const Context& ctx, const Checked& c, const std::string& ok_text) {
+  Json j{{"valid", c.errors.empty()},
+         {"warnings", c.read ? c.read->warnings : std::vector<std::string>{}},
+         {"errors", c.errors}};
+  std::string text;
+  if (c.read)
+    for (const auto& w : c.read->warnings) text += "warning: " + w + "\n";
+  for (const auto& e : c.errors) text += "error: " + e + "\n";
+  if (c.errors.empty()) text += ok_text;
+  if (ctx.json) return ctx.Print(j, "");
+  std::fputs(text.c_str(), c.errors.empty() ? stdout : stderr);
+}
+
+int ConfigCheck(Context& ctx) {
+  Checked c = Check(ctx);
+  PrintFindings(ctx, c, ConfigPath(ctx) + ": valid\n");
+  return c.errors.empty() ? kOk : kFailure;
+}
+
+int ConfigShow(Context& ctx) {
+  std::string path = ConfigPath(ctx);
+  auto text = fs::ReadFile(path);
+  if (!text) return Fail("cannot read '" + path + "': " + text.error().Describe());
+  auto shown = super::ShowSuperConfig(*text, path, ctx.json);
+  if (!shown) return Fail(shown.error().message);
+  std::fputs(shown->c_str(), stdout);
+  return kOk;
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+// Writes every changed file next to its target, then renames them all: a failure before the
+// renames leaves every old file in place.
+Status WriteAll(const Context& ctx, const std::map<std::string, std::string>& changed) {
+  std::vector<std::pair<std::string, std::string>> staged;  // temp → target
+  auto discard = [&] {
+    for (const auto& [tmp, target] : staged) ::unlink(tmp.c_str());
+  };
+  for (const auto& [svc, text] : changed) {
+    std::string target = TargetPath(ctx, svc), tmp = target + ".edgesec-new";
+    if (Status st = fs::MakeDirs(ctx.layout.ServiceConfigDir(svc), 0755); !st) {
+      discard();
+      return st.error();
+    }
+    if (Status st = fs::AtomicWriteFile(tmp, text, 0600); !st) {
+      discard();
+      return st.error();
+    }
+    staged.emplace_back(tmp, target);
+    if (!ctx.layout.is_rooted()) {
+      struct passwd pw {};
+      struct passwd* found = nullptr;
+      char buf[4096];
+      std::string user = ServiceUser(svc);
+      if (::getpwnam_r(user.c_str(), &pw, buf, sizeof buf, &found) != 0 || found == nullptr ||
+          ::chown(tmp.c_str(), pw.pw_uid, pw.pw_gid) != 0) {
+        discard();
+        return MakeError(ErrorKind::kIo, "cannot give '" + target + "' to user '" + user +
+                                             "' (is the edgesec package installed?)");
+      }
+    }
+  }
+  for (const auto& [tmp, target] : staged) {
+    if (::rename(tmp.c_str(), target.c_str()) != 0) {
+      Error e = IoError("cannot rename '" + tmp + "' to '" + target + "'", errno);
+      discard();
+      return e;
+    }
+    (void)fs::FsyncDirectoryOf(target);
+  }
+  return {};
+}
+
+// SIGHUP to the daemons `edgectl up --root DIR` started (their pid files), when running.
+std::vector<std::string> SignalDaemons(const Context& ctx, const std::vector<std::string>& svcs) {
+  std::vector<std::string> signalled;
+  for (const auto& svc : svcs) {
+    auto text = fs::ReadFile(ctx.layout.run() + "/" + svc + ".pid", 64);
+    pid_t pid = text ? static_cast<pid_t>(std::atol(text->c_str())) : 0;
+    if (pid <= 0 || ::kill(pid, 0) != 0) continue;
+    auto cmdline = fs::ReadFile("/proc/" + std::to_string(pid) + "/cmdline", 65536);
+    if (!cmdline || cmdline->find("edgesec-" + svc) == std::string::npos) continue;  // recycled
+    if (::kill(pid, SIGHUP) == 0) signalled.push_back(svc);
+  }
+  return signalled;
+}
+
+int ConfigApply(Context& ctx) {
+  Checked c = Check(ctx);
+  if (!c.errors.empty() || !c.read) {
+    PrintFindings(ctx, c, "");
+    std::fprintf(stderr, "edgectl: nothing applied; the running configuration is unchanged\n");
+    return kFailure;
+  }
+  for (const auto& w : c.read->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  super::ApplyOptions options;
+  options.rooted = ctx.layout.is_rooted();
+  options.os_hostname = HostName();
+  super::Generated g = super::Apply(c.read->config, options);
+  std::map<std::string, std::string> generated = {
+      {"keyd", g.keyd}, {"certd", g.certd}, {"identityd", g.identityd}};
+  std::map<std::string, std::string> changed;
+  std::string diff;
+  for (const char* svc : kServices) {
+    auto old = fs::ReadFile(TargetPath(ctx, svc));
+    std::string old_text = old ? *old : std::string();
+    if (!old && old.error().kind != ErrorKind::kNotFound)
+      return Fail("cannot read '" + TargetPath(ctx, svc) + "': " + old.error().Describe());
+    if (old_text == generated[svc]) continue;
+    changed[svc] = generated[svc];
+    diff +=
+        UnifiedDiff(super::Redact(old_text), super::Redact(generated[svc]), TargetPath(ctx, svc));
+  }
+  std::vector<std::string> svcs;
+  for (const char* svc : kServices)
+    if (changed.count(svc)) svcs.push_back(svc);
+  if (ctx.Has("--dry-run")) {
+    ctx.Print(Json{{"changed", svcs}, {"diff", diff}}, changed.empty() ? "no changes" : diff);
+    return kOk;
+  }
+  if (changed.empty()) {
+    ctx.Print(Json{{"changed", svcs}}, "no changes; nothing written or reloaded");
+    return kOk;
+  }
+  if (Status st = WriteAll(ctx, changed); !st)
+    return Fail(st.error().Describe() + "; the old configuration files are left in place");
+  std::string text;
+  for (const auto& s : svcs) text += "wrote " + TargetPath(ctx, s) + "\n";
+  if (ctx.layout.is_rooted()) {
+    for (const auto& s : SignalDaemons(ctx, svcs)) text += "reloaded edgesec-" + s + " (SIGHUP)\n";
+    ctx.Print(Json{{"changed", svcs}}, text);
+    return kOk;
+  }
+  std::vector<std::string> units;
+  for (const auto& s : svcs) units.push_back("edgesec-" + s + ".service");
+  Status reloaded = ReloadOrRestartUnits(units);
+  std::fputs(text.c_str(), stdout);
+  if (!reloaded) return Fail(reloaded.error().message);
+  for (const auto& u : units) std::printf("reloaded %s\n", u.c_str());
+  return kOk;
+}
+
+}  // namespace
+
+std::string UnifiedDiff(const std::string& old_text, const std::string& new_text,
+                        const std::string& label) {
+  if (old_text == new_text) return {};
+  auto lines = [](const std::string& t) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < t.size()) {
+      size_t end = t.find('\n', start);
+      out.push_back(t.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    return out;
+  };
+  std::vector<std::string> a = lines(old_text), b = lines(new_text);
+  // LCS table; the files are small.
+  std::vector<std::vector<int>> lcs(a.size() + 1, std::vector<int>(b.size() + 1, 0));
+  for (size_t i = a.size(); i-- > 0;)
+    for (size_t j = b.size(); j-- > 0;)
+      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+  struct Op {
+    char kind;  // ' ', '-', '+'
+    size_t ai, bi;
+  };
+  std::vector<Op> ops;
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (i < a.size() && j < b.size() && a[i] == b[j])
+      ops.push_back({' ', i++, j++});
+    else if (i < a.size() && (j == b.size() || lcs[i + 1][j] >= lcs[i][j + 1]))
+      ops.push_back({'-', i++, j});
+    else
+      ops.push_back({'+', i, j++});
+  }
+  std::string out = "--- " + label + "\n+++ " + label + " (new)\n";
+  const size_t kContext = 3;
+  for (size_t k = 0; k < ops.size();) {
+    if (ops[k].kind == ' ') {
+      ++k;
+      continue;
+    }
+    size_t start = k >= kContext ? k - kContext : 0, end = k;
+    while (start < k && ops[start].kind != ' ') ++start;  // never reach into an earlier hunk
+    for (size_t quiet = 0; end < ops.size() && quiet <= 2 * kContext; ++end)
+      quiet = ops[end].kind == ' ' ? quiet + 1 : 0;
+    while (end > k && ops[end - 1].kind == ' ' && [&] {
+      size_t trailing = 0;
+      for (size_t x = end; x-- > k && ops[x].kind == ' ';) ++trailing;
+      return trailing > kContext;
+    }())
+      --end;
+    size_t a_count = 0, b_count = 0;
+    for (size_t x = start; x < end; ++x) {
+      if (ops[x].kind != '+') ++a_count;
+      if (ops[x].kind != '-') ++b_count;
+    }
+    out += "@@ -" + std::to_string(a_count ? ops[start].ai + 1 : ops[start].ai) + "," +
+           std::to_string(a_count) + " +" +
+           std::to_string(b_count ? ops[start].bi + 1 : ops[start].bi) + "," +
+           std::to_string(b_count) + " @@\n";
+    for (size_t x = start; x < end; ++x)
+      out +=
+          std::string(1, ops[x].kind) + (ops[x].kind == '+' ? b[ops[x].bi] : a[ops[x].ai]) + "\n";
+    k = end;
+  }
+  return out;
+}
+
+Status ReloadOrRestartUnits(const std::vector<std::string>& units, int timeout_seconds) {
+  sd_bus* bus = nullptr;
+  int r = sd_bus_open_system(&bus);
+  if (r < 0) return IoError("cannot connect to the system bus to reload the services", -r);
+  struct Wait {
+    std::set<std::string> jobs;                  // job object paths still running
+    std::map<std::string, std::string> results;  // unit → result
+  } wait;
+  auto cleanup = [&] { sd_bus_flush_close_unref(bus); };
+  sd_bus_slot* slot = nullptr;
+  r = sd_bus_match_signal(
+      bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+      "org.freedesktop.systemd1.Manager", "JobRemoved",
+      [](sd_bus_message* m, void* userdata, sd_bus_error*) -> int {
+        auto* w = static_cast<Wait*>(userdata);
+        uint32_t id = 0;
+        const char *path = nullptr, *unit = nullptr, *result = nullptr;
+        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0) return 0;
+        if (w->jobs.erase(path)) w->results[unit] = result;
+        return 0;
+      },
+      &wait);
+  if (r < 0) {
+    cleanup();
+    return IoError("cannot watch systemd's jobs on the system bus", -r);
+  }
+  // systemd sends job signals only to subscribed clients; an error here is not fatal.
+  (void)sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                           "org.freedesktop.systemd1.Manager", "Subscribe", nullptr, nullptr, "");
+  std::string failures;
+  for (const auto& unit : units) {
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd_bus_message* reply = nullptr;
+    r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                           "org.freedesktop.systemd1.Manager", "ReloadOrRestartUnit", &error,
+                           &reply, "ss", unit.c_str(), "replace");
+    if (r < 0) {
+      failures += "; " + unit + ": " + (error.message ? error.message : std::strerror(-r));
+    } else {
+      const char* job = nullptr;
+      if (sd_bus_message_read(reply, "o", &job) >= 0 && job) wait.jobs.insert(job);
+    }
+    sd_bus_error_free(&error);
+    sd_bus_message_unref(reply);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  while (!wait.jobs.empty() && std::chrono::steady_clock::now() < deadline) {
+    r = sd_bus_process(bus, nullptr);
+    if (r < 0) break;
+    if (r == 0) (void)sd_bus_wait(bus, 1000000);
+  }
+  for (const auto& [unit, result] : wait.results)
+    if (result != "done") failures += "; " + unit + ": job " + result;
+  if (!wait.jobs.empty()) failures += "; timed out waiting for systemd's jobs";
+  sd_bus_slot_unref(slot);
+  cleanup();
+  if (!failures.empty())
+    return MakeError(ErrorKind::kIo,
+                     "reloading the services failed" + failures + " (see journalctl -u <unit>)");
+  return {};
+}
+
+std::vector<Command> ConfigCommands() {
+  const OptionSpec config{"--config", "FILE", "the super config (default <etc>/config.toml)"};
+  return {
+      {{"config", "check"},
+       "",
+       0,
+       0,
+       "validate the super config: errors and warnings with file:line:col (exit 1 on errors)",
+       {config},
+       &ConfigCheck},
+      {{"config", "show"},
+       "",
+       0,
+       0,
+       "print the super config as edgesec reads it, secrets redacted",
+       {config},
+       &ConfigShow},
+      {{"config", "apply"},
+       "",
+       0,
+       0,
+       "write the services' config.d/00-super.toml and reload those that changed",
+       {config, {"--dry-run", "", "print the diff (secrets redacted) and change nothing"}},
+       &ConfigApply},
+  };
+}
+
+}  // namespace edgesec::cli

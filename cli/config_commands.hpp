@@ -1,0 +1,21 @@
+#pragma once
+// edgectl config …: the side effects of `config apply` (the pure part is config/super), exposed for
+// tests.
+
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace edgesec::cli {
+
+// A unified diff of two texts (`label` in the ---/+++ lines), 3 lines of context; empty when equal.
+std::string UnifiedDiff(const std::string& old_text, const std::string& new_text,
+                        const std::string& label);
+
+// Asks systemd (org.freedesktop.systemd1 on the system bus; DBUS_SYSTEM_BUS_ADDRESS is honoured)
+// to ReloadOrRestartUnit each unit ("replace" mode) and waits for every job's JobRemoved; the error
+// names each unit whose job did not end "done", or the bus failure.
+Status ReloadOrRestartUnits(const std::vector<std::string>& units, int timeout_seconds = 90);
+
+}  // namespace edgesec::cli

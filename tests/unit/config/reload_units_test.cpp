@@ -1,0 +1,109 @@
+// edgectl config apply's reload step: ReloadOrRestartUnit through sd-bus against a private
+// dbus-daemon with a test double of org.freedesktop.systemd1 (fake_systemd.py), reached through
+// DBUS_SYSTEM_BUS_ADDRESS; the exact calls are checked.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "cli/config_commands.hpp"
+#include "common/fs.hpp"
+#include "tests/support/temp_root.hpp"
+
+namespace {
+
+pid_t Spawn(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+bool WaitFor(const std::function<bool()>& ready) {
+  for (int i = 0; i < 200; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+// A private bus and the systemd double on it; both stopped at the end.
+struct FakeSystemd {
+  edgesec::testing::TempDir dir;
+  std::string log = dir.path() + "/calls";
+  pid_t bus = 0, fake = 0;
+
+  explicit FakeSystemd(const std::string& failing = {}) {
+    std::string address = "unix:path=" + dir.path() + "/bus";
+    bus = Spawn(
+        {"/usr/bin/dbus-daemon", "--session", "--nofork", "--nopidfile", "--address=" + address});
+    REQUIRE(WaitFor([&] { return edgesec::fs::Exists(dir.path() + "/bus"); }));
+    ::setenv("DBUS_SYSTEM_BUS_ADDRESS", address.c_str(), 1);
+    ::setenv("FAKE_SYSTEMD_FAIL", failing.c_str(), 1);
+    const char* src = std::getenv("EDGESEC_SOURCE_ROOT");
+    fake = Spawn({"/usr/bin/python3",
+                  std::string(src ? src : ".") + "/tests/unit/config/fake_systemd.py", log});
+    REQUIRE(WaitFor([&] { return Calls().find("ready\n") != std::string::npos; }));
+  }
+  ~FakeSystemd() {
+    for (pid_t p : {fake, bus}) {
+      ::kill(p, SIGTERM);
+      ::waitpid(p, nullptr, 0);
+    }
+  }
+  std::string Calls() {
+    auto text = edgesec::fs::ReadFile(log);
+    return text ? *text : std::string();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("reload-or-restart asks systemd once per changed unit and waits for the jobs") {
+  if (::access("/usr/bin/dbus-daemon", X_OK) != 0) return;
+  FakeSystemd systemd;
+  auto st =
+      edgesec::cli::ReloadOrRestartUnits({"edgesec-keyd.service", "edgesec-identityd.service"}, 10);
+  INFO((st ? std::string() : st.error().message));
+  CHECK(st);
+  CHECK(systemd.Calls() ==
+        "ready\nSubscribe\nReloadOrRestartUnit edgesec-keyd.service replace\n"
+        "ReloadOrRestartUnit edgesec-identityd.service replace\n");
+}
+
+TEST_CASE("a failed job and an unknown unit are reported by name") {
+  if (::access("/usr/bin/dbus-daemon", X_OK) != 0) return;
+  FakeSystemd systemd("edgesec-certd.service");
+  auto st = edgesec::cli::ReloadOrRestartUnits(
+      {"edgesec-certd.service", "missing.service", "edgesec-keyd.service"}, 10);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().message.find("edgesec-certd.service: job failed") != std::string::npos);
+  CHECK(st.error().message.find("missing.service: Unit missing.service not found.") !=
+        std::string::npos);
+  CHECK(st.error().message.find("edgesec-keyd.service") == std::string::npos);
+}
+
+TEST_CASE("no system bus is a failure, not a hang") {
+  edgesec::testing::TempDir dir;
+  ::setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + dir.path() + "/none").c_str(), 1);
+  auto st = edgesec::cli::ReloadOrRestartUnits({"edgesec-keyd.service"}, 2);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().message.find("system bus") != std::string::npos);
+}
+
+TEST_CASE("the dry-run diff shows removed then added lines with context") {
+  std::string d =
+      edgesec::cli::UnifiedDiff("a\nb\nc\nd\ne\nf\ng\nh\n", "a\nb\nc\nd\nE\nf\ng\nh\n", "x.toml");
+  CHECK(d == "--- x.toml\n+++ x.toml (new)\n@@ -2,7 +2,7 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n");
+  CHECK(edgesec::cli::UnifiedDiff("same\n", "same\n", "x").empty());
+}
