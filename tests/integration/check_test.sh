@@ -148,7 +148,7 @@ expect_line FAIL "est:https://127.0.0.1:$PORT" "not reachable over TLS" "hint: c
 rm -f "$CERTD_CONF"
 restart
 SUPER=$DIR/etc/edgesec/config.toml
-if edgectl config apply --help >/dev/null 2>&1; then
+if "$EDGESEC_EDGECTL" --help | grep -q '^  config apply '; then
   printf 'hostname = "gw-check"\n' >"$SUPER"
   chmod 0644 "$SUPER"
   run_check
