@@ -140,6 +140,7 @@ std::string Keyd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     w.Table("tpm");
     w.String("tcti", c.tpm->tcti);
     if (!c.tpm->owner_auth_file.empty()) w.String("owner_auth_file", c.tpm->owner_auth_file);
+    if (c.tpm->owner_auth) w.String("owner_auth", *c.tpm->owner_auth);
     if (c.tpm->persistent_handle) w.Integer("persistent_handle", *c.tpm->persistent_handle);
     if (c.tpm->security_level) w.Integer("security_level", *c.tpm->security_level);
   }
@@ -155,7 +156,7 @@ std::string Keyd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     w.String("engine", r.engine);
   }
   if (!o.rooted) {
-    w.Comment("");
+    w.Text("\n# certd signs and enrolls with these keys; identityd uses the device key.\n");
     Principal(w, o.certd_user, std::nullopt, "keys", Versioned(ids.certd_key_ids));
     if (!ids.device_key.empty())
       Principal(w, o.identityd_user, std::nullopt, "keys", Versioned({ids.device_key}));
@@ -319,7 +320,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     Policy(w, est.identity_auto_renew, c.expiry_warnings);
   }
   if (!o.rooted) {
-    w.Comment("");
+    w.Text("\n# identityd issues module certs from the Edge CA and serves the device identity.\n");
     std::vector<std::string> certs_of_identityd = {"edge-ca", "module:*"};
     if (!ids.device_cert.empty()) certs_of_identityd.push_back(ids.device_cert);
     Principal(w, o.identityd_user, std::nullopt, "certs", certs_of_identityd);

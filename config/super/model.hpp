@@ -80,12 +80,14 @@ struct Keys {
   std::string pkcs11_lib_path, pkcs11_base_slot;
   std::optional<int64_t> pkcs11_security_level;
   std::string default_engine;  // empty: "pkcs11" with a base slot, else "file"
+  std::string default_engine_position;
   std::string preferred_algorithms;
 };
 
 struct Tpm {
   std::string tcti;
   std::string owner_auth_file;
+  std::optional<std::string> owner_auth;  // [tpm.hierarchy_authorization] owner (IoT Edge)
   std::optional<int64_t> persistent_handle;
   std::optional<int64_t> security_level;
 };
@@ -98,6 +100,7 @@ struct VendorEngine {
 struct KeyEngineRule {
   std::vector<std::string> keys;
   std::string engine;
+  std::string position;
 };
 
 struct Principal {

@@ -442,6 +442,7 @@ Status KeysSection(Ctx& ctx, Reader& t) {
   }
   EDGESEC_TRY(Int(t, "pkcs11_security_level", &k.pkcs11_security_level, 0, 2));
   EDGESEC_TRY(Str(t, "default_engine", &k.default_engine));
+  k.default_engine_position = Where(t, "default_engine");
   EDGESEC_TRY(Str(t, "preferred_algorithms", &k.preferred_algorithms));
   if (!k.preferred_algorithms.empty()) {
     std::string s = k.preferred_algorithms + ":";
@@ -463,11 +464,29 @@ Status TpmSection(Ctx& ctx, Reader& t) {
   EDGESEC_TRY(Path(ctx, t, "owner_auth_file", "keyd", &tpm.owner_auth_file));
   EDGESEC_TRY(Int(t, "persistent_handle", &tpm.persistent_handle, 0x81000000, 0x817FFFFF));
   EDGESEC_TRY(Int(t, "security_level", &tpm.security_level, 0, 2));
+  // IoT Edge's TPM service keys: the owner hierarchy's password is keyd's; the rest is DPS's.
+  EDGESEC_ASSIGN_OR_RETURN(auto hierarchy, t.Table("hierarchy_authorization"));
+  if (hierarchy) {
+    EDGESEC_ASSIGN_OR_RETURN(tpm.owner_auth, hierarchy->String("owner"));
+    if (tpm.owner_auth && !tpm.owner_auth_file.empty())
+      return hierarchy->ErrorAt("owner", "give the owner password here or 'owner_auth_file'");
+    EDGESEC_ASSIGN_OR_RETURN(auto endorsement, hierarchy->String("endorsement"));
+    if (endorsement)
+      Warn(ctx, *hierarchy, "endorsement",
+           "the endorsement hierarchy is used only for DPS TPM attestation; edgesec ignores it");
+    EDGESEC_TRY(hierarchy->Finish());
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto index, t.Integer("auth_key_index"));
+  if (index)
+    Warn(ctx, t, "auth_key_index",
+         "the DPS TPM authentication key is used only by IoT Edge's DPS provisioning; edgesec "
+         "ignores it");
   EDGESEC_TRY(t.Finish());
   // An empty [tpm] (IoT Edge's template has one) means no TPM.
   if (!tpm.tcti.empty())
     ctx.c->tpm = tpm;
-  else if (!tpm.owner_auth_file.empty() || tpm.persistent_handle || tpm.security_level)
+  else if (!tpm.owner_auth_file.empty() || tpm.owner_auth || tpm.persistent_handle ||
+           tpm.security_level)
     return t.ErrorAt("tcti", "the TPM settings need 'tcti', e.g. \"device:/dev/tpmrm0\"");
   return {};
 }
@@ -519,6 +538,7 @@ Status EngineSections(Ctx& ctx, Reader& r) {
     if (!keys || keys->empty()) return t.ErrorAt("keys", "a rule needs 'keys' (globs of key ids)");
     rule.keys = *keys;
     EDGESEC_TRY(Str(t, "engine", &rule.engine));
+    rule.position = Where(t, "engine");
     if (rule.engine.empty()) return t.ErrorAt("engine", "a rule needs 'engine'");
     EDGESEC_TRY(t.Finish());
     ctx.c->key_engines.push_back(std::move(rule));
@@ -615,13 +635,15 @@ Status CrossSection(Ctx& ctx, Reader& r) {
   };
   if (!c.keys.default_engine.empty() && !known(c.keys.default_engine))
     return MakeError(ErrorKind::kConfig,
-                     "default_engine '" + c.keys.default_engine +
+                     c.keys.default_engine_position + ": '" + c.keys.default_engine +
                          "' is not \"file\", \"pkcs11\" (with pkcs11_lib_path), \"tpm\" (with "
                          "[tpm] tcti) or an [engines.<name>]");
   for (const auto& rule : c.key_engines)
     if (!known(rule.engine))
-      return MakeError(ErrorKind::kConfig, "[[key_engine]] names engine '" + rule.engine +
-                                               "', which is not configured");
+      return MakeError(ErrorKind::kConfig,
+                       rule.position + ": engine '" + rule.engine +
+                           "' is not configured; name \"file\", \"pkcs11\" (with "
+                           "pkcs11_lib_path), \"tpm\" (with [tpm] tcti) or an [engines.<name>]");
   (void)r;
   return {};
 }

@@ -21,6 +21,7 @@ class TomlWriter {
   void Boolean(const std::string& key, bool value);
   void Strings(const std::string& key, const std::vector<std::string>& values);
   void Raw(const std::string& key, const std::string& literal);
+  void Text(const std::string& text) { text_ += text; }
   const std::string& text() const { return text_; }
 
  private:

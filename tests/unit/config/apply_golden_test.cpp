@@ -119,3 +119,20 @@ TEST_CASE("every golden case applies to exactly its expected files, which the se
     }
   }
 }
+
+TEST_CASE("the reference config with its example lines uncommented applies to loadable files") {
+  std::string text = Read(Dir() + "/../../../config/examples/config.toml"), uncommented;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    std::string line =
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    uncommented += (line.rfind("#: ", 0) == 0 ? line.substr(3) : line) + "\n";
+    start = end == std::string::npos ? text.size() : end + 1;
+  }
+  auto read = super::ReadSuperConfig(uncommented, "config.toml");
+  INFO((read ? std::string() : read.error().message));
+  REQUIRE(read);
+  super::ApplyOptions options;
+  options.os_hostname = "gateway-test";
+  LoadWithServiceParsers("reference", super::Apply(read->config, options));
+}
