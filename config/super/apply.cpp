@@ -177,16 +177,16 @@ void Policy(TomlWriter& w, const std::optional<RenewPolicy>& p,
   if (!warnings.empty()) w.Strings("expiry_warnings", warnings);
 }
 
+// certd puts common_name first and the subject table after it in key order.
 void Subject(TomlWriter& w, const std::vector<std::pair<std::string, std::string>>& subject) {
-  if (subject.size() == 1 && subject[0].first == "CN")
-    return w.String("common_name", subject[0].second);
-  if (subject.empty()) return;
-  w.Raw("subject", [&] {
-    std::string s = "{ ";
-    for (size_t i = 0; i < subject.size(); ++i)
-      s += (i ? ", " : "") + TomlString(subject[i].first) + " = " + TomlString(subject[i].second);
-    return s + " }";
-  }());
+  std::string rest;
+  for (const auto& [k, v] : subject) {
+    if (k == "CN")
+      w.String("common_name", v);
+    else
+      rest += (rest.empty() ? "{ " : ", ") + TomlString(k) + " = " + TomlString(v);
+  }
+  if (!rest.empty()) w.Raw("subject", rest + " }");
 }
 
 void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile,

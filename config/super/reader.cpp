@@ -139,6 +139,15 @@ Status Subject(Reader& r, IssuedCert* cert) {
       cert->subject.emplace_back(k, *v);
     }
   }
+  // TOML tables have no order: the DN gets the conventional one, CN last.
+  static const char* kOrder[] = {"C", "ST", "L", "O", "OU"};
+  auto rank = [](const std::string& k) {
+    for (size_t i = 0; i < std::size(kOrder); ++i)
+      if (k == kOrder[i]) return i;
+    return k == "CN" ? std::size(kOrder) + 1 : std::size(kOrder);
+  };
+  std::stable_sort(cert->subject.begin(), cert->subject.end(),
+                   [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
   return {};
 }
 
