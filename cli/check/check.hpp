@@ -7,13 +7,10 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "certd/api/certs_api.hpp"
 #include "common/json.hpp"
-#include "common/ossl.hpp"
 #include "common/paths.hpp"
 
 namespace edgesec::cli::check {

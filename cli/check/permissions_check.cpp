@@ -3,6 +3,7 @@
 // 0600, the files a config names readable by the service that reads them. Under --root the
 // service user is the invoking user.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>

@@ -3,6 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
+
 #include "cli/check/check.hpp"
 
 namespace edgesec::cli::check {

@@ -168,4 +168,31 @@ else
   pass "the super config part is skipped: this edgectl has no 'config apply'"
 fi
 
+# --- a PKCS#11 token behind keyd (SoftHSM2), on a fresh state --------------------------------------
+SOFTHSM_LIB=/usr/lib/softhsm/libsofthsm2.so
+if command -v softhsm2-util >/dev/null && [ -f "$SOFTHSM_LIB" ]; then
+  down
+  rm -rf "${DIR:?}/var/lib/edgesec" "$SUPER" "$DIR"/etc/edgesec/*/config.d
+  mkdir -p "$DIR/softhsm/tokens" "$DIR/etc/edgesec/keyd"
+  printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+    "$DIR/softhsm/tokens" >"$DIR/softhsm/softhsm2.conf"
+  export SOFTHSM2_CONF=$DIR/softhsm/softhsm2.conf
+  printf 'check-pin-1234' >"$DIR/softhsm/pin"
+  chmod 0600 "$DIR/softhsm/pin"
+  softhsm2-util --init-token --free --label edgesec-check --pin check-pin-1234 \
+    --so-pin check-so-5678 >/dev/null
+  KEYD_CONF=$DIR/etc/edgesec/keyd/config.toml
+  printf 'default_engine = "pkcs11"\n[pkcs11]\nlib_path = "%s"\nbase_slot = "%s"\n' "$SOFTHSM_LIB" \
+    "pkcs11:token=edgesec-check?pin-source=file:$DIR/softhsm/pin" >"$KEYD_CONF"
+  chmod 0600 "$KEYD_CONF"
+  up
+  for _ in $(seq 50); do edgectl cert list 2>/dev/null | grep -q '^edge-ca ' && break; sleep 0.1; done
+  run_check
+  expect_rc 0 "keys on a PKCS#11 token pass"
+  expect_line PASS token-pkcs11 "key(s) answer through keyd"
+  expect_line PASS cert-key:edge-ca "matches its key"
+else
+  pass "the PKCS#11 part is skipped: SoftHSM2 is not installed"
+fi
+
 finish
