@@ -28,7 +28,12 @@ std::string ConfigPath(const Context& ctx) {
   return ctx.Option("--config", ctx.layout.etc() + "/config.toml");
 }
 
+constexpr const char* kKeydDropIn = "keyd-dropin";
+constexpr const char* kKeydDropInPath =
+    "/etc/systemd/system/edgesec-keyd.service.d/50-edgesec-pkcs11.conf";
+
 std::string TargetPath(const Context& ctx, const std::string& svc) {
+  if (svc == kKeydDropIn) return kKeydDropInPath;
   return ctx.layout.ServiceConfigDir(svc) + "/00-super.toml";
 }
 
@@ -45,8 +50,12 @@ struct Checked {
 Checked Check(const Context& ctx) {
   Checked out;
   std::string path = ConfigPath(ctx);
-  if (!fs::Exists(path) && !ctx.Has("--config") && ctx.layout.is_rooted()) {
+  if (!fs::Exists(path) && !ctx.Has("--config")) {
+    // A fresh install: the embedded defaults, plus what the services need of each other.
     out.read = super::ReadResult{};
+    out.read->warnings.push_back(path +
+                                 ": no such file; using the defaults (quickstart Edge CA, "
+                                 "file keys); see the reference config.toml");
     return out;
   }
   auto read = super::LoadSuperConfig(path);
@@ -105,29 +114,35 @@ std::string HostName() {
   return buf;
 }
 
-// Writes every changed file next to its target, then renames them all: a failure before the
-// renames leaves every old file in place.
+// Writes every changed file next to its target, then renames them all (and removes a drop-in no
+// longer needed): a failure before the renames leaves every old file in place.
 Status WriteAll(const Context& ctx, const std::map<std::string, std::string>& changed) {
   std::vector<std::pair<std::string, std::string>> staged;  // temp → target
+  std::vector<std::string> removed;
   auto discard = [&] {
     for (const auto& [tmp, target] : staged) ::unlink(tmp.c_str());
   };
-  for (const auto& [svc, text] : changed) {
-    std::string target = TargetPath(ctx, svc), tmp = target + ".edgesec-new";
-    if (Status st = fs::MakeDirs(ctx.layout.ServiceConfigDir(svc), 0755); !st) {
+  for (const auto& [name, text] : changed) {
+    std::string target = TargetPath(ctx, name), tmp = target + ".edgesec-new";
+    if (text.empty()) {  // only the drop-in is ever empty
+      removed.push_back(target);
+      continue;
+    }
+    bool dropin = name == kKeydDropIn;
+    if (Status st = fs::MakeDirs(fs::DirName(target), 0755); !st) {
       discard();
       return st.error();
     }
-    if (Status st = fs::AtomicWriteFile(tmp, text, 0600); !st) {
+    if (Status st = fs::AtomicWriteFile(tmp, text, dropin ? 0644 : 0600); !st) {
       discard();
       return st.error();
     }
     staged.emplace_back(tmp, target);
-    if (!ctx.layout.is_rooted()) {
+    if (!ctx.layout.is_rooted() && !dropin) {
       struct passwd pw {};
       struct passwd* found = nullptr;
       char buf[4096];
-      std::string user = ServiceUser(svc);
+      std::string user = ServiceUser(name);
       if (::getpwnam_r(user.c_str(), &pw, buf, sizeof buf, &found) != 0 || found == nullptr ||
           ::chown(tmp.c_str(), pw.pw_uid, pw.pw_gid) != 0) {
         discard();
@@ -144,6 +159,7 @@ Status WriteAll(const Context& ctx, const std::map<std::string, std::string>& ch
     }
     (void)fs::FsyncDirectoryOf(target);
   }
+  for (const auto& target : removed) EDGESEC_TRY(fs::RemoveFile(target));
   return {};
 }
 
@@ -173,46 +189,56 @@ int ConfigApply(Context& ctx) {
   options.rooted = ctx.layout.is_rooted();
   options.os_hostname = HostName();
   super::Generated g = super::Apply(c.read->config, options);
-  std::map<std::string, std::string> generated = {
+  std::vector<std::pair<std::string, std::string>> generated = {
       {"keyd", g.keyd}, {"certd", g.certd}, {"identityd", g.identityd}};
+  if (!ctx.layout.is_rooted()) generated.emplace_back(kKeydDropIn, g.keyd_dropin);
   std::map<std::string, std::string> changed;
+  std::vector<std::string> names;  // in generated's order
   std::string diff;
-  for (const char* svc : kServices) {
-    auto old = fs::ReadFile(TargetPath(ctx, svc));
+  for (const auto& [name, text] : generated) {
+    std::string path = TargetPath(ctx, name);
+    auto old = fs::ReadFile(path);
     std::string old_text = old ? *old : std::string();
     if (!old && old.error().kind != ErrorKind::kNotFound)
-      return Fail("cannot read '" + TargetPath(ctx, svc) + "': " + old.error().Describe());
-    if (old_text == generated[svc]) continue;
-    changed[svc] = generated[svc];
-    diff +=
-        UnifiedDiff(super::Redact(old_text), super::Redact(generated[svc]), TargetPath(ctx, svc));
+      return Fail("cannot read '" + path + "': " + old.error().Describe());
+    if (old_text == text) continue;
+    changed[name] = text;
+    names.push_back(name);
+    diff += UnifiedDiff(super::Redact(old_text), super::Redact(text), path);
   }
-  std::vector<std::string> svcs;
-  for (const char* svc : kServices)
-    if (changed.count(svc)) svcs.push_back(svc);
   if (ctx.Has("--dry-run")) {
-    ctx.Print(Json{{"changed", svcs}, {"diff", diff}}, changed.empty() ? "no changes" : diff);
+    ctx.Print(Json{{"changed", names}, {"diff", diff}}, changed.empty() ? "no changes" : diff);
     return kOk;
   }
   if (changed.empty()) {
-    ctx.Print(Json{{"changed", svcs}}, "no changes; nothing written or reloaded");
+    ctx.Print(Json{{"changed", names}}, "no changes; nothing written or reloaded");
     return kOk;
   }
   if (Status st = WriteAll(ctx, changed); !st)
     return Fail(st.error().Describe() + "; the old configuration files are left in place");
   std::string text;
-  for (const auto& s : svcs) text += "wrote " + TargetPath(ctx, s) + "\n";
+  for (const auto& n : names)
+    text += (changed[n].empty() ? "removed " : "wrote ") + TargetPath(ctx, n) + "\n";
+  std::vector<std::string> svcs;
+  for (const char* svc : kServices)
+    if (changed.count(svc)) svcs.push_back(svc);
   if (ctx.layout.is_rooted()) {
     for (const auto& s : SignalDaemons(ctx, svcs)) text += "reloaded edgesec-" + s + " (SIGHUP)\n";
-    ctx.Print(Json{{"changed", svcs}}, text);
+    ctx.Print(Json{{"changed", names}}, text);
     return kOk;
   }
-  std::vector<std::string> units;
-  for (const auto& s : svcs) units.push_back("edgesec-" + s + ".service");
-  Status reloaded = ReloadOrRestartUnits(units);
+  // A changed sandbox takes a daemon-reload and a restart; a changed config a reload.
+  SystemdPlan plan;
+  plan.daemon_reload = changed.count(kKeydDropIn) != 0;
+  if (plan.daemon_reload) plan.restart.push_back("edgesec-keyd.service");
+  for (const auto& s : svcs)
+    if (!(plan.daemon_reload && s == "keyd"))
+      plan.reload_or_restart.push_back("edgesec-" + s + ".service");
+  Status reloaded = RunSystemdPlan(plan);
   std::fputs(text.c_str(), stdout);
   if (!reloaded) return Fail(reloaded.error().message);
-  for (const auto& u : units) std::printf("reloaded %s\n", u.c_str());
+  for (const auto& u : plan.restart) std::printf("restarted %s\n", u.c_str());
+  for (const auto& u : plan.reload_or_restart) std::printf("reloaded %s\n", u.c_str());
   return kOk;
 }
 
@@ -287,6 +313,10 @@ std::string UnifiedDiff(const std::string& old_text, const std::string& new_text
 }
 
 Status ReloadOrRestartUnits(const std::vector<std::string>& units, int timeout_seconds) {
+  return RunSystemdPlan(SystemdPlan{false, {}, units}, timeout_seconds);
+}
+
+Status RunSystemdPlan(const SystemdPlan& plan, int timeout_seconds) {
   sd_bus* bus = nullptr;
   int r = sd_bus_open_system(&bus);
   if (r < 0) return IoError("cannot connect to the system bus to reload the services", -r);
@@ -316,12 +346,27 @@ Status ReloadOrRestartUnits(const std::vector<std::string>& units, int timeout_s
   (void)sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                            "org.freedesktop.systemd1.Manager", "Subscribe", nullptr, nullptr, "");
   std::string failures;
-  for (const auto& unit : units) {
+  if (plan.daemon_reload) {
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                           "org.freedesktop.systemd1.Manager", "Reload", &error, nullptr, "");
+    if (r < 0) {
+      std::string why = error.message ? error.message : std::strerror(-r);
+      sd_bus_error_free(&error);
+      sd_bus_slot_unref(slot);
+      cleanup();
+      return MakeError(ErrorKind::kIo, "systemd daemon-reload failed: " + why);
+    }
+  }
+  std::vector<std::pair<std::string, const char*>> calls;
+  for (const auto& u : plan.restart) calls.emplace_back(u, "RestartUnit");
+  for (const auto& u : plan.reload_or_restart) calls.emplace_back(u, "ReloadOrRestartUnit");
+  for (const auto& [unit, method] : calls) {
     sd_bus_error error = SD_BUS_ERROR_NULL;
     sd_bus_message* reply = nullptr;
     r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                           "org.freedesktop.systemd1.Manager", "ReloadOrRestartUnit", &error,
-                           &reply, "ss", unit.c_str(), "replace");
+                           "org.freedesktop.systemd1.Manager", method, &error, &reply, "ss",
+                           unit.c_str(), "replace");
     if (r < 0) {
       failures += "; " + unit + ": " + (error.message ? error.message : std::strerror(-r));
     } else {

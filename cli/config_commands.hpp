@@ -18,4 +18,13 @@ std::string UnifiedDiff(const std::string& old_text, const std::string& new_text
 // names each unit whose job did not end "done", or the bus failure.
 Status ReloadOrRestartUnits(const std::vector<std::string>& units, int timeout_seconds = 90);
 
+// What `config apply` asks of systemd: a daemon-reload (Manager.Reload) first when a unit drop-in
+// changed, then RestartUnit for the units whose sandbox changed and ReloadOrRestartUnit for the
+// others, waiting for every job.
+struct SystemdPlan {
+  bool daemon_reload = false;
+  std::vector<std::string> restart, reload_or_restart;
+};
+Status RunSystemdPlan(const SystemdPlan& plan, int timeout_seconds = 90);
+
 }  // namespace edgesec::cli

@@ -79,6 +79,8 @@ struct LocalCa {
 struct Keys {
   std::string pkcs11_lib_path, pkcs11_base_slot;
   std::optional<int64_t> pkcs11_security_level;
+  // Directories the PKCS#11 module writes (keyd's sandbox must allow them); unset: SoftHSM2's.
+  std::optional<std::vector<std::string>> pkcs11_state_dirs;
   std::string default_engine;  // empty: "pkcs11" with a base slot, else "file"
   std::string default_engine_position;
   std::string preferred_algorithms;

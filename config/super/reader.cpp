@@ -450,6 +450,10 @@ Status KeysSection(Ctx& ctx, Reader& t) {
     k.pkcs11_base_slot = *slot;
   }
   EDGESEC_TRY(Int(t, "pkcs11_security_level", &k.pkcs11_security_level, 0, 2));
+  EDGESEC_ASSIGN_OR_RETURN(k.pkcs11_state_dirs, t.StringArray("pkcs11_state_dirs"));
+  for (const auto& d : k.pkcs11_state_dirs.value_or(std::vector<std::string>{}))
+    if (d.empty() || d[0] != '/' || d.find_first_of(" \t\n\"") != std::string::npos)
+      return t.ErrorAt("pkcs11_state_dirs", "'" + d + "' must be an absolute path without spaces");
   EDGESEC_TRY(Str(t, "default_engine", &k.default_engine));
   k.default_engine_position = Where(t, "default_engine");
   EDGESEC_TRY(Str(t, "preferred_algorithms", &k.preferred_algorithms));

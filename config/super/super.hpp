@@ -40,6 +40,9 @@ struct ApplyOptions {
 };
 struct Generated {
   std::string keyd, certd, identityd;  // the config.d/00-super.toml of each service
+  // A systemd drop-in for edgesec-keyd.service (ReadWritePaths= for a PKCS#11 module that writes
+  // state); empty when none is needed.
+  std::string keyd_dropin;
 };
 // Pure and deterministic: the same config and options give the same bytes.
 Generated Apply(const SuperConfig& config, const ApplyOptions& options);

@@ -114,6 +114,7 @@ TEST_CASE("every golden case applies to exactly its expected files, which the se
       Golden(base + "keyd.toml", g.keyd);
       Golden(base + "certd.toml", g.certd);
       Golden(base + "identityd.toml", g.identityd);
+      Golden(base + "keyd-dropin.conf", g.keyd_dropin);
       CHECK(super::Apply(read->config, options).certd == g.certd);  // deterministic
       LoadWithServiceParsers(name, g);
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # A test double of org.freedesktop.systemd1 on the bus at $DBUS_SYSTEM_BUS_ADDRESS: Manager.Subscribe,
-# Manager.ReloadOrRestartUnit (a job whose JobRemoved comes 50 ms later, result "failed" for the units
+# Manager.Reload, Manager.RestartUnit and Manager.ReloadOrRestartUnit (a job whose JobRemoved comes 50 ms later, result "failed" for the units
 # in $FAKE_SYSTEMD_FAIL, else "done"; "missing.service" is NoSuchUnit). Every call is appended to the
 # log file (argv[1]) as one line; "ready" once the name is owned.
 import os
@@ -27,9 +27,21 @@ class Manager(dbus.service.Object):
     def Subscribe(self):
         log.write("Subscribe\n")
 
+    @dbus.service.method(IFACE, in_signature="", out_signature="")
+    def Reload(self):
+        log.write("Reload\n")
+
+    @dbus.service.method(IFACE, in_signature="ss", out_signature="o")
+    def RestartUnit(self, unit, mode):
+        log.write("RestartUnit %s %s\n" % (unit, mode))
+        return self.job(unit)
+
     @dbus.service.method(IFACE, in_signature="ss", out_signature="o")
     def ReloadOrRestartUnit(self, unit, mode):
         log.write("ReloadOrRestartUnit %s %s\n" % (unit, mode))
+        return self.job(unit)
+
+    def job(self, unit):
         if unit == "missing.service":
             raise dbus.exceptions.DBusException(
                 "Unit missing.service not found.", name="org.freedesktop.systemd1.NoSuchUnit")

@@ -93,6 +93,21 @@ TEST_CASE("a failed job and an unknown unit are reported by name") {
   CHECK(st.error().message.find("edgesec-keyd.service") == std::string::npos);
 }
 
+TEST_CASE("a changed keyd sandbox is a daemon-reload, then a restart of keyd, then the reloads") {
+  if (::access("/usr/bin/dbus-daemon", X_OK) != 0) return;
+  FakeSystemd systemd;
+  edgesec::cli::SystemdPlan plan;
+  plan.daemon_reload = true;
+  plan.restart = {"edgesec-keyd.service"};
+  plan.reload_or_restart = {"edgesec-certd.service"};
+  auto st = edgesec::cli::RunSystemdPlan(plan, 10);
+  INFO((st ? std::string() : st.error().message));
+  CHECK(st);
+  CHECK(systemd.Calls() ==
+        "ready\nSubscribe\nReload\nRestartUnit edgesec-keyd.service replace\n"
+        "ReloadOrRestartUnit edgesec-certd.service replace\n");
+}
+
 TEST_CASE("no system bus is a failure, not a hang") {
   edgesec::testing::TempDir dir;
   ::setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + dir.path() + "/none").c_str(), 1);
