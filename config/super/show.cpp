@@ -52,16 +52,74 @@ std::string Redact(std::string_view text) {
   return out;
 }
 
+std::vector<std::string> Summary(const SuperConfig& c) {
+  std::vector<std::string> out;
+  auto issued = [](const IssuedCert& i) {
+    std::string s = "issued with method \"" + i.method + "\"";
+    for (const auto& [k, v] : i.subject)
+      s += (k == i.subject.front().first ? ", " : "/") + k + "=" + v;
+    if (i.expiry_days && i.method != "est") s += ", " + std::to_string(*i.expiry_days) + " days";
+    return s;
+  };
+  auto renew = [](const std::optional<RenewPolicy>& p) {
+    if (p && p->enabled == false) return std::string(", not renewed automatically");
+    return ", renewed at " + (p && p->threshold ? *p->threshold : std::string("80%")) + " (retry " +
+           (p && p->retry ? *p->retry : std::string("4%")) + ")";
+  };
+  const EdgeCa& e = c.edge_ca;
+  if (e.mode == EdgeCa::Mode::kQuickstart)
+    out.push_back("Edge CA: quickstart, self-signed, " +
+                  std::to_string(e.quickstart_expiry_days.value_or(90)) + " days" +
+                  renew(e.auto_renew));
+  else if (e.mode == EdgeCa::Mode::kFiles)
+    out.push_back("Edge CA: from files " + e.cert + " and " + Redact(e.pk) + ", never renewed");
+  else
+    out.push_back("Edge CA: " + issued(e.issued) + renew(e.auto_renew));
+  const DeviceIdentity& d = c.device;
+  if (d.mode == DeviceIdentity::Mode::kNone)
+    out.push_back("device identity: none");
+  else if (d.mode == DeviceIdentity::Mode::kFiles)
+    out.push_back("device identity: from files " + d.cert + " and " + Redact(d.pk));
+  else
+    out.push_back("device identity: " + issued(d.issued) + renew(d.issued.auto_renew));
+  if (!c.est.url.empty() || c.est.present) {
+    std::string auth = !c.est.bootstrap_cert.empty()  ? "bootstrap identity, then EST identity"
+                       : !c.est.identity_cert.empty() ? "EST identity"
+                                                      : "no client certificate";
+    if (!c.est.username.empty()) auth += " + HTTP Basic";
+    out.push_back("EST server: " +
+                  (c.est.url.empty() ? std::string("(per certificate)") : c.est.url) + ", " + auth);
+  }
+  std::string engine = !c.keys.default_engine.empty()     ? c.keys.default_engine
+                       : !c.keys.pkcs11_base_slot.empty() ? std::string("pkcs11")
+                                                          : std::string("file");
+  out.push_back(
+      "new keys: " + engine + " engine" +
+      (c.keys.pkcs11_lib_path.empty() ? "" : ", PKCS#11 module " + c.keys.pkcs11_lib_path) +
+      (c.tpm ? ", TPM at " + c.tpm->tcti : ""));
+  out.push_back("principals: " + std::to_string(c.principals.size()) +
+                " (plus the services' own, added by config apply)");
+  return out;
+}
+
 Expected<std::string> ShowSuperConfig(std::string_view text, const std::string& path, bool json) {
+  EDGESEC_ASSIGN_OR_RETURN(ReadResult read, ReadSuperConfig(text, path));
   EDGESEC_ASSIGN_OR_RETURN(ParsedFile parsed, ParseToml(text, path));
   std::vector<std::string> ignored;
   PrunePeerOnly(*parsed.table, path, &ignored);
   RedactTree(*parsed.table);
+  std::vector<std::string> summary = Summary(read.config);
   std::ostringstream out;
-  if (json)
-    out << toml::json_formatter(*parsed.table);
-  else
-    out << toml::toml_formatter(*parsed.table);
+  if (json) {
+    toml::array effective;
+    for (const auto& line : summary) effective.push_back(line);
+    toml::table doc{{"config", *parsed.table}, {"effective", effective}};
+    out << toml::json_formatter(doc);
+  } else {
+    out << "# What edgesec makes of " << path << ":\n";
+    for (const auto& line : summary) out << "#   " << line << "\n";
+    out << "\n" << toml::toml_formatter(*parsed.table);
+  }
   return out.str() + "\n";
 }
 

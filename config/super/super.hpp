@@ -49,7 +49,10 @@ Generated Apply(const SuperConfig& config, const ApplyOptions& options);
 
 // The text with secrets (password = "…", owner_auth, pin-value=… in URIs) replaced by "<redacted>".
 std::string Redact(std::string_view text);
-// The config as TOML (or JSON) without the peer-only keys, secrets redacted.
+// What the config means, one line per part ("Edge CA: quickstart, self-signed, 90 days, …").
+std::vector<std::string> Summary(const SuperConfig& config);
+// The config as TOML (or JSON) without the peer-only keys, secrets redacted, preceded by its
+// Summary(); kConfig when the config is not valid.
 Expected<std::string> ShowSuperConfig(std::string_view text, const std::string& path, bool json);
 
 }  // namespace edgesec::config::super
