@@ -95,6 +95,17 @@ std::vector<std::string> CrossCheck(const SuperConfig& c, const CheckOptions& o)
     if (std::string why = ReadableBy(f.path, *users[name], name); !why.empty())
       problems.push_back(f.position + ": '" + f.path + "': " + why);
   }
+  // The generated [[principal]] entries name the service users: the services refuse unknown names.
+  if (!o.rooted)
+    for (const auto& [service, name] : {std::pair{"keyd", o.keyd_user},
+                                        {"certd", o.certd_user},
+                                        {"identityd", o.identityd_user}}) {
+      if (!users.count(name)) users[name] = LookUp(name);
+      if (!users[name])
+        problems.push_back(std::string("the ") + service + " user '" + name +
+                           "' does not exist, and the services' configs name it; install the "
+                           "edgesec package (sysusers.d) or run under --root");
+    }
   for (const Principal& p : c.principals)
     if (!p.name.empty() && !LookUp(p.name))
       problems.push_back(p.position + ": principal name '" + p.name +

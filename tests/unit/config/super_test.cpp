@@ -110,6 +110,17 @@ TEST_CASE("cross-checks name missing files and unresolvable principals") {
   CHECK(problems[1].find("'no-such-user-xyz' is not a user") != std::string::npos);
 }
 
+TEST_CASE("outside --root the service users must exist: the generated configs name them") {
+  auto r = super::ReadSuperConfig("", "c");
+  REQUIRE(r);
+  super::CheckOptions o;
+  o.keyd_user = "no-such-keyd-user";
+  o.certd_user = o.identityd_user = "root";
+  auto problems = super::CrossCheck(r->config, o);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("the keyd user 'no-such-keyd-user' does not exist") == 0);
+}
+
 TEST_CASE("a file the service user cannot read is named with the fix") {
   if (::geteuid() != 0) return;  // needs a file owned by someone else
   edgesec::testing::TempDir dir;
@@ -119,6 +130,7 @@ TEST_CASE("a file the service user cannot read is named with the fix") {
   REQUIRE(r);
   super::CheckOptions o;
   o.keyd_user = "nobody";
+  o.certd_user = o.identityd_user = "root";
   auto problems = super::CrossCheck(r->config, o);
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("user 'nobody' cannot read it") != std::string::npos);
