@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -192,8 +193,8 @@ int ConfigApply(Context& ctx) {
   std::vector<std::pair<std::string, std::string>> generated = {
       {"keyd", g.keyd}, {"certd", g.certd}, {"identityd", g.identityd}};
   if (!ctx.layout.is_rooted()) generated.emplace_back(kKeydDropIn, g.keyd_dropin);
-  std::map<std::string, std::string> changed;
-  std::vector<std::string> names;  // in generated's order
+  std::map<std::string, std::string> changed, previous;  // name → new / old text ("" = absent)
+  std::vector<std::string> names;                        // in generated's order
   std::string diff;
   for (const auto& [name, text] : generated) {
     std::string path = TargetPath(ctx, name);
@@ -203,6 +204,7 @@ int ConfigApply(Context& ctx) {
       return Fail("cannot read '" + path + "': " + old.error().Describe());
     if (old_text == text) continue;
     changed[name] = text;
+    previous[name] = old_text;
     names.push_back(name);
     diff += UnifiedDiff(super::Redact(old_text), super::Redact(text), path);
   }
@@ -222,7 +224,10 @@ int ConfigApply(Context& ctx) {
   std::vector<std::string> svcs;
   for (const char* svc : kServices)
     if (changed.count(svc)) svcs.push_back(svc);
-  if (ctx.layout.is_rooted()) {
+  // Under --root, SIGHUP to the daemons of `edgectl up`; EDGESEC_TEST_SYSTEMD=1 makes a test take
+  // the systemd path there instead (its bus from DBUS_SYSTEM_BUS_ADDRESS).
+  const char* test_systemd = std::getenv("EDGESEC_TEST_SYSTEMD");
+  if (ctx.layout.is_rooted() && !(test_systemd && std::string(test_systemd) == "1")) {
     for (const auto& s : SignalDaemons(ctx, svcs)) text += "reloaded edgesec-" + s + " (SIGHUP)\n";
     ctx.Print(Json{{"changed", names}}, text);
     return kOk;
@@ -235,8 +240,16 @@ int ConfigApply(Context& ctx) {
     if (!(plan.daemon_reload && s == "keyd"))
       plan.reload_or_restart.push_back("edgesec-" + s + ".service");
   Status reloaded = RunSystemdPlan(plan);
+  if (!reloaded) {
+    // Any failure leaves the old configuration: put the files back and ask the services again.
+    Status restored = WriteAll(ctx, previous);
+    if (restored) (void)RunSystemdPlan(plan);
+    return Fail(
+        reloaded.error().message +
+        (restored ? "; the previous configuration files were restored"
+                  : "; restoring the previous files failed too: " + restored.error().Describe()));
+  }
   std::fputs(text.c_str(), stdout);
-  if (!reloaded) return Fail(reloaded.error().message);
   for (const auto& u : plan.restart) std::printf("restarted %s\n", u.c_str());
   for (const auto& u : plan.reload_or_restart) std::printf("reloaded %s\n", u.c_str());
   return kOk;
