@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "common/fs.hpp"
@@ -148,4 +149,44 @@ TEST_CASE("the reference config is accepted as shipped and with its examples unc
   CHECK(full->config.edge_ca.mode == super::EdgeCa::Mode::kIssued);
   CHECK(full->config.device.mode == super::DeviceIdentity::Mode::kIssued);
   CHECK(!full->config.principals.empty());
+}
+
+TEST_CASE(
+    "every config with one line removed, doubled or retyped is read or refused with a position") {
+  namespace stdfs = std::filesystem;
+  const char* src = std::getenv("EDGESEC_SOURCE_ROOT");
+  std::string dir = std::string(src ? src : ".") + "/tests/data/apply";
+  size_t variants = 0;
+  for (const auto& e : stdfs::directory_iterator(dir)) {
+    auto text = edgesec::fs::ReadFile(e.path().string() + "/config.toml");
+    if (!text) continue;
+    std::vector<std::string> lines;
+    for (size_t start = 0; start < text->size();) {
+      size_t end = text->find('\n', start);
+      lines.push_back(text->substr(start, end == std::string::npos ? end : end - start));
+      start = end == std::string::npos ? text->size() : end + 1;
+    }
+    for (size_t i = 0; i < lines.size(); ++i) {
+      for (int how = 0; how < 3; ++how) {
+        std::string variant;
+        for (size_t j = 0; j < lines.size(); ++j) {
+          if (j != i || how == 1) variant += lines[j] + "\n";
+          if (j == i && how == 1) variant += lines[j] + "\n";
+          if (j == i && how == 2) {
+            std::string l = lines[j];
+            auto eq = l.find(" = ");
+            variant += (eq == std::string::npos ? l : l.substr(0, eq) + " = 7") + "\n";
+          }
+        }
+        auto r = super::ReadSuperConfig(variant, "config.toml");
+        ++variants;
+        if (!r) {
+          INFO(e.path().filename().string()
+               << " line " << i + 1 << " variant " << how << ": " << r.error().message);
+          CHECK(r.error().message.rfind("config.toml:", 0) == 0);
+        }
+      }
+    }
+  }
+  CHECK(variants > 500);
 }
