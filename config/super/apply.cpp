@@ -189,8 +189,7 @@ void Subject(TomlWriter& w, const std::vector<std::pair<std::string, std::string
   if (!rest.empty()) w.Raw("subject", rest + " }");
 }
 
-void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile,
-            const std::string& default_label) {
+void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile) {
   w.String("method", cert.method);
   if (cert.method != "est") w.String("profile", profile);
   Subject(w, cert.subject);
@@ -198,7 +197,6 @@ void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile,
   if (!cert.algorithm.empty()) w.String("algorithm", cert.algorithm);
   if (cert.method == "est") {
     if (!cert.est.url.empty()) w.String("url", SplitEstUrl(cert.est.url).first);
-    (void)default_label;
     if (!cert.est.username.empty()) w.String("username", cert.est.username);
     if (cert.est.password) w.String("password", *cert.est.password);
     if (!cert.est.password_file.empty()) w.String("password_file", cert.est.password_file);
@@ -301,14 +299,14 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     IssuedCert cert = e.issued;
     if (cert.subject.empty())
       cert.subject = {{"CN", ("edgesec Edge CA " + hostname).substr(0, 64)}};
-    Issued(w, cert, "edge-ca", label);
+    Issued(w, cert, "edge-ca");
     Policy(w, e.auto_renew, c.expiry_warnings);
   }
   if (device_issued) {
     w.ArrayTable("credential");
     w.String("cert_id", ids.device_cert);
     w.String("key_id", ids.device_key);
-    Issued(w, dev, device_profile, label);
+    Issued(w, dev, device_profile);
     Policy(w, dev.auto_renew, c.expiry_warnings);
   }
   if (est.identity_auto_renew && !ids.est_identity_cert.empty() && !IsUri(ids.est_identity_cert)) {
