@@ -23,6 +23,7 @@ struct RenewPolicy {
 // [cert_issuance.est].
 struct EstOverrides {
   std::string url;
+  std::string url_position;  // "file:line:col: 'dotted.key'" of the url
   std::string username;
   std::optional<std::string> password;
   std::string password_file;

@@ -207,7 +207,12 @@ Status Issued(Ctx& ctx, Reader& r, IssuedCert* cert) {
         "must be \"ec-p256\", \"ec-p384\", \"rsa-2048\", \"rsa-3072\" or \"rsa-4096\"");
   EDGESEC_ASSIGN_OR_RETURN(auto sans, r.StringArray("sans"));
   if (sans) cert->sans = *sans;
-  EDGESEC_TRY(EstUrl(r, "url", &cert->est.url, ctx));
+  std::string own_url;
+  EDGESEC_TRY(EstUrl(r, "url", &own_url, ctx));
+  if (!own_url.empty()) {  // overrides [cert_issuance.est.urls] <IoT Edge cert id>
+    cert->est.url = own_url;
+    cert->est.url_position = Where(r, "url");
+  }
   EDGESEC_TRY(Password(ctx, r, &cert->est.username, &cert->est.password, &cert->est.password_file));
   size_t before = ctx.identity_overrides.size();
   EDGESEC_TRY(IdentityOverrides(ctx, r));
@@ -362,6 +367,10 @@ Status EstSection(Ctx& ctx, Reader& t) {
     // The peer's per-certificate URLs, by its certificate ids.
     EDGESEC_TRY(EstUrl(*urls, "aziot-edged-ca", &ctx.c->edge_ca.issued.est.url, ctx));
     EDGESEC_TRY(EstUrl(*urls, "device-id", &ctx.c->device.issued.est.url, ctx));
+    if (!ctx.c->edge_ca.issued.est.url.empty())
+      ctx.c->edge_ca.issued.est.url_position = Where(*urls, "aziot-edged-ca");
+    if (!ctx.c->device.issued.est.url.empty())
+      ctx.c->device.issued.est.url_position = Where(*urls, "device-id");
     EDGESEC_TRY(urls->Finish());
   }
   EDGESEC_ASSIGN_OR_RETURN(auto auth, t.Table("auth"));
@@ -640,6 +649,17 @@ Status CrossSection(Ctx& ctx, Reader& r) {
     EDGESEC_TRY(needs_est(c.edge_ca.issued, "[edge_ca]"));
   if (c.device.mode == DeviceIdentity::Mode::kIssued)
     EDGESEC_TRY(needs_est(c.device.issued, "[provisioning.authentication.identity_cert]"));
+  // certd has one CA label: a certificate's own URL may not name another one.
+  std::string label = !c.est.label.empty() ? c.est.label : EstLabelOf(c.est.url);
+  for (const IssuedCert* cert : {&c.edge_ca.issued, &c.device.issued}) {
+    std::string own = EstLabelOf(cert->est.url);
+    if (own.empty()) continue;
+    if (label.empty()) label = own;
+    if (own != label)
+      return MakeError(ErrorKind::kConfig,
+                       cert->est.url_position + ": names CA label '" + own + "', but '" + label +
+                           "' is already the label of every EST request; use one label");
+  }
   // Engines named by default_engine and rules must exist.
   auto known = [&](const std::string& e) {
     return e == "file" || (e == "pkcs11" && !c.keys.pkcs11_lib_path.empty()) ||

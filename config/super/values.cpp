@@ -99,4 +99,13 @@ bool IsKeyAlgorithm(std::string_view alg) {
   return false;
 }
 
+std::string EstLabelOf(std::string_view url) {
+  size_t at = url.find("/.well-known/est");
+  if (at == std::string_view::npos) return {};
+  std::string label(url.substr(at + 16));
+  while (!label.empty() && label.front() == '/') label.erase(0, 1);
+  while (!label.empty() && label.back() == '/') label.pop_back();
+  return label;
+}
+
 }  // namespace edgesec::config::super

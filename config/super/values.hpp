@@ -26,6 +26,8 @@ bool HasPinValue(std::string_view uri);
 // fine, else what is wrong. `seconds` receives the absolute length (0 for a percentage).
 std::optional<std::string> SpanProblem(const std::string& text, bool allow_percent,
                                        int64_t* seconds = nullptr);
-bool IsKeyAlgorithm(std::string_view alg);  // a key pair type certd can create through keyd
+bool IsKeyAlgorithm(std::string_view alg);
+// The CA label of an EST URL: "https://h/.well-known/est/devices" → "devices"; else empty.
+std::string EstLabelOf(std::string_view url);  // a key pair type certd can create through keyd
 
 }  // namespace edgesec::config::super
