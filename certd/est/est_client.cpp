@@ -130,8 +130,8 @@ std::optional<std::chrono::seconds> ParseRetryAfter(const std::string& value, ti
 }
 
 Expected<EstClient> EstClient::Create(EstConfig config) {
-  if (config.base_url.rfind("https://", 0) != 0)
-    return InvalidParameter("EST URL '" + config.base_url + "' is not https://");
+  if (config.base_url.rfind("https://", 0) != 0 && config.base_url.rfind("http://", 0) != 0)
+    return InvalidParameter("EST URL '" + config.base_url + "' is not https:// (or http://)");
   if (config.trusted_certs.empty())
     return InvalidParameter("EST needs trusted_certs (explicit trust anchors)");
   if (config.label.find_first_of("/?#") != std::string::npos)
@@ -167,7 +167,9 @@ Expected<EstClient::Response> EstClient::Perform(const std::string& operation,
   TlsSetup setup{&anchors_, identity_ ? &*identity_ : nullptr};
   CURL* c = h.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+  // Only the scheme configured: an https:// server is never reached over plain http.
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+                   config_.base_url.rfind("http://", 0) == 0 ? "http" : "https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);

@@ -4,6 +4,7 @@
 
 #include "certd/server/config.hpp"
 #include "common/ids.hpp"
+#include "common/log.hpp"
 
 namespace edgesec::certd {
 namespace {
@@ -54,8 +55,16 @@ Status ReadPassword(config::Reader& t, std::string* username,
 Status ReadUrl(config::Reader& t, std::string* url) {
   EDGESEC_ASSIGN_OR_RETURN(auto u, t.String("url"));
   if (!u) return {};
-  if (u->rfind("https://", 0) != 0)
-    return t.ErrorAt("url", "must be an https:// URL of the EST server");
+  if (u->rfind("http://", 0) == 0) {
+    // Allowed (DESIGN.md: a warning, not an error), for lab servers: nothing authenticates the
+    // server, and Basic credentials and client identities travel without TLS.
+    log::Warning("certd: " + t.ErrorAt("url",
+                                       "is plain http://: the EST server is not "
+                                       "authenticated and nothing is encrypted; use https://")
+                                 .message);
+  } else if (u->rfind("https://", 0) != 0) {
+    return t.ErrorAt("url", "must be an https:// (or, without TLS, http://) URL of the EST server");
+  }
   *url = *u;
   return {};
 }

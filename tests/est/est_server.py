@@ -113,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
         c = self.client_cert()
         entry = {"path": self.path, "method": self.command, "client_subject": self.client_subject(),
                  "client_serial": "%X" % c.serial_number if c else None,
-                 "tls_version": self.connection.version(), "user": self.basic_user()}
+                 "tls_version": self.connection.version() if hasattr(self.connection, "version") else None, "user": self.basic_user()}
         entry.update(kw)
         with s.lock:
             if s.args.log:
@@ -125,6 +125,8 @@ class Handler(BaseHTTPRequestHandler):
         return c.subject.rfc4514_string() if c else None
 
     def client_cert(self):
+        if not hasattr(self.connection, "getpeercert"):  # --plain-http
+            return None
         raw = self.connection.getpeercert(binary_form=True)
         return x509.load_der_x509_certificate(raw) if raw else None
 
@@ -356,6 +358,7 @@ def main():
     p.add_argument("--keygen-format", default="pkcs8", choices=["pkcs8", "pkcs1"])
     p.add_argument("--no-csrattrs", action="store_true")
     p.add_argument("--change-subject", action="store_true")
+    p.add_argument("--plain-http", action="store_true", help="serve plain HTTP (no TLS), for http:// URLs")
     a = p.parse_args()
 
     pki = Pki(a.dir, a.wrong_host)
@@ -369,7 +372,8 @@ def main():
     for f in a.client_ca:
         ctx.load_verify_locations(f)
     httpd = Server(("127.0.0.1", 0), Handler)
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    if not a.plain_http:
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     httpd.args, httpd.pki, httpd.lock, httpd.pending_left = a, pki, threading.Lock(), {}
     port = httpd.server_address[1]
     tmp = a.port_file + ".tmp"

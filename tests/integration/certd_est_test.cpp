@@ -134,6 +134,18 @@ TEST_CASE("edgectl cert enroll enrolls an est credential with its key in keyd, a
   CHECK(Edgectl(s, {"cert", "enroll"}).exit_code == 2);
 }
 
+TEST_CASE("an http:// EST URL works (certd logs a warning that nothing is authenticated or encrypted)") {
+  EstServer est({"--plain-http"});
+  REQUIRE(est.BaseUrl().rfind("http://", 0) == 0);
+  CertdStack s(Config(est));
+  Json enrolled = JsonOf(Edgectl(s, {"cert", "enroll", "device-id", "--json"}));
+  CHECK_THAT(enrolled["issuer"].get<std::string>(), Catch::Contains("EST Test Issuing CA"));
+  std::string pem = MUST(s.client->Get("device-id"));
+  RequireOpensslVerifies(s, pem);  // the returned chain is still checked against trusted_certs
+  RequireKeyMatches(s, "device-key", pem);
+  CHECK(Log(est, "/simpleenroll").size() == 1);
+}
+
 TEST_CASE("edgectl est cacerts and est csrattrs use certd's [est] config, or --url and --trusted") {
   EstServer est;
   CertdStack s(Config(est));

@@ -20,9 +20,11 @@ std::string EstServer::ScriptPath() {
 
 EstServer::EstServer(std::vector<std::string> flags) {
   std::string port_file = dir_.path() + "/port";
-  std::vector<std::string> args = {"python3", ScriptPath(), "--dir", dir_.path(), "--port-file", port_file,
-                                   "--log", dir_.path() + "/requests.log"};
+  std::vector<std::string> args = {
+      "python3",     ScriptPath(), "--dir", dir_.path(),
+      "--port-file", port_file,    "--log", dir_.path() + "/requests.log"};
   args.insert(args.end(), flags.begin(), flags.end());
+  for (const auto& f : flags) plain_http_ = plain_http_ || f == "--plain-http";
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -62,7 +64,7 @@ EstServer::~EstServer() {
 }
 
 std::string EstServer::BaseUrl(const std::string& host) const {
-  return "https://" + host + ":" + std::to_string(port_);
+  return (plain_http_ ? "http://" : "https://") + host + ":" + std::to_string(port_);
 }
 
 std::vector<std::string> EstServer::Requests() const {

@@ -22,6 +22,7 @@ class EstServer {
   EstServer& operator=(const EstServer&) = delete;
 
   int port() const { return port_; }
+  // https://host:port, or http:// when the server was started with --plain-http.
   std::string BaseUrl(const std::string& host = "127.0.0.1") const;
   std::string dir() const { return dir_.path(); }
   std::string RootPem() const { return dir_.path() + "/root.pem"; }
@@ -35,6 +36,7 @@ class EstServer {
   TempDir dir_;
   pid_t pid_ = -1;
   int port_ = 0;
+  bool plain_http_ = false;
 };
 
 }  // namespace edgesec::testing
