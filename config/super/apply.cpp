@@ -118,7 +118,9 @@ std::string Keyd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
   std::map<std::string, std::string> preloaded = c.preloaded_keys;
   for (const auto& [id, uri] : ids.keys) preloaded[id] = uri;
   for (const auto& [id, uri] : preloaded) note(uri);
-  bool pkcs11 = !k.pkcs11_lib_path.empty() || !k.pkcs11_base_slot.empty() || !first_pkcs11.empty();
+  // keyd's [pkcs11] needs a token: a library path alone (no base slot, no pkcs11: key) configures
+  // nothing keyd could use, so no [pkcs11] table is written for it.
+  bool pkcs11 = !k.pkcs11_base_slot.empty() || !first_pkcs11.empty();
   std::string engine = k.default_engine;
   if (engine.empty() && !k.pkcs11_base_slot.empty())
     engine = "pkcs11";  // as the peer: new keys

@@ -42,6 +42,7 @@ std::string Pkcs11PinFile(const std::string& uri) {
 
 std::string Pkcs11TokenOf(const std::string& uri) {
   // Path attributes naming the token are kept; object, id and type name the key and go.
+  if (uri.rfind("pkcs11:", 0) != 0) return "pkcs11:";
   std::string body = uri.substr(7), query;
   if (auto q = body.find('?'); q != std::string::npos) {
     query = body.substr(q);
