@@ -1,5 +1,4 @@
 // Secrets out of what edgectl prints: `config show` and `config apply --dry-run`.
-#include <regex>
 #include <sstream>
 
 #include "config/super/peer_only.hpp"
@@ -31,10 +30,56 @@ void RedactTree(toml::table& t) {
 
 }  // namespace
 
+namespace {
+
+// pin-value=<anything up to ; & ? " or white space> → pin-value=<redacted>
+std::string RedactPinValues(const std::string& line) {
+  static const std::string kPin = "pin-value=";
+  std::string out;
+  size_t pos = 0;
+  for (size_t at; (at = line.find(kPin, pos)) != std::string::npos;) {
+    out += line.substr(pos, at - pos) + kPin + "<redacted>";
+    size_t stop = at + kPin.size();
+    while (stop < line.size() &&
+           std::string_view(";&?\" \t\r\n\f\v").find(line[stop]) == std::string_view::npos)
+      ++stop;
+    pos = stop;
+  }
+  return out + line.substr(pos);
+}
+
+// `password = "…"` (also owner_auth, connection_string) at the start of a line → "<redacted>".
+// A scanner, not a std::regex: libstdc++'s regex recurses per character and overflows the stack
+// on a long quoted value (found by fuzzing).
+std::string RedactSecretValue(const std::string& line) {
+  auto is_space = [](char ch) {
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
+  };
+  size_t i = 0;
+  while (i < line.size() && is_space(line[i])) ++i;
+  bool secret = false;
+  for (std::string_view key : {"password", "owner_auth", "connection_string"}) {
+    if (line.compare(i, key.size(), key) == 0) {
+      i += key.size();
+      secret = true;
+      break;
+    }
+  }
+  if (!secret) return line;
+  while (i < line.size() && is_space(line[i])) ++i;
+  if (i >= line.size() || line[i] != '=') return line;
+  ++i;
+  while (i < line.size() && is_space(line[i])) ++i;
+  if (i >= line.size() || line[i] != '"') return line;
+  size_t close = i + 1;
+  while (close < line.size() && line[close] != '"') close += line[close] == '\\' ? 2 : 1;
+  if (close >= line.size()) return line;  // no closing quote: not a string value, left alone
+  return line.substr(0, i) + "\"<redacted>\"" + line.substr(close + 1);
+}
+
+}  // namespace
+
 std::string Redact(std::string_view text) {
-  static const std::regex kPin("pin-value=[^;&?\"\\s]*");
-  static const std::regex kLine(
-      "^(\\s*(password|owner_auth|connection_string)\\s*=\\s*)\"(?:[^\"\\\\]|\\\\.)*\"");
   std::string out;
   std::string all(text);
   size_t start = 0;
@@ -42,9 +87,7 @@ std::string Redact(std::string_view text) {
     size_t end = all.find('\n', start);
     std::string line =
         all.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    line = std::regex_replace(line, kPin, "pin-value=<redacted>");
-    line = std::regex_replace(line, kLine, "$1\"<redacted>\"");
-    out += line;
+    out += RedactSecretValue(RedactPinValues(line));
     if (end == std::string::npos) break;
     out += '\n';
     start = end + 1;

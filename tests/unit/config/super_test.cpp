@@ -84,6 +84,15 @@ TEST_CASE("redaction hides passwords and PINs and nothing else") {
         "password = \"<redacted>\"\nusername = \"u\"\n");
   CHECK(super::Redact("pk = \"pkcs11:object=k?pin-value=1234\"") ==
         "pk = \"pkcs11:object=k?pin-value=<redacted>\"");
+  CHECK(super::Redact("a = \"pin-value=1;pin-value=2&x\"") ==
+        "a = \"pin-value=<redacted>;pin-value=<redacted>&x\"");
+  CHECK(super::Redact("  owner_auth=\"x\" # c\nconnection_string = \"HostName=h\"") ==
+        "  owner_auth=\"<redacted>\" # c\nconnection_string = \"<redacted>\"");
+  CHECK(super::Redact("password_file = \"/etc/p\"\npassword = \"unterminated") ==
+        "password_file = \"/etc/p\"\npassword = \"unterminated");
+  // A long secret (a std::regex once overflowed the stack on this).
+  std::string long_secret = "password = \"" + std::string(200000, 'x') + "\"";
+  CHECK(super::Redact(long_secret) == "password = \"<redacted>\"");
   auto shown = super::ShowSuperConfig(
       "[cert_issuance.est.auth]\nusername = 'u'\npassword = 'p'\n[agent]\nx = 1\n", "c", false);
   REQUIRE(shown);
