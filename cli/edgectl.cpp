@@ -121,9 +121,17 @@ int Main(int argc, char** argv) {
       cmd = &c;
   }
   if (cmd == nullptr) {
-    if (help || rest.empty()) {
+    // `edgectl cert --help`: the commands of that group; `edgectl --help`: all of them.
+    std::vector<Command> group;
+    for (const auto& c : commands)
+      if (!words.empty() && c.words.front() == words.front()) group.push_back(c);
+    if (help && (words.empty() || !group.empty())) {
+      PrintUsage(words.empty() ? commands : group);
+      return kOk;
+    }
+    if (rest.empty()) {
       PrintUsage(commands);
-      return help ? kOk : kUsage;
+      return kUsage;
     }
     std::fprintf(stderr, "edgectl: unknown command '%s'; run edgectl --help\n",
                  words.empty() ? rest[0].c_str() : words[0].c_str());

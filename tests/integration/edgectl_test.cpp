@@ -165,6 +165,11 @@ TEST_CASE("--help on every command exits 0 and prints its usage") {
   CHECK_THAT(sign_help.out, Catch::Contains("--data-file") && Catch::Contains("--out") && Catch::Contains("--alg"));
   RunResult top = Edgectl({"--help"});
   CHECK_THAT(top.out, Catch::Contains("key sign") && Catch::Contains("up") && Catch::Contains("--root"));
+  // A group's --help lists that group's commands only.
+  RunResult group = Edgectl({"cert", "--help"});
+  CHECK(group.exit_code == 0);
+  CHECK_THAT(group.out, Catch::Contains("cert renew") && Catch::Contains("cert list"));
+  CHECK_THAT(group.out, !Catch::Contains("key sign"));
 }
 
 TEST_CASE("usage errors exit 2 with a message on stderr") {
@@ -172,6 +177,7 @@ TEST_CASE("usage errors exit 2 with a message on stderr") {
   MUST(k.client.CreateKeyPairIfNotExists("k"));
   const std::vector<std::vector<std::string>> cases = {
       {"frobnicate"},
+      {"frobnicate", "--help"},
       {"key", "explode", "k"},
       {"key", "list", "--bogus"},
       {"key", "show"},
