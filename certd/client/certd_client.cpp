@@ -44,9 +44,11 @@ Expected<std::vector<api::CertSummary>> CertdClient::List() {
   return std::move(list->certificates);
 }
 
-Expected<std::string> CertdClient::Renew(const std::string& id, std::optional<bool> rotate_key) {
+Expected<std::string> CertdClient::Renew(const std::string& id, std::optional<bool> rotate_key,
+                                         bool if_needed) {
   Json body = Json::object();
   if (rotate_key) body["rotateKey"] = *rotate_key;
+  if (if_needed) body["ifNeeded"] = true;
   EDGESEC_ASSIGN_OR_RETURN(
       Json j,
       http_.CallJson("POST", Path("/credentials/" + http::EscapePathSegment(id) + "/renew"), body));

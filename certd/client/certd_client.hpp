@@ -25,7 +25,9 @@ class CertdClient {
   Expected<Json> Version();
   // POST /credentials/{id}/renew, answered once the new cert is committed; `rotate_key` overrides
   // the credential's setting when given.
-  Expected<std::string> Renew(const std::string& id, std::optional<bool> rotate_key = std::nullopt);
+  // `if_needed`: only when the cert is missing, expired or due (else the current cert is answered).
+  Expected<std::string> Renew(const std::string& id, std::optional<bool> rotate_key = std::nullopt,
+                              bool if_needed = false);
   // GET /credentials/{id} and GET /credentials: the renewal state.
   Expected<api::CredentialStatus> GetCredential(const std::string& id);
   Expected<std::vector<api::CredentialStatus>> ListCredentials();

@@ -72,7 +72,7 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
 }
 
 Expected<std::string> CertService::RenewCredential(const std::string& id,
-                                                   std::optional<bool> rotate, bool only_if_due) {
+                                                   std::optional<bool> rotate, RenewWhen when) {
   std::lock_guard lock(renew_mutex_);
   auto s = Snapshot();
   auto it = s->config.credentials.find(id);
@@ -84,9 +84,17 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
     return InvalidParameter("credential '" + id +
                             "' uses method preloaded; certd has no way to renew it (give it "
                             "method self_signed, local_ca or est)");
-  if (only_if_due) {  // the API may have renewed it while the scheduler waited for the lock
+  if (when != RenewWhen::kAlways) {  // it may have been renewed while this waited for the lock
     auto view = tracker_->View(id);
-    if (!view || !view->decision.at || *view->decision.at > Now()) return std::string();
+    bool due = view && view->decision.at && *view->decision.at <= Now();
+    if (when == RenewWhen::kIfDue && !due) return std::string();
+    if (when == RenewWhen::kIfNeeded && !due) {
+      EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(id));
+      auto chain = stored ? x509::ParsePemChain(stored->pem) : Expected<x509::Chain>(Internal(""));
+      auto not_after = chain ? x509::ToEpoch(X509_get0_notAfter(chain->front().get()))
+                             : Expected<int64_t>(Internal(""));
+      if (not_after && *not_after > Now()) return stored->pem;  // valid and not due: keep it
+    }
   }
   tracker_->Begin(id);
   Expected<std::string> pem = std::string();
@@ -115,15 +123,15 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
 }
 
 void CertService::ScheduledRenewal(const std::string& id) {
-  (void)RenewCredential(id, std::nullopt, true);
+  (void)RenewCredential(id, std::nullopt, RenewWhen::kIfDue);
 }
 
 Expected<std::string> CertService::Renew(const Caller& c, const std::string& id,
-                                         std::optional<bool> rotate_key) {
+                                         std::optional<bool> rotate_key, bool if_needed) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "renew"));
   EDGESEC_TRY(CheckClockPlausible());
-  return RenewCredential(id, rotate_key, false);
+  return RenewCredential(id, rotate_key, if_needed ? RenewWhen::kIfNeeded : RenewWhen::kAlways);
 }
 
 }  // namespace edgesec::certd

@@ -55,8 +55,11 @@ class CertService {
 
   // POST /credentials/{id}/renew: renews now (EST re-enroll, or local issuance for self_signed and
   // local_ca), answered only after the new cert is committed. `rotate_key` overrides the policy.
+  // `if_needed` (edgesec, {"ifNeeded": true}): only when the cert is missing, expired or due;
+  // otherwise the stored cert is answered — so a consumer that finds the cert missing or expired
+  // (identityd and the Edge CA) never renews it a second time right after certd's own renewal.
   Expected<std::string> Renew(const Caller& c, const std::string& id,
-                              std::optional<bool> rotate_key);
+                              std::optional<bool> rotate_key, bool if_needed = false);
   // GET /credentials, GET /credentials/{id}
   Expected<std::vector<api::CredentialStatus>> Credentials(const Caller& c);
   Expected<api::CredentialStatus> Credential(const Caller& c, const std::string& id);
@@ -111,8 +114,11 @@ class CertService {
   std::string CurrentKeyId(const certd::Credential& cred) const;
 
   // renew.cpp
+  // kAlways: the API's renew; kIfDue: the scheduler (due by the policy, as decided when it woke);
+  // kIfNeeded: missing, expired or due now, else the stored PEM is returned.
+  enum class RenewWhen { kAlways, kIfDue, kIfNeeded };
   Expected<std::string> RenewCredential(const std::string& id, std::optional<bool> rotate,
-                                        bool only_if_due);
+                                        RenewWhen when);
   Expected<std::string> RenewLocally(const State& s, const certd::Credential& cred,
                                      std::optional<bool> rotate);
   void ScheduledRenewal(const std::string& id);

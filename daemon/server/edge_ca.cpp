@@ -148,7 +148,9 @@ Status EdgeCa::Refresh() {
 
 Expected<EdgeCaCert> EdgeCa::Renew() {
   auto [certd, id] = Target();
-  auto pem = certd->Renew(id);
+  // ifNeeded: certd may have issued or renewed it meanwhile (its scheduler issues a missing Edge CA
+  // at start and renews an expired one); then the fresh one is answered, not a second renewal.
+  auto pem = certd->Renew(id, std::nullopt, /*if_needed=*/true);
   if (!pem)
     return Unavailable(
         "the Edge CA '" + id +

@@ -32,6 +32,15 @@ json pem < "$DIR/ca1.json" > "$DIR/ca1.pem" || fail "edgectl ca show"
 mkdir -p "$DIR/m1"
 module_cert edgehub edgegateway.local "$DIR/m1" || fail "module cert from the first Edge CA"
 
+# --- "Renew if needed" (what identityd asks when it finds the Edge CA missing or expired) leaves a
+# valid, not-due Edge CA alone: no second Edge CA right after certd's own issuance or renewal.
+call certd POST '/credentials/edge-ca/renew?api-version=2020-09-01' '{"ifNeeded":true}'
+echo "$BODY" | json pem > "$DIR/ca1-again.pem"
+[ "$STATUS" = 200 ] && [ "$(fp "$DIR/ca1-again.pem")" = "$(fp "$DIR/ca1.pem")" ] \
+  && pass "ifNeeded on a valid Edge CA answers it unchanged" || fail "ifNeeded: $STATUS $BODY"
+call certd POST '/credentials/edge-ca/renew?api-version=2020-09-01' '{"ifNeeded":"yes"}'
+[ "$STATUS" = 400 ] && echo "$BODY" | grep -q "ifNeeded" && pass "ifNeeded must be a boolean" || fail "ifNeeded type: $STATUS $BODY"
+
 # --- A renewal through certd (as its renewal engine or `edgectl cert renew edge-ca` does it)
 call certd POST '/credentials/edge-ca/renew?api-version=2020-09-01' '{}'
 [ "$STATUS" = 200 ] && pass "certd renewed the Edge CA" || fail "renew edge-ca: $STATUS $BODY"

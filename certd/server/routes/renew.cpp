@@ -14,8 +14,15 @@ void AddRenewRoute(http::Router& router, CertService& service) {
                    return InvalidParameter("parameter 'rotateKey' must be true or false");
                  rotate = it->get<bool>();
                }
+               bool if_needed = false;  // edgesec: {"ifNeeded": true}, see CertService::Renew
+               if (auto it = body.find("ifNeeded"); it != body.end() && !it->is_null()) {
+                 if (!it->is_boolean())
+                   return InvalidParameter("parameter 'ifNeeded' must be true or false");
+                 if_needed = it->get<bool>();
+               }
                EDGESEC_ASSIGN_OR_RETURN(
-                   std::string pem, service.Renew(CallerOf(call), call.Param("certId"), rotate));
+                   std::string pem,
+                   service.Renew(CallerOf(call), call.Param("certId"), rotate, if_needed));
                return http::Reply::Ok(api::PemBody{pem}.ToJson());
              });
 }
