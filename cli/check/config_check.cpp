@@ -6,12 +6,9 @@
 #include "certd/server/config.hpp"
 #include "cli/check/check.hpp"
 #include "common/fs.hpp"
+#include "config/super/super.hpp"
 #include "daemon/server/config.hpp"
 #include "keyd/server/config.hpp"
-
-#ifdef EDGESEC_HAVE_SUPER_CONFIG
-#include "config/super/super.hpp"
-#endif
 
 namespace edgesec::cli::check {
 namespace {
@@ -42,7 +39,6 @@ Status Loaded(const Expected<T>& e) {
   return e.error();
 }
 
-#ifdef EDGESEC_HAVE_SUPER_CONFIG
 std::string HostName() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return {};
@@ -88,7 +84,6 @@ void SuperConfig(Env& env, Report& report, const std::string& path) {
   }
   report.Pass("config", "'" + path + "' is valid and applied");
 }
-#endif
 
 }  // namespace
 
@@ -103,14 +98,7 @@ void CheckConfig(Env& env, Report& report) {
                 "run edgectl config apply");
     return;
   }
-#ifdef EDGESEC_HAVE_SUPER_CONFIG
   SuperConfig(env, report, path);
-#else
-  report.Warn(
-      "config",
-      "this edgectl cannot validate '" + path + "' (built without the super config library)",
-      "validate it with an edgectl that has `edgectl config check`");
-#endif
 }
 
 }  // namespace edgesec::cli::check

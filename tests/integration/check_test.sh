@@ -154,25 +154,21 @@ expect_line FAIL "est:https://127.0.0.1:$PORT" "not reachable over TLS" "hint: c
 rm -f "$CERTD_CONF"
 restart
 SUPER=$DIR/etc/edgesec/config.toml
-if "$EDGESEC_EDGECTL" --help | grep -q '^  config apply '; then
-  printf 'hostname = "gw-check"\n' >"$SUPER"
-  chmod 0644 "$SUPER"
-  run_check
-  expect_rc 0 "a valid super config that is not applied only warns"
-  expect_line WARN config-applied "not applied" "hint: apply it: edgectl config apply --root $DIR"
-  expect_line WARN "permissions:$SUPER" "mode 0644" "hint: chmod 0600 '$SUPER'"
-  chmod 0600 "$SUPER"
-  edgectl config apply >/dev/null || fail "edgectl config apply"
-  run_check
-  expect_rc 0 "an applied super config passes"
-  expect_line PASS config "valid and applied"
-  printf 'hostnme = "gw-check"\n' >"$SUPER"
-  run_check
-  expect_rc 1 "an invalid super config fails"
-  expect_line FAIL config "config.toml:1:1" "did you mean 'hostname'"
-else
-  pass "the super config part is skipped: this edgectl has no 'config apply'"
-fi
+printf 'hostname = "gw-check"\n' >"$SUPER"
+chmod 0644 "$SUPER"
+run_check
+expect_rc 0 "a valid super config that is not applied only warns"
+expect_line WARN config-applied "not applied" "hint: apply it: edgectl config apply --root $DIR"
+expect_line WARN "permissions:$SUPER" "mode 0644" "hint: chmod 0600 '$SUPER'"
+chmod 0600 "$SUPER"
+edgectl config apply >/dev/null || fail "edgectl config apply"
+run_check
+expect_rc 0 "an applied super config passes"
+expect_line PASS config "valid and applied"
+printf 'hostnme = "gw-check"\n' >"$SUPER"
+run_check
+expect_rc 1 "an invalid super config fails"
+expect_line FAIL config "config.toml:1:1" "did you mean 'hostname'"
 
 # --- a PKCS#11 token behind keyd (SoftHSM2), on a fresh state --------------------------------------
 SOFTHSM_LIB=/usr/lib/softhsm/libsofthsm2.so
