@@ -144,8 +144,9 @@ int main(int argc, char** argv) {
   if (via_keyd <= 0) return Fail("in-process issuance with the key in keyd failed");
 
   // 3. Through certd.
-  certd::api::CreateCertRequest request{"bench-leaf", "", certd::api::Issuer{"bench-ca", *handle},
-                                        std::nullopt};
+  certd::api::CreateCertRequest request;
+  request.cert_id = "bench-leaf";
+  request.issuer = certd::api::Issuer{"bench-ca", *handle};
   double via_certd = Rate([&] {
     request.csr = csr();
     auto pem = certd_client.Issue(request);

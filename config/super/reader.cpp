@@ -706,7 +706,7 @@ Expected<ReadResult> ReadSuperConfig(std::string_view text, const std::string& p
   EDGESEC_ASSIGN_OR_RETURN(ParsedFile parsed, ParseToml(text, path));
   ReadResult out;
   PrunePeerOnly(*parsed.table, path, &out.warnings);
-  Ctx ctx{&out.config, &out.warnings, {}};
+  Ctx ctx{&out.config, &out.warnings, {}, {}};
   Reader r(*parsed.table, path);
   SuperConfig& c = out.config;
   EDGESEC_TRY(Str(r, "hostname", &c.hostname));
