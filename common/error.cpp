@@ -4,6 +4,24 @@
 
 namespace edgesec {
 
+const char* ReasonName(ErrorReason reason) {
+  switch (reason) {
+    case ErrorReason::kIssuerExpired:
+      return "issuer-expired";
+    case ErrorReason::kNotIssuedYet:
+      return "not-issued-yet";
+    case ErrorReason::kNone:
+      break;
+  }
+  return "";
+}
+
+ErrorReason ParseReason(std::string_view name) {
+  for (ErrorReason r : {ErrorReason::kIssuerExpired, ErrorReason::kNotIssuedYet})
+    if (name == ReasonName(r)) return r;
+  return ErrorReason::kNone;
+}
+
 Error IoError(std::string message, int err) {
   return MakeError(ErrorKind::kIo, std::move(message), std::strerror(err));
 }

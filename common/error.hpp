@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -22,10 +23,27 @@ enum class ErrorKind {
   kInternal,              // a bug or an unexpected state               -> 500
 };
 
+// Why, where the kind is not enough for a caller's decision (a decision never tests the message).
+// It travels on the wire as "reason" in the error body, an edgesec addition that the peer's
+// clients ignore; ReasonName/ParseReason are that mapping.
+enum class ErrorReason {
+  kNone,
+  kIssuerExpired,  // the issuing certificate has expired: renew it, then retry
+  kNotIssuedYet,   // the credential exists but has no certificate yet
+};
+const char* ReasonName(ErrorReason reason);         // "" for kNone
+ErrorReason ParseReason(std::string_view name);      // kNone for anything unknown
+
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;  // safe for the wire and the log: never holds a secret
   std::string detail;   // log-only cause chain (OpenSSL queue, errno text)
+  ErrorReason reason = ErrorReason::kNone;
+
+  Error WithReason(ErrorReason r) && {
+    reason = r;
+    return std::move(*this);
+  }
 
   // Prefixes context ("loading key 'x': ") to the message, keeping the kind.
   Error Context(const std::string& what) const& {

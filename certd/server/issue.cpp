@@ -68,7 +68,8 @@ Expected<CertService::IssuerPtr> CertService::LoadIssuer(const State& s, const s
   int64_t now = Now();
   if (checked->not_after <= now)
     return InvalidParameter("issuer certificate '" + cert_id + "' expired at " +
-                            x509::Rfc3339(checked->not_after) + "; renew it first");
+                            x509::Rfc3339(checked->not_after) + "; renew it first")
+        .WithReason(ErrorReason::kIssuerExpired);
   if (checked->not_before > now + x509::kClockSkewSeconds)
     return InvalidParameter("issuer certificate '" + cert_id + "' is not valid before " +
                             x509::Rfc3339(checked->not_before));

@@ -121,7 +121,8 @@ Expected<X509Ptr> IssueCertificate(const IssueInput& in) {
   if (in.issuer_cert != nullptr) {
     EDGESEC_ASSIGN_OR_RETURN(int64_t issuer_end, ToEpoch(X509_get0_notAfter(in.issuer_cert)));
     if (issuer_end <= in.now)
-      return InvalidParameter("expired: the issuer certificate expired on " + Rfc3339(issuer_end));
+      return InvalidParameter("expired: the issuer certificate expired on " + Rfc3339(issuer_end))
+          .WithReason(ErrorReason::kIssuerExpired);
     not_after = std::min(not_after, issuer_end);
   }
   if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(in.now)) == nullptr ||

@@ -134,7 +134,11 @@ Expected<Json> UnixClient::CallJson(std::string_view method, std::string_view pa
     message = parsed["message"].get<std::string>();
   else
     message = "HTTP " + std::to_string(resp.status);
-  return MakeError(KindForStatus(resp.status), message);
+  Error error = MakeError(KindForStatus(resp.status), message);
+  if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("reason") &&
+      parsed["reason"].is_string())
+    error.reason = ParseReason(parsed["reason"].get<std::string>());
+  return error;
 }
 
 }  // namespace edgesec::http

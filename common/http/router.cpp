@@ -80,7 +80,9 @@ Response Router::ErrorResponse(const Error& error) const {
   } else {
     log::Debug("request refused: " + error.Describe());
   }
-  r.body = MessageBody(error.message);
+  Json body{{"message", error.message}};
+  if (error.reason != ErrorReason::kNone) body["reason"] = ReasonName(error.reason);
+  r.body = DumpJson(body);
   return r;
 }
 

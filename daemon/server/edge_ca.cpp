@@ -102,7 +102,8 @@ Expected<EdgeCaCert> EdgeCa::Fetch() {
   auto pem = certd->Get(id);
   if (!pem) {
     if (pem.error().kind == ErrorKind::kNotFound)
-      return Unavailable("the Edge CA '" + id + "' is not issued yet");
+      return Unavailable("the Edge CA '" + id + "' is not issued yet")
+          .WithReason(ErrorReason::kNotIssuedYet);
     return Unavailable("cannot read the Edge CA '" + id + "' from certd: " + pem.error().message);
   }
   return Parse(*pem, id);
@@ -171,7 +172,7 @@ Expected<EdgeCaCert> EdgeCa::Current() {
     Adopt(*fresh);
     return fresh;
   }
-  if (!fresh && fresh.error().message.find("not issued yet") == std::string::npos) return fresh;
+  if (!fresh && fresh.error().reason != ErrorReason::kNotIssuedYet) return fresh;
   // Expired or missing: renewed before anything is issued from it (the seeds' expired Edge CA).
   std::lock_guard renew_lock(renew_mutex_);
   {

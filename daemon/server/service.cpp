@@ -114,7 +114,7 @@ Expected<api::IssuedCert> IdentityService::Issue(const State& s, const std::stri
   if (!cert && cert.error().kind == ErrorKind::kUnavailable)
     return MakeError(ErrorKind::kUnavailable,
                      "cannot issue a module cert now: certd says: " + cert.error().message);
-  if (!cert && cert.error().message.find("expired") != std::string::npos) {
+  if (!cert && cert.error().reason == ErrorReason::kIssuerExpired) {
     // The Edge CA expired between the check and the issuance: renew it, then try once more.
     EDGESEC_TRY(edge_ca_.Renew());
     cert = IssueModuleCert(*s.certd, policy, spec, clock_());
