@@ -14,15 +14,6 @@
 namespace edgesec::certd {
 namespace {
 
-// keyd's own error, named as keyd's: a 401 from keyd is certd's problem, not the caller's.
-Error FromKeyd(const Error& e, const std::string& what) {
-  ErrorKind kind = e.kind == ErrorKind::kInvalidParameter || e.kind == ErrorKind::kNotFound
-                       ? ErrorKind::kInvalidParameter
-                   : e.kind == ErrorKind::kUnavailable ? ErrorKind::kUnavailable
-                                                       : ErrorKind::kInternal;
-  return MakeError(kind, what + ": keyd says: " + e.message, e.detail);
-}
-
 Expected<X509ReqPtr> CsrFor(const Credential& cred, EVP_PKEY* key) {
   est::CsrSpec spec;
   spec.subject = cred.SubjectOrDefault();
@@ -88,11 +79,12 @@ Expected<CertService::IssuerPtr> CertService::LoadIssuer(const State& s, const s
       issuer->key_id = c->second.key_id;
     if (issuer->key_id.empty()) issuer->key_id = cert_id;
     auto h = Keyd()->GetKeyPair(issuer->key_id);
-    if (!h) return FromKeyd(h.error(), "key '" + issuer->key_id + "' of issuer '" + cert_id + "'");
+    if (!h) return KeydError(h.error(), "key '" + issuer->key_id + "' of issuer '" + cert_id + "'",
+                       KeyOrigin::kCaller);
     key_handle = *h;
   }
   auto key = keyd::LoadRemoteKey(Keyd(), key_handle);
-  if (!key) return FromKeyd(key.error(), "issuer key");
+  if (!key) return KeydError(key.error(), "issuer key", KeyOrigin::kCaller);
   if (EVP_PKEY_eq(X509_get0_pubkey(cert), key->get()) != 1) {
     DrainOpenSslErrors();
     return InvalidParameter("key does not match: the issuer key" +

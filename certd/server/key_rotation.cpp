@@ -31,9 +31,12 @@ std::optional<std::string> AlgorithmLike(EVP_PKEY* key) {
   }
 }
 
-Error KeydError(const Error& e, const std::string& what) {
-  ErrorKind kind =
-      e.kind == ErrorKind::kUnavailable ? ErrorKind::kUnavailable : ErrorKind::kInternal;
+Error KeydError(const Error& e, const std::string& what, KeyOrigin origin) {
+  bool callers = origin == KeyOrigin::kCaller &&
+                 (e.kind == ErrorKind::kInvalidParameter || e.kind == ErrorKind::kNotFound);
+  ErrorKind kind = e.kind == ErrorKind::kUnavailable ? ErrorKind::kUnavailable
+                   : callers                         ? ErrorKind::kInvalidParameter
+                                                     : ErrorKind::kInternal;
   return MakeError(kind, what + ": keyd says: " + e.message, e.detail);
 }
 

@@ -19,8 +19,15 @@ namespace edgesec::certd {
 std::string NextKeyId(const std::string& base, const std::string& current);
 // The keyd algorithm token of a key like `key` (a rotated key keeps the type and size).
 std::optional<std::string> AlgorithmLike(EVP_PKEY* key);
-// keyd's error as certd reports it: kUnavailable stays (try later), the rest is kInternal.
-Error KeydError(const Error& e, const std::string& what);
+// Whose key certd asked keyd about: decides who must act on keyd's refusal.
+enum class KeyOrigin {
+  kCertd,   // certd's own key (a credential's): any refusal is certd's problem
+  kCaller,  // a key the caller named (an issuer's): keyd's 400/404 are the caller's
+};
+// The one translation of a keyd error into certd's, named as keyd's ("<what>: keyd says: …"):
+// kUnavailable stays (try later); for a kCaller key a 400/404 becomes kInvalidParameter; the rest
+// is kInternal (a 401 from keyd is certd's problem, not the caller's).
+Error KeydError(const Error& e, const std::string& what, KeyOrigin origin = KeyOrigin::kCertd);
 // The keyd-backed key `key_id`, created first when `create` (with `algorithm`, else keyd's
 // default).
 Expected<EvpPkeyPtr> RemoteKey(const std::shared_ptr<keyd::KeydClient>& keyd,
