@@ -68,14 +68,11 @@ int Fail(const std::string& message) {
   return kFailure;
 }
 
-int Main(int argc, char** argv) {
-  log::InitFromEnvironment();
-  log::SetLevel(log::Level::kWarning);
-  std::vector<Command> commands = AllCommands();
-  Context ctx;
-  bool help = false;
-  std::vector<std::string> rest;
-  // Globals anywhere on the line.
+namespace {
+
+// The global options, taken from anywhere on the line; the rest is left in `rest`. kUsage after
+// printing what is wrong, else kOk.
+int ParseGlobals(int argc, char** argv, Context* ctx, bool* help, std::vector<std::string>* rest) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto take = [&](const std::string& name, std::string* out) -> bool {
@@ -88,16 +85,16 @@ int Main(int argc, char** argv) {
       return true;
     };
     if (a == "--json")
-      ctx.json = true;
+      ctx->json = true;
     else if (a == "--help" || a == "-h")
-      help = true;
+      *help = true;
     else if (a == "--root" || a.rfind("--root=", 0) == 0) {
       std::string dir;
       if (!take("--root", &dir) || dir.empty()) {
         std::fprintf(stderr, "edgectl: --root needs a directory\n");
         return kUsage;
       }
-      ctx.layout = Layout::UnderRoot(dir);
+      ctx->layout = Layout::UnderRoot(dir);
     } else if (a == "--log-level" || a.rfind("--log-level=", 0) == 0) {
       std::string level;
       log::Level l;
@@ -107,74 +104,104 @@ int Main(int argc, char** argv) {
       }
       log::SetLevel(l);
     } else
-      rest.push_back(a);
+      rest->push_back(a);
   }
-  // The longest command whose words prefix the non-option arguments.
+  return kOk;
+}
+
+// The longest command whose words prefix the non-option arguments, or null.
+const Command* FindCommand(const std::vector<Command>& commands,
+                           const std::vector<std::string>& words) {
   const Command* cmd = nullptr;
-  std::vector<std::string> words;
-  for (const auto& r : rest)
-    if (r.rfind("--", 0) != 0) words.push_back(r);
   for (const auto& c : commands) {
     if (c.words.size() > words.size()) continue;
     if (std::equal(c.words.begin(), c.words.end(), words.begin()) &&
         (!cmd || c.words.size() > cmd->words.size()))
       cmd = &c;
   }
-  if (cmd == nullptr) {
-    // `edgectl cert --help`: the commands of that group; `edgectl --help`: all of them.
-    std::vector<Command> group;
-    for (const auto& c : commands)
-      if (!words.empty() && c.words.front() == words.front()) group.push_back(c);
-    if (help && (words.empty() || !group.empty())) {
-      PrintUsage(words.empty() ? commands : group);
-      return kOk;
-    }
-    if (rest.empty()) {
-      PrintUsage(commands);
-      return kUsage;
-    }
-    std::fprintf(stderr, "edgectl: unknown command '%s'; run edgectl --help\n",
-                 words.empty() ? rest[0].c_str() : words[0].c_str());
-    return kUsage;
-  }
-  if (help) {
-    PrintCommandHelp(*cmd);
+  return cmd;
+}
+
+// No command matched: `edgectl cert --help` lists that group, `edgectl --help` all of them;
+// anything else is a usage error.
+int NoCommand(const std::vector<Command>& commands, const std::vector<std::string>& words,
+              const std::vector<std::string>& rest, bool help) {
+  std::vector<Command> group;
+  for (const auto& c : commands)
+    if (!words.empty() && c.words.front() == words.front()) group.push_back(c);
+  if (help && (words.empty() || !group.empty())) {
+    PrintUsage(words.empty() ? commands : group);
     return kOk;
   }
+  if (rest.empty()) {
+    PrintUsage(commands);
+    return kUsage;
+  }
+  std::fprintf(stderr, "edgectl: unknown command '%s'; run edgectl --help\n",
+               words.empty() ? rest[0].c_str() : words[0].c_str());
+  return kUsage;
+}
+
+// The command's own options into ctx->options and its arguments into ctx->args; kUsage after
+// printing what is wrong, else kOk.
+int ParseCommandLine(const Command& cmd, const std::vector<std::string>& rest, Context* ctx) {
   size_t skipped = 0;
   for (size_t i = 0; i < rest.size(); ++i) {
     const std::string& a = rest[i];
     if (a.rfind("--", 0) == 0) {
       std::string name = a.substr(0, a.find('='));
-      auto spec = std::find_if(cmd->options.begin(), cmd->options.end(),
+      auto spec = std::find_if(cmd.options.begin(), cmd.options.end(),
                                [&](auto& o) { return o.name == name; });
-      if (spec == cmd->options.end()) {
-        std::fprintf(stderr, "edgectl %s: unknown option '%s'; see --help\n", Words(*cmd).c_str(),
+      if (spec == cmd.options.end()) {
+        std::fprintf(stderr, "edgectl %s: unknown option '%s'; see --help\n", Words(cmd).c_str(),
                      name.c_str());
         return kUsage;
       }
       if (spec->value.empty()) {
-        ctx.options[name] = "";
+        ctx->options[name] = "";
       } else if (a.find('=') != std::string::npos) {
-        ctx.options[name] = a.substr(a.find('=') + 1);
+        ctx->options[name] = a.substr(a.find('=') + 1);
       } else if (i + 1 < rest.size()) {
-        ctx.options[name] = rest[++i];
+        ctx->options[name] = rest[++i];
       } else {
-        std::fprintf(stderr, "edgectl %s: option '%s' needs %s\n", Words(*cmd).c_str(),
+        std::fprintf(stderr, "edgectl %s: option '%s' needs %s\n", Words(cmd).c_str(),
                      name.c_str(), spec->value.c_str());
         return kUsage;
       }
-    } else if (skipped < cmd->words.size()) {
+    } else if (skipped < cmd.words.size()) {
       ++skipped;
     } else {
-      ctx.args.push_back(a);
+      ctx->args.push_back(a);
     }
   }
-  if (ctx.args.size() < cmd->min_args || ctx.args.size() > cmd->max_args) {
-    std::fprintf(stderr, "edgectl %s: expected %s; see --help\n", Words(*cmd).c_str(),
-                 cmd->positional.empty() ? "no arguments" : cmd->positional.c_str());
+  if (ctx->args.size() < cmd.min_args || ctx->args.size() > cmd.max_args) {
+    std::fprintf(stderr, "edgectl %s: expected %s; see --help\n", Words(cmd).c_str(),
+                 cmd.positional.empty() ? "no arguments" : cmd.positional.c_str());
     return kUsage;
   }
+  return kOk;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  log::InitFromEnvironment();
+  log::SetLevel(log::Level::kWarning);
+  std::vector<Command> commands = AllCommands();
+  Context ctx;
+  bool help = false;
+  std::vector<std::string> rest;
+  if (int rc = ParseGlobals(argc, argv, &ctx, &help, &rest); rc != kOk) return rc;
+  std::vector<std::string> words;
+  for (const auto& r : rest)
+    if (r.rfind("--", 0) != 0) words.push_back(r);
+  const Command* cmd = FindCommand(commands, words);
+  if (cmd == nullptr) return NoCommand(commands, words, rest, help);
+  if (help) {
+    PrintCommandHelp(*cmd);
+    return kOk;
+  }
+  if (int rc = ParseCommandLine(*cmd, rest, &ctx); rc != kOk) return rc;
   return cmd->run(ctx);
 }
 

@@ -60,6 +60,24 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   return pem;
 }
 
+namespace {
+
+// The first key id after `current_key_id` (or `base` itself when there is none) that keyd does
+// not hold: ids left behind by an interrupted enrollment are skipped.
+Expected<std::string> FreeKeyId(keyd::KeydClient& keyd, const std::string& base,
+                                const std::string& current_key_id) {
+  std::string id = current_key_id.empty() ? base : NextKeyId(base, current_key_id);
+  for (int tries = 0;; ++tries) {
+    auto existing = keyd.GetKeyPair(id);
+    if (!existing && existing.error().kind == ErrorKind::kNotFound) return id;
+    if (!existing) return KeydError(existing.error(), "key '" + id + "'");
+    if (tries >= 100) return Internal("no free versioned key id after '" + id + "'");
+    id = NextKeyId(base, id);
+  }
+}
+
+}  // namespace
+
 // RFC 7030 4.4: the server makes the key. The CSR only carries the subject and SANs, so it is
 // signed by a throwaway in-process key; the returned key is imported into keyd under a key id no
 // key has yet (<key_id>, then <key_id>-v2, -v3, …) and only then named by the cert record.
@@ -68,15 +86,8 @@ Expected<std::string> EstIssuer::EnrollServerKeygen(Ctx& x) {
   EDGESEC_ASSIGN_OR_RETURN(auto stored, store_.Get(cred.cert_id));
   std::string current_key_id;
   if (stored) current_key_id = stored->key_id.empty() ? cred.key_id : stored->key_id;
-  std::string new_key_id =
-      current_key_id.empty() ? cred.key_id : NextKeyId(cred.key_id, current_key_id);
-  for (int tries = 0;; ++tries) {  // skip ids left behind by an interrupted enrollment
-    auto existing = x.keyd->GetKeyPair(new_key_id);
-    if (!existing && existing.error().kind == ErrorKind::kNotFound) break;
-    if (!existing) return KeydError(existing.error(), "key '" + new_key_id + "'");
-    if (tries >= 100) return Internal("no free versioned key id after '" + new_key_id + "'");
-    new_key_id = NextKeyId(cred.key_id, new_key_id);
-  }
+  EDGESEC_ASSIGN_OR_RETURN(std::string new_key_id,
+                           FreeKeyId(*x.keyd, cred.key_id, current_key_id));
 
   std::optional<est::CsrAttrs> attrs;
   if (auto a = x.client.CsrAttributes(); a)
