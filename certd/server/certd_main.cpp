@@ -6,7 +6,6 @@
 
 #include "certd/renewal/clock.hpp"
 #include "certd/renewal/pause.hpp"
-#include "certd/server/config.hpp"
 #include "certd/server/routes/routes.hpp"
 #include "certd/server/service.hpp"
 #include "common/daemon_args.hpp"
@@ -14,6 +13,7 @@
 #include "common/http/server.hpp"
 #include "common/log.hpp"
 #include "common/systemd.hpp"
+#include "config/certd/config.hpp"
 
 namespace edgesec::certd {
 

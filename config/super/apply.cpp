@@ -192,12 +192,12 @@ void Subject(TomlWriter& w, const std::vector<std::pair<std::string, std::string
 }
 
 void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile) {
-  w.String("method", cert.method);
-  if (cert.method != "est") w.String("profile", profile);
+  w.String("method", certd::IssuanceMethodName(cert.method));
+  if (cert.method != certd::IssuanceMethod::kEst) w.String("profile", profile);
   Subject(w, cert.subject);
   if (!cert.sans.empty()) w.Strings("sans", cert.sans);
   if (!cert.algorithm.empty()) w.String("algorithm", cert.algorithm);
-  if (cert.method == "est") {
+  if (cert.method == certd::IssuanceMethod::kEst) {
     if (!cert.est.url.empty()) w.String("url", SplitEstUrl(cert.est.url).first);
     if (!cert.est.username.empty()) w.String("username", cert.est.username);
     if (cert.est.password) w.String("password", *cert.est.password);
@@ -269,10 +269,11 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     if (p.ca) w.Boolean("ca", *p.ca);
     if (p.pathlen) w.Integer("pathlen", *p.pathlen);
   }
-  std::optional<int64_t> edge_days = e.mode == EdgeCa::Mode::kQuickstart ? e.quickstart_expiry_days
-                                     : e.mode == EdgeCa::Mode::kIssued && e.issued.method != "est"
-                                         ? e.issued.expiry_days
-                                         : std::nullopt;
+  std::optional<int64_t> edge_days =
+      e.mode == EdgeCa::Mode::kQuickstart ? e.quickstart_expiry_days
+      : e.mode == EdgeCa::Mode::kIssued && e.issued.method != certd::IssuanceMethod::kEst
+          ? e.issued.expiry_days
+          : std::nullopt;
   if (edge_days) {
     w.Table("profiles.edge-ca");
     w.Integer("validity_days", *edge_days);
@@ -280,7 +281,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
   const IssuedCert& dev = c.device.issued;
   bool device_issued = c.device.mode == DeviceIdentity::Mode::kIssued;
   std::string device_profile = "default";
-  if (device_issued && dev.method != "est" && dev.expiry_days) {
+  if (device_issued && dev.method != certd::IssuanceMethod::kEst && dev.expiry_days) {
     device_profile = "device-id";
     w.Table("profiles.device-id");
     w.Integer("validity_days", *dev.expiry_days);
@@ -290,7 +291,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     w.ArrayTable("credential");
     w.String("cert_id", "edge-ca");
     w.String("key_id", "edge-ca");
-    w.String("method", "self_signed");
+    w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kSelfSigned));
     w.String("profile", "edge-ca");
     w.String("common_name", ("edgesec Edge CA " + hostname).substr(0, 64));
     Policy(w, e.auto_renew, c.expiry_warnings);
@@ -315,7 +316,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     w.ArrayTable("credential");
     w.String("cert_id", ids.est_identity_cert);
     w.String("key_id", ids.est_identity_key);
-    w.String("method", "est");
+    w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kEst));
     if (!est.identity_common_name.empty()) w.String("common_name", est.identity_common_name);
     Policy(w, est.identity_auto_renew, c.expiry_warnings);
   }

@@ -413,11 +413,11 @@ Status ResolveIdentities(Ctx& ctx) {
 Status CrossSection(Ctx& ctx, Reader& r) {
   const SuperConfig& c = *ctx.c;
   auto needs_est = [&](const IssuedCert& cert, const char* where) -> Status {
-    if (cert.method == "est" && cert.est.url.empty() && c.est.url.empty())
+    if (cert.method == certd::IssuanceMethod::kEst && cert.est.url.empty() && c.est.url.empty())
       return MakeError(ErrorKind::kConfig, cert.position +
                                                ": \"est\" needs the EST server: set 'url' in " +
                                                where + " or [cert_issuance.est.urls] default");
-    if (cert.method == "local_ca" && !c.local_ca)
+    if (cert.method == certd::IssuanceMethod::kLocalCa && !c.local_ca)
       return MakeError(ErrorKind::kConfig, cert.position +
                                                ": \"local_ca\" needs [cert_issuance.local_ca] with "
                                                "'cert' and 'pk'");

@@ -7,7 +7,7 @@
 #include "common/http/server.hpp"
 #include "common/log.hpp"
 #include "common/systemd.hpp"
-#include "daemon/server/config.hpp"
+#include "config/identityd/config.hpp"
 #include "daemon/server/routes/routes.hpp"
 #include "daemon/server/service.hpp"
 

@@ -8,7 +8,7 @@
 #include "common/http/server.hpp"
 #include "common/log.hpp"
 #include "common/systemd.hpp"
-#include "keyd/server/config.hpp"
+#include "config/keyd/config.hpp"
 #include "keyd/server/routes/routes.hpp"
 #include "keyd/server/service.hpp"
 

@@ -1,4 +1,4 @@
-#include "daemon/server/config.hpp"
+#include "config/identityd/config.hpp"
 
 #include <algorithm>
 
