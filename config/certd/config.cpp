@@ -35,11 +35,9 @@ Status ReadProfile(config::Reader& t, const std::string& name, x509::Profile* p)
   if (ca) p->ca = *ca;
   EDGESEC_ASSIGN_OR_RETURN(auto pathlen, t.Integer("pathlen"));
   if (pathlen) p->pathlen = static_cast<int>(*pathlen);
-  if (Status st = x509::ValidateProfile(*p); !st)
-    return t.ErrorAt(st.error().message.find("extended") != std::string::npos ? "extended_key_usage"
-                     : st.error().message.find("pathlen") != std::string::npos ? "pathlen"
-                                                                               : "key_usage",
-                     st.error().message);
+  std::string field;
+  if (Status st = x509::ValidateProfile(*p, &field); !st)
+    return t.ErrorAt(field, st.error().message);
   return t.Finish();
 }
 
