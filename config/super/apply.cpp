@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include "config/identityd/config.hpp"
 #include "config/super/super.hpp"
-#include "config/super/toml_writer.hpp"
 #include "config/super/values.hpp"
+#include "config/toml_writer.hpp"
 
 namespace edgesec::config::super {
 namespace {
@@ -331,34 +332,25 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
   return w.text();
 }
 
+// identityd's typed config, written through its own field table (config/identityd).
 std::string Identityd(const SuperConfig& c, const Ids& ids) {
-  TomlWriter w(kHeader);
-  if (!c.trust_bundle_cert.empty()) w.String("trust_bundle_cert", c.trust_bundle_cert);
-  if (!c.edge_ca.on_change.empty()) {
-    w.Table("edge_ca");
-    w.Strings("on_change", c.edge_ca.on_change);
-  }
-  if (c.module_certs.validity_days || !c.module_certs.algorithm.empty()) {
-    w.Table("module_certs");
-    if (c.module_certs.validity_days) w.Integer("validity_days", *c.module_certs.validity_days);
-    if (!c.module_certs.algorithm.empty()) w.String("algorithm", c.module_certs.algorithm);
-  }
-  if (!ids.device_cert.empty()) {
-    w.Table("device_identity");
-    w.String("cert_id", ids.device_cert);
-    w.String("key_id", ids.device_key);
-  }
+  identityd::IdentitydConfig out = identityd::BlankIdentitydConfig();
+  out.trust_bundle_cert = c.trust_bundle_cert;
+  out.edge_ca_on_change = c.edge_ca.on_change;
+  out.module_validity_days = static_cast<int>(c.module_certs.validity_days.value_or(0));
+  out.module_key_algorithm = c.module_certs.algorithm;
+  out.device_cert = ids.device_cert;
+  out.device_key = ids.device_key;
   for (const auto& p : c.principals) {
     if (p.modules.empty() && p.idtype != "device") continue;
-    w.ArrayTable("principal");
-    if (p.uid)
-      w.Integer("uid", *p.uid);
-    else
-      w.String("name", p.name);
-    if (!p.modules.empty()) w.Strings("modules", p.modules);
-    if (!p.idtype.empty()) w.String("idtype", p.idtype);
+    identityd::Principal principal;
+    principal.uid = p.uid ? static_cast<uid_t>(*p.uid) : 0;
+    principal.name = p.uid ? std::string() : p.name;
+    principal.modules = p.modules;
+    principal.idtype = p.idtype;
+    out.principals.push_back(std::move(principal));
   }
-  return w.text();
+  return identityd::WriteIdentitydConfig(out, kHeader);
 }
 
 // keyd runs with ProtectSystem=strict: a PKCS#11 module that keeps state on disk (SoftHSM2's token
