@@ -1,11 +1,11 @@
 // edgectl config check | show | apply (DESIGN.md, "Configuration"). Reading, checking and the
-// generated files are config/super's; this file is the thin outer layer: files, owners, reloads.
+// generated files are config/super's; this file is the thin outer layer: files, owners, reloads
+// (the diff of --dry-run is config_diff.cpp's, the systemd jobs config_systemd.cpp's).
 #include "cli/config_commands.hpp"
 
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -256,155 +256,6 @@ int ConfigApply(Context& ctx) {
 }
 
 }  // namespace
-
-std::string UnifiedDiff(const std::string& old_text, const std::string& new_text,
-                        const std::string& label) {
-  if (old_text == new_text) return {};
-  auto lines = [](const std::string& t) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start < t.size()) {
-      size_t end = t.find('\n', start);
-      out.push_back(t.substr(start, end == std::string::npos ? std::string::npos : end - start));
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    return out;
-  };
-  std::vector<std::string> a = lines(old_text), b = lines(new_text);
-  // LCS table; the files are small.
-  std::vector<std::vector<int>> lcs(a.size() + 1, std::vector<int>(b.size() + 1, 0));
-  for (size_t i = a.size(); i-- > 0;)
-    for (size_t j = b.size(); j-- > 0;)
-      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
-  struct Op {
-    char kind;  // ' ', '-', '+'
-    size_t ai, bi;
-  };
-  std::vector<Op> ops;
-  size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (i < a.size() && j < b.size() && a[i] == b[j])
-      ops.push_back({' ', i++, j++});
-    else if (i < a.size() && (j == b.size() || lcs[i + 1][j] >= lcs[i][j + 1]))
-      ops.push_back({'-', i++, j});
-    else
-      ops.push_back({'+', i, j++});
-  }
-  std::string out = "--- " + label + "\n+++ " + label + " (new)\n";
-  const size_t kContext = 3;
-  for (size_t k = 0; k < ops.size();) {
-    if (ops[k].kind == ' ') {
-      ++k;
-      continue;
-    }
-    size_t start = k >= kContext ? k - kContext : 0, end = k;
-    while (start < k && ops[start].kind != ' ') ++start;  // never reach into an earlier hunk
-    for (size_t quiet = 0; end < ops.size() && quiet <= 2 * kContext; ++end)
-      quiet = ops[end].kind == ' ' ? quiet + 1 : 0;
-    while (end > k && ops[end - 1].kind == ' ' && [&] {
-      size_t trailing = 0;
-      for (size_t x = end; x-- > k && ops[x].kind == ' ';) ++trailing;
-      return trailing > kContext;
-    }())
-      --end;
-    size_t a_count = 0, b_count = 0;
-    for (size_t x = start; x < end; ++x) {
-      if (ops[x].kind != '+') ++a_count;
-      if (ops[x].kind != '-') ++b_count;
-    }
-    out += "@@ -" + std::to_string(a_count ? ops[start].ai + 1 : ops[start].ai) + "," +
-           std::to_string(a_count) + " +" +
-           std::to_string(b_count ? ops[start].bi + 1 : ops[start].bi) + "," +
-           std::to_string(b_count) + " @@\n";
-    for (size_t x = start; x < end; ++x)
-      out +=
-          std::string(1, ops[x].kind) + (ops[x].kind == '+' ? b[ops[x].bi] : a[ops[x].ai]) + "\n";
-    k = end;
-  }
-  return out;
-}
-
-Status ReloadOrRestartUnits(const std::vector<std::string>& units, int timeout_seconds) {
-  return RunSystemdPlan(SystemdPlan{false, {}, units}, timeout_seconds);
-}
-
-Status RunSystemdPlan(const SystemdPlan& plan, int timeout_seconds) {
-  sd_bus* bus = nullptr;
-  int r = sd_bus_open_system(&bus);
-  if (r < 0) return IoError("cannot connect to the system bus to reload the services", -r);
-  struct Wait {
-    std::set<std::string> jobs;                  // job object paths still running
-    std::map<std::string, std::string> results;  // unit → result
-  } wait;
-  auto cleanup = [&] { sd_bus_flush_close_unref(bus); };
-  sd_bus_slot* slot = nullptr;
-  r = sd_bus_match_signal(
-      bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-      "org.freedesktop.systemd1.Manager", "JobRemoved",
-      [](sd_bus_message* m, void* userdata, sd_bus_error*) -> int {
-        auto* w = static_cast<Wait*>(userdata);
-        uint32_t id = 0;
-        const char *path = nullptr, *unit = nullptr, *result = nullptr;
-        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0) return 0;
-        if (w->jobs.erase(path)) w->results[unit] = result;
-        return 0;
-      },
-      &wait);
-  if (r < 0) {
-    cleanup();
-    return IoError("cannot watch systemd's jobs on the system bus", -r);
-  }
-  // systemd sends job signals only to subscribed clients; an error here is not fatal.
-  (void)sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                           "org.freedesktop.systemd1.Manager", "Subscribe", nullptr, nullptr, "");
-  std::string failures;
-  if (plan.daemon_reload) {
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                           "org.freedesktop.systemd1.Manager", "Reload", &error, nullptr, "");
-    if (r < 0) {
-      std::string why = error.message ? error.message : std::strerror(-r);
-      sd_bus_error_free(&error);
-      sd_bus_slot_unref(slot);
-      cleanup();
-      return MakeError(ErrorKind::kIo, "systemd daemon-reload failed: " + why);
-    }
-  }
-  std::vector<std::pair<std::string, const char*>> calls;
-  for (const auto& u : plan.restart) calls.emplace_back(u, "RestartUnit");
-  for (const auto& u : plan.reload_or_restart) calls.emplace_back(u, "ReloadOrRestartUnit");
-  for (const auto& [unit, method] : calls) {
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    sd_bus_message* reply = nullptr;
-    r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                           "org.freedesktop.systemd1.Manager", method, &error, &reply, "ss",
-                           unit.c_str(), "replace");
-    if (r < 0) {
-      failures += "; " + unit + ": " + (error.message ? error.message : std::strerror(-r));
-    } else {
-      const char* job = nullptr;
-      if (sd_bus_message_read(reply, "o", &job) >= 0 && job) wait.jobs.insert(job);
-    }
-    sd_bus_error_free(&error);
-    sd_bus_message_unref(reply);
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  while (!wait.jobs.empty() && std::chrono::steady_clock::now() < deadline) {
-    r = sd_bus_process(bus, nullptr);
-    if (r < 0) break;
-    if (r == 0) (void)sd_bus_wait(bus, 1000000);
-  }
-  for (const auto& [unit, result] : wait.results)
-    if (result != "done") failures += "; " + unit + ": job " + result;
-  if (!wait.jobs.empty()) failures += "; timed out waiting for systemd's jobs";
-  sd_bus_slot_unref(slot);
-  cleanup();
-  if (!failures.empty())
-    return MakeError(ErrorKind::kIo,
-                     "reloading the services failed" + failures + " (see journalctl -u <unit>)");
-  return {};
-}
 
 std::vector<Command> ConfigCommands() {
   const OptionSpec config{"--config", "FILE", "the super config (default <etc>/config.toml)"};

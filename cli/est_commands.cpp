@@ -6,10 +6,10 @@
 #include <ctime>
 
 #include "certd/est/est_client.hpp"
-#include "certd/server/config.hpp"
-#include "certd/server/est_issuer.hpp"
+#include "certd/est/est_factory.hpp"
 #include "certd/x509/details.hpp"
 #include "cli/cert_commands.hpp"
+#include "config/certd/config.hpp"
 
 namespace edgesec::cli {
 namespace {
@@ -88,7 +88,7 @@ Expected<certd::est::EstClient> ClientFor(const Context& ctx, std::string* url) 
     return InvalidParameter(
         "no trust anchors: give --trusted FILE or set [est] trusted_certs in certd's config");
   *url = est.url;
-  return certd::MakeEstClient(est, nullptr);
+  return certd::est::MakeEstClient(est, nullptr);
 }
 
 int CaCerts(Context& ctx) {

@@ -43,4 +43,11 @@ Expected<std::optional<std::vector<PrincipalEntry>>> ReadPrincipals(Reader& r,
   return std::optional<std::vector<PrincipalEntry>>(std::move(out));
 }
 
+void WritePrincipalUser(TomlWriter& w, uid_t uid, const std::string& name) {
+  if (!name.empty())
+    w.String("name", name);
+  else
+    w.Integer("uid", uid);
+}
+
 }  // namespace edgesec::config

@@ -9,12 +9,15 @@
 
 #include "common/error.hpp"
 #include "config/toml_reader.hpp"
+#include "config/toml_writer.hpp"
 
 namespace edgesec::config {
 
 // Reads `uid` or `name` (resolved with getpwnam_r) from a [[principal]] table; kConfig with
 // file:line:col when both, neither, an out-of-range uid or an unknown user name is given.
 Expected<uid_t> ReadPrincipalUser(Reader& principal);
+// Writes `name` when given, else `uid`: the other half of ReadPrincipalUser.
+void WritePrincipalUser(TomlWriter& w, uid_t uid, const std::string& name);
 
 struct PrincipalEntry {
   uid_t uid = 0;

@@ -5,11 +5,11 @@
 
 #include "certd/renewal/clock.hpp"
 #include "certd/renewal/pause.hpp"
-#include "certd/server/config.hpp"
 #include "certd/server/routes/routes.hpp"
 #include "certd/server/service.hpp"
 #include "common/daemon.hpp"
 #include "common/log.hpp"
+#include "config/certd/config.hpp"
 
 namespace edgesec::certd {
 namespace {

@@ -50,7 +50,7 @@ void CertService::ApplyPolicies(const CertdConfig& config) {
 api::CredentialStatus CertService::StatusOf(const certd::Credential& cred) const {
   api::CredentialStatus st;
   st.cert_id = cred.cert_id;
-  st.method = cred.method;
+  st.method = IssuanceMethodName(cred.method);
   st.auto_renew = cred.policy.auto_renew;
   auto stored = store_->Get(cred.cert_id);
   st.key_id = stored && *stored && !(*stored)->key_id.empty() ? (*stored)->key_id : cred.key_id;

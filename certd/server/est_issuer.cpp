@@ -32,24 +32,6 @@ Error FromEst(const Error& e, const std::string& what) {
                    what + ": " + e.message, e.detail);
 }
 
-Expected<est::EstClient> MakeEstClient(const EstSettings& est, const EstCredential* cred) {
-  est::EstConfig c;
-  c.base_url = cred != nullptr && !cred->url.empty() ? cred->url : est.url;
-  c.label = est.label;
-  c.trusted_certs = est.trusted_certs;
-  bool own = cred != nullptr && !cred->username.empty();
-  c.username = own ? cred->username : est.username;
-  const auto& password = own ? cred->password : est.password;
-  if (password) c.password = password->Copy();
-  c.password_file = own ? cred->password_file : est.password_file;
-  c.max_total_wait = std::chrono::seconds(est.max_wait_seconds);
-  if (c.base_url.empty())
-    return InvalidParameter("no EST server configured: set [est] url in certd's config");
-  auto client = est::EstClient::Create(std::move(c));
-  if (!client) return client.error().Context("EST client");
-  return client;
-}
-
 std::string EstIssuer::KeyIdOf(const std::string& cert_id, const std::string& fallback) const {
   auto stored = store_.Get(cert_id);
   return stored && *stored && !(*stored)->key_id.empty() ? (*stored)->key_id : fallback;
@@ -185,7 +167,7 @@ Expected<std::string> EstIssuer::Enroll(const CertdConfig& config, const Credent
                                         std::shared_ptr<keyd::KeydClient> keyd,
                                         const std::string& csr_pem) {
   std::lock_guard lock(mutex_);
-  EDGESEC_ASSIGN_OR_RETURN(est::EstClient client, MakeEstClient(config.est, &cred.est));
+  EDGESEC_ASSIGN_OR_RETURN(est::EstClient client, est::MakeEstClient(config.est, &cred.est));
   Ctx x{config, cred, keyd, std::move(client), std::nullopt};
   EDGESEC_ASSIGN_OR_RETURN(auto auth, EnrollAuth(x));
   x.client.SetIdentity(std::move(auth));

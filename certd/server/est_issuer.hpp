@@ -25,9 +25,10 @@
 #include <string>
 
 #include "certd/est/est_client.hpp"
-#include "certd/server/config.hpp"
+#include "certd/est/est_factory.hpp"
 #include "certd/store/store.hpp"
 #include "certd/x509/pem.hpp"
+#include "config/certd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
 
 namespace edgesec::certd {
@@ -75,8 +76,6 @@ class EstIssuer {
   std::mutex mutex_;  // one enrollment at a time: a bootstrap must not run twice
 };
 
-// The client for a credential: [est] with the credential's overrides (a null `cred`: [est] alone).
-Expected<est::EstClient> MakeEstClient(const EstSettings& est, const EstCredential* cred);
 // An EST library error as certd answers it: kUnavailable when retryable, else kInvalidParameter.
 Error FromEst(const Error& e, const std::string& what);
 

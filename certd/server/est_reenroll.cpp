@@ -37,7 +37,7 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr,
                            est::BuildReenrollCsr(current.front().get(), new_key.get()));
 
-  EDGESEC_ASSIGN_OR_RETURN(est::EstClient client, MakeEstClient(config.est, &cred.est));
+  EDGESEC_ASSIGN_OR_RETURN(est::EstClient client, est::MakeEstClient(config.est, &cred.est));
   Ctx x{config, cred, keyd, std::move(client), std::nullopt};
   x.client.SetIdentity(est::ClientIdentity{x509::CopyChain(current), std::move(current_key)});
   auto r = x.client.SimpleReenroll(csr.get());

@@ -144,7 +144,7 @@ Expected<std::string> CertService::IssueForCredential(const State& s,
   std::string key_id = CurrentKeyId(cred);
   EvpPkeyPtr key;
   X509ReqPtr csr;
-  if (r.csr.empty() || cred.method == "self_signed") {
+  if (r.csr.empty() || cred.method == IssuanceMethod::kSelfSigned) {
     auto alg = cred.algorithm.empty() ? std::optional<std::string>() : cred.algorithm;
     EDGESEC_ASSIGN_OR_RETURN(key, RemoteKey(Keyd(), key_id, r.csr.empty(), alg));
   }
@@ -154,7 +154,7 @@ Expected<std::string> CertService::IssueForCredential(const State& s,
     EDGESEC_ASSIGN_OR_RETURN(csr, x509::VerifiedCsr(r.csr));
   }
   IssuerPtr issuer;
-  if (cred.method == "local_ca") {
+  if (cred.method == IssuanceMethod::kLocalCa) {
     EDGESEC_ASSIGN_OR_RETURN(issuer, CredentialIssuer(s, cred));
   }
   auto signed_chain = SignLocally(s, csr.get(), issuer.get(), key.get(), profile, not_after);
@@ -163,11 +163,11 @@ Expected<std::string> CertService::IssueForCredential(const State& s,
   EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
   if (r.store) {
     // The record names the key only when certd knows it is the credential's (no foreign CSR).
-    bool own_key = r.csr.empty() || cred.method == "self_signed";
+    bool own_key = r.csr.empty() || cred.method == IssuanceMethod::kSelfSigned;
     EDGESEC_TRY(store_->Put(r.cert_id, pem, own_key ? key_id : std::string()));
   }
-  log::Info("certd: issued cert '" + r.cert_id + "' (" + cred.method + ", profile '" + profile +
-            "')" + (r.store ? "" : ", not stored"));
+  log::Info("certd: issued cert '" + r.cert_id + "' (" + IssuanceMethodName(cred.method) +
+            ", profile '" + profile + "')" + (r.store ? "" : ", not stored"));
   return pem;
 }
 
@@ -238,11 +238,11 @@ Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertR
         "'; send issuer {certId, privateKeyHandle} or add a [[credential]] with "
         "method \"self_signed\" or \"local_ca\"");
   const certd::Credential& k = cred->second;
-  if (k.method == "self_signed" || k.method == "local_ca")
+  if (k.method == IssuanceMethod::kSelfSigned || k.method == IssuanceMethod::kLocalCa)
     return IssueForCredential(*s, r, k, profile, not_after);
-  if (k.method == "est") return est_->Enroll(s->config, k, Keyd(), r.csr);
+  if (k.method == IssuanceMethod::kEst) return est_->Enroll(s->config, k, Keyd(), r.csr);
   return InvalidParameter(
-      "credential '" + r.cert_id + "' uses method " + k.method +
+      "credential '" + r.cert_id + "' uses method " + IssuanceMethodName(k.method) +
       ", which POST /certificates cannot serve (self_signed, local_ca and est can)");
 }
 

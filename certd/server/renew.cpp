@@ -42,7 +42,7 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
   spec.key = key.get();
   EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, est::BuildCsr(spec));
   IssuerPtr issuer;
-  if (cred.method == "local_ca") {
+  if (cred.method == IssuanceMethod::kLocalCa) {
     EDGESEC_ASSIGN_OR_RETURN(issuer, CredentialIssuer(s, cred));
   }
   std::string profile = cred.profile.empty() ? "default" : cred.profile;
@@ -66,7 +66,7 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
   pause("after-commit");
   if (new_key_id != current_key_id) DeleteReplacedKey(Keyd(), current_key_id);
   log::Notice("certd: " + std::string(stored ? "renewed" : "issued") + " cert '" + cred.cert_id +
-              "' (" + cred.method + ") with key '" + new_key_id + "'" +
+              "' (" + IssuanceMethodName(cred.method) + ") with key '" + new_key_id + "'" +
               (new_key_id != current_key_id ? " (rotated from '" + current_key_id + "')" : ""));
   return pem;
 }
@@ -80,7 +80,7 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
     return NotFound("no credential '" + id +
                     "' in certd's config; renewal works on the [[credential]] table");
   const certd::Credential& cred = it->second;
-  if (cred.method == "preloaded")
+  if (cred.method == IssuanceMethod::kPreloaded)
     return InvalidParameter("credential '" + id +
                             "' uses method preloaded; certd has no way to renew it (give it "
                             "method self_signed, local_ca or est)");
@@ -98,7 +98,7 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
   }
   tracker_->Begin(id);
   Expected<std::string> pem = std::string();
-  if (cred.method == "est") {
+  if (cred.method == IssuanceMethod::kEst) {
     auto stored = store_->Get(id);
     if (!stored)
       pem = stored.error();

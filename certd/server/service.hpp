@@ -19,10 +19,10 @@
 #include "certd/renewal/events.hpp"
 #include "certd/renewal/scheduler.hpp"
 #include "certd/renewal/tracker.hpp"
-#include "certd/server/config.hpp"
 #include "certd/server/est_issuer.hpp"
 #include "certd/store/store.hpp"
 #include "common/paths.hpp"
+#include "config/certd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
 
 namespace edgesec::certd {

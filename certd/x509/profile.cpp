@@ -56,21 +56,25 @@ Profile ModuleClientProfile() {
   return p;
 }
 
-Status ValidateProfile(const Profile& p) {
+Status ValidateProfile(const Profile& p, std::string* field) {
+  auto fail = [&](const char* key, const std::string& message) -> Status {
+    if (field != nullptr) *field = key;
+    return InvalidParameter("profile '" + p.name + "': " + message);
+  };
   if (p.validity_days < 1 || p.validity_days > 36500)
-    return InvalidParameter("profile '" + p.name + "': validity_days must be between 1 and 36500");
+    return fail("validity_days", "validity_days must be between 1 and 36500");
   for (const auto& ku : p.key_usage)
     if (std::find(KeyUsageWords().begin(), KeyUsageWords().end(), ku) == KeyUsageWords().end())
-      return InvalidParameter("profile '" + p.name + "': unknown key usage '" + ku +
-                              "'; use digitalSignature, "
-                              "keyEncipherment, keyCertSign, cRLSign, …");
+      return fail("key_usage", "unknown key usage '" + ku +
+                                   "'; use digitalSignature, "
+                                   "keyEncipherment, keyCertSign, cRLSign, …");
   for (const auto& eku : p.extended_key_usage)
     if (OBJ_txt2nid(eku.c_str()) == NID_undef)
-      return InvalidParameter("profile '" + p.name + "': unknown extended key usage '" + eku +
-                              "'; use serverAuth, clientAuth, codeSigning, … or an OID");
+      return fail("extended_key_usage",
+                  "unknown extended key usage '" + eku +
+                      "'; use serverAuth, clientAuth, codeSigning, … or an OID");
   if (p.pathlen && (!p.ca || *p.pathlen < 0))
-    return InvalidParameter("profile '" + p.name +
-                            "': pathlen needs ca = true and must not be negative");
+    return fail("pathlen", "pathlen needs ca = true and must not be negative");
   return {};
 }
 

@@ -32,7 +32,8 @@ Profile ModuleServerProfile();
 Profile ModuleClientProfile();
 
 // Checks names against OpenSSL's keyUsage / extendedKeyUsage vocabulary; kInvalidParameter naming
-// the unknown word.
-Status ValidateProfile(const Profile& p);
+// the unknown word. On error, `field` (when given) is set to the profile key at fault:
+// "validity_days", "key_usage", "extended_key_usage" or "pathlen".
+Status ValidateProfile(const Profile& p, std::string* field = nullptr);
 
 }  // namespace edgesec::certd::x509

@@ -7,11 +7,11 @@
 #include <optional>
 
 #include "certd/client/certd_client.hpp"
-#include "certd/server/config.hpp"
 #include "certd/x509/details.hpp"
 #include "certd/x509/pem.hpp"
 #include "cli/check/check.hpp"
 #include "common/fs.hpp"
+#include "config/certd/config.hpp"
 #include "daemon/client/identityd_client.hpp"
 #include "keyd/client/keyd_client.hpp"
 
@@ -94,7 +94,8 @@ const CredentialStatus* CredOf(const Context& ctx, const std::string& id) {
 std::string RenewHint(const Context& ctx, const Served& s) {
   const std::string& id = s.summary.cert_id;
   const CredentialStatus* cred = CredOf(ctx, id);
-  if (cred != nullptr && cred->method != "preloaded")
+  if (cred != nullptr &&
+      certd::ParseIssuanceMethod(cred->method) != certd::IssuanceMethod::kPreloaded)
     return "renew it now: edgectl cert renew " + id +
            (cred->auto_renew ? "" : " (auto_renew is off for this credential)");
   auto pre = ctx.config.preloaded_certs.find(id);
@@ -242,7 +243,9 @@ void CheckMissing(Context& ctx, const std::vector<Served>& served) {
     bool listed = false;
     for (const auto& s : served) listed = listed || s.summary.cert_id == id;
     if (listed || cred.state != "missing") continue;
-    std::string issue = cred.method == "est" ? "edgectl cert enroll " : "edgectl cert renew ";
+    std::string issue = certd::ParseIssuanceMethod(cred.method) == certd::IssuanceMethod::kEst
+                            ? "edgectl cert enroll "
+                            : "edgectl cert renew ";
     std::string err = cred.last_error.empty() ? "" : " (last error: " + cred.last_error + ")";
     ctx.report.Warn("cert-renewal:" + id,
                     "credential '" + id + "' (" + cred.method + ") has no certificate yet" + err,

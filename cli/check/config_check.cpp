@@ -3,12 +3,12 @@
 // that `edgectl config apply` wrote.
 #include <unistd.h>
 
-#include "certd/server/config.hpp"
 #include "cli/check/check.hpp"
 #include "common/fs.hpp"
+#include "config/certd/config.hpp"
+#include "config/identityd/config.hpp"
+#include "config/keyd/config.hpp"
 #include "config/super/super.hpp"
-#include "daemon/server/config.hpp"
-#include "keyd/server/config.hpp"
 
 namespace edgesec::cli::check {
 namespace {

@@ -3,8 +3,8 @@
 #include <set>
 
 #include "certd/est/est_client.hpp"
-#include "certd/server/config.hpp"
 #include "cli/check/check.hpp"
+#include "config/certd/config.hpp"
 
 namespace edgesec::cli::check {
 namespace {
@@ -62,7 +62,8 @@ void CheckEst(Env& env, Report& report) {
   std::set<std::string> urls;
   if (!config->est.url.empty()) urls.insert(config->est.url);
   for (const auto& [id, cred] : config->credentials)
-    if (cred.method == "est" && !cred.est.url.empty()) urls.insert(cred.est.url);
+    if (cred.method == certd::IssuanceMethod::kEst && !cred.est.url.empty())
+      urls.insert(cred.est.url);
   if (urls.empty()) {
     report.Skip("est", "no EST server is configured");
     return;

@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "certd/server/config.hpp"
 #include "cli/check/check.hpp"
-#include "keyd/server/config.hpp"
+#include "config/certd/config.hpp"
+#include "config/keyd/config.hpp"
 
 namespace edgesec::cli::check {
 namespace {

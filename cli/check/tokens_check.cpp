@@ -4,8 +4,8 @@
 #include <set>
 
 #include "cli/check/check.hpp"
+#include "config/keyd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
-#include "keyd/server/config.hpp"
 
 namespace edgesec::cli::check {
 namespace {
@@ -29,7 +29,7 @@ void CheckTokens(Env& env, Report& report) {
     return;
   }
   std::set<std::string> engines;
-  for (const auto& [name, options] : config->builtin_engines)
+  for (const auto& [name, section] : config->builtin_engines)
     if (name != "file") engines.insert(name);
   for (const auto& e : config->engines) engines.insert(e.name);
   if (engines.empty()) {

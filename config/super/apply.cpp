@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include "config/identityd/config.hpp"
 #include "config/super/super.hpp"
-#include "config/super/toml_writer.hpp"
 #include "config/super/values.hpp"
+#include "config/toml_writer.hpp"
 
 namespace edgesec::config::super {
 namespace {
@@ -192,12 +193,12 @@ void Subject(TomlWriter& w, const std::vector<std::pair<std::string, std::string
 }
 
 void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile) {
-  w.String("method", cert.method);
-  if (cert.method != "est") w.String("profile", profile);
+  w.String("method", certd::IssuanceMethodName(cert.method));
+  if (cert.method != certd::IssuanceMethod::kEst) w.String("profile", profile);
   Subject(w, cert.subject);
   if (!cert.sans.empty()) w.Strings("sans", cert.sans);
   if (!cert.algorithm.empty()) w.String("algorithm", cert.algorithm);
-  if (cert.method == "est") {
+  if (cert.method == certd::IssuanceMethod::kEst) {
     if (!cert.est.url.empty()) w.String("url", SplitEstUrl(cert.est.url).first);
     if (!cert.est.username.empty()) w.String("username", cert.est.username);
     if (cert.est.password) w.String("password", *cert.est.password);
@@ -269,10 +270,11 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     if (p.ca) w.Boolean("ca", *p.ca);
     if (p.pathlen) w.Integer("pathlen", *p.pathlen);
   }
-  std::optional<int64_t> edge_days = e.mode == EdgeCa::Mode::kQuickstart ? e.quickstart_expiry_days
-                                     : e.mode == EdgeCa::Mode::kIssued && e.issued.method != "est"
-                                         ? e.issued.expiry_days
-                                         : std::nullopt;
+  std::optional<int64_t> edge_days =
+      e.mode == EdgeCa::Mode::kQuickstart ? e.quickstart_expiry_days
+      : e.mode == EdgeCa::Mode::kIssued && e.issued.method != certd::IssuanceMethod::kEst
+          ? e.issued.expiry_days
+          : std::nullopt;
   if (edge_days) {
     w.Table("profiles.edge-ca");
     w.Integer("validity_days", *edge_days);
@@ -280,7 +282,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
   const IssuedCert& dev = c.device.issued;
   bool device_issued = c.device.mode == DeviceIdentity::Mode::kIssued;
   std::string device_profile = "default";
-  if (device_issued && dev.method != "est" && dev.expiry_days) {
+  if (device_issued && dev.method != certd::IssuanceMethod::kEst && dev.expiry_days) {
     device_profile = "device-id";
     w.Table("profiles.device-id");
     w.Integer("validity_days", *dev.expiry_days);
@@ -290,7 +292,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     w.ArrayTable("credential");
     w.String("cert_id", "edge-ca");
     w.String("key_id", "edge-ca");
-    w.String("method", "self_signed");
+    w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kSelfSigned));
     w.String("profile", "edge-ca");
     w.String("common_name", ("edgesec Edge CA " + hostname).substr(0, 64));
     Policy(w, e.auto_renew, c.expiry_warnings);
@@ -315,7 +317,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     w.ArrayTable("credential");
     w.String("cert_id", ids.est_identity_cert);
     w.String("key_id", ids.est_identity_key);
-    w.String("method", "est");
+    w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kEst));
     if (!est.identity_common_name.empty()) w.String("common_name", est.identity_common_name);
     Policy(w, est.identity_auto_renew, c.expiry_warnings);
   }
@@ -330,34 +332,25 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
   return w.text();
 }
 
+// identityd's typed config, written through its own field table (config/identityd).
 std::string Identityd(const SuperConfig& c, const Ids& ids) {
-  TomlWriter w(kHeader);
-  if (!c.trust_bundle_cert.empty()) w.String("trust_bundle_cert", c.trust_bundle_cert);
-  if (!c.edge_ca.on_change.empty()) {
-    w.Table("edge_ca");
-    w.Strings("on_change", c.edge_ca.on_change);
-  }
-  if (c.module_certs.validity_days || !c.module_certs.algorithm.empty()) {
-    w.Table("module_certs");
-    if (c.module_certs.validity_days) w.Integer("validity_days", *c.module_certs.validity_days);
-    if (!c.module_certs.algorithm.empty()) w.String("algorithm", c.module_certs.algorithm);
-  }
-  if (!ids.device_cert.empty()) {
-    w.Table("device_identity");
-    w.String("cert_id", ids.device_cert);
-    w.String("key_id", ids.device_key);
-  }
+  identityd::IdentitydConfig out = identityd::BlankIdentitydConfig();
+  out.trust_bundle_cert = c.trust_bundle_cert;
+  out.edge_ca_on_change = c.edge_ca.on_change;
+  out.module_validity_days = static_cast<int>(c.module_certs.validity_days.value_or(0));
+  out.module_key_algorithm = c.module_certs.algorithm;
+  out.device_cert = ids.device_cert;
+  out.device_key = ids.device_key;
   for (const auto& p : c.principals) {
     if (p.modules.empty() && p.idtype != "device") continue;
-    w.ArrayTable("principal");
-    if (p.uid)
-      w.Integer("uid", *p.uid);
-    else
-      w.String("name", p.name);
-    if (!p.modules.empty()) w.Strings("modules", p.modules);
-    if (!p.idtype.empty()) w.String("idtype", p.idtype);
+    identityd::Principal principal;
+    principal.uid = p.uid ? static_cast<uid_t>(*p.uid) : 0;
+    principal.name = p.uid ? std::string() : p.name;
+    principal.modules = p.modules;
+    principal.idtype = p.idtype;
+    out.principals.push_back(std::move(principal));
   }
-  return w.text();
+  return identityd::WriteIdentitydConfig(out, kHeader);
 }
 
 // keyd runs with ProtectSystem=strict: a PKCS#11 module that keeps state on disk (SoftHSM2's token

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/certd/issuance_method.hpp"
+
 namespace edgesec::config::super {
 
 // A renewal policy as the seeds write it ([….auto_renew]); unset fields keep certd's defaults.
@@ -32,7 +34,7 @@ struct EstOverrides {
 // A certificate edgesec issues and renews: the Edge CA with `method`, the device identity of
 // [provisioning.authentication.identity_cert].
 struct IssuedCert {
-  std::string method;                                        // "est", "local_ca", "self_signed"
+  certd::IssuanceMethod method = certd::IssuanceMethod::kSelfSigned;  // est, local_ca, self_signed
   std::vector<std::pair<std::string, std::string>> subject;  // CN first when common_name is given
   std::optional<int64_t> expiry_days;
   std::string algorithm;  // ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096; empty: certd's default

@@ -180,13 +180,16 @@ Status IdentityOverrides(Ctx& ctx, Reader& r) {
 // The keys of a certificate edgesec issues: method, subject, expiry_days, algorithm, sans, the
 // per-certificate EST settings and auto_renew.
 Status Issued(Ctx& ctx, Reader& r, IssuedCert* cert) {
-  EDGESEC_TRY(Str(r, "method", &cert->method));
+  std::string method;
+  EDGESEC_TRY(Str(r, "method", &method));
   cert->position = Where(r, "method");
-  if (cert->method != "est" && cert->method != "local_ca" && cert->method != "self_signed")
+  auto parsed = certd::ParseIssuanceMethod(method);
+  if (!parsed || *parsed == certd::IssuanceMethod::kPreloaded)
     return r.ErrorAt("method", "must be \"est\", \"local_ca\" or \"self_signed\"");
+  cert->method = *parsed;
   EDGESEC_TRY(Subject(r, cert));
   EDGESEC_TRY(Int(r, "expiry_days", &cert->expiry_days, 1, 36500));
-  if (cert->expiry_days && cert->method == "est")
+  if (cert->expiry_days && cert->method == certd::IssuanceMethod::kEst)
     Warn(ctx, r, "expiry_days", "the EST server decides the validity of what it issues; ignored");
   EDGESEC_TRY(Str(r, "algorithm", &cert->algorithm));
   if (!cert->algorithm.empty() && !IsKeyAlgorithm(cert->algorithm))
@@ -204,10 +207,10 @@ Status Issued(Ctx& ctx, Reader& r, IssuedCert* cert) {
   EDGESEC_TRY(Password(ctx, r, &cert->est.username, &cert->est.password, &cert->est.password_file));
   size_t before = ctx.identity_overrides.size();
   EDGESEC_TRY(IdentityOverrides(ctx, r));
-  if (cert->method != "est" && ctx.identity_overrides.size() > before)
+  if (cert->method != certd::IssuanceMethod::kEst && ctx.identity_overrides.size() > before)
     return MakeError(ErrorKind::kConfig, ctx.identity_overrides[before].position +
                                              ": only for method = \"est\"; remove it");
-  if (cert->method != "est") {
+  if (cert->method != certd::IssuanceMethod::kEst) {
     const char* stray = !cert->est.url.empty()             ? "url"
                         : !cert->est.username.empty()      ? "username"
                         : cert->est.password               ? "password"
@@ -216,7 +219,8 @@ Status Issued(Ctx& ctx, Reader& r, IssuedCert* cert) {
     if (stray)
       return r.ErrorAt(stray, "only for method = \"est\"; remove it or set method = \"est\"");
   }
-  int64_t lifetime = cert->method == "est" ? 0 : cert->expiry_days.value_or(0);
+  int64_t lifetime =
+      cert->method == certd::IssuanceMethod::kEst ? 0 : cert->expiry_days.value_or(0);
   EDGESEC_ASSIGN_OR_RETURN(
       cert->auto_renew, Policy(r, "auto_renew", lifetime ? std::optional(lifetime) : std::nullopt));
   return {};

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to config/super's reader: the reading context, the field readers every section uses
-// (reader_fields.cpp), and the section readers (reader_sections.cpp). ReadSuperConfig
+// (reader_fields.cpp), the section readers (reader_certs.cpp, reader_keys.cpp, reader_access.cpp)
+// and the checks across sections (reader_sections.cpp). ReadSuperConfig
 // (reader.cpp) runs them in order.
 
 #include <optional>
@@ -45,7 +46,8 @@ Status Password(Ctx& ctx, Reader& r, std::string* user, std::optional<std::strin
 Status IdentityOverrides(Ctx& ctx, Reader& r);
 Status Issued(Ctx& ctx, Reader& r, IssuedCert* cert);
 
-// Section readers and the checks across sections (reader_sections.cpp).
+// Section readers (reader_certs.cpp, reader_keys.cpp, reader_access.cpp) and the checks across
+// sections (reader_sections.cpp).
 Status EdgeCaSection(Ctx& ctx, Reader& t, const toml::table& raw);
 Status ProvisioningSection(Ctx& ctx, Reader& t, const toml::table& raw);
 Status EstSection(Ctx& ctx, Reader& t);

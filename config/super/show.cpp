@@ -98,10 +98,12 @@ std::string Redact(std::string_view text) {
 std::vector<std::string> Summary(const SuperConfig& c) {
   std::vector<std::string> out;
   auto issued = [](const IssuedCert& i) {
-    std::string s = "issued with method \"" + i.method + "\"";
+    std::string s =
+        "issued with method \"" + std::string(certd::IssuanceMethodName(i.method)) + "\"";
     for (const auto& [k, v] : i.subject)
       s += (k == i.subject.front().first ? ", " : "/") + k + "=" + v;
-    if (i.expiry_days && i.method != "est") s += ", " + std::to_string(*i.expiry_days) + " days";
+    if (i.expiry_days && i.method != certd::IssuanceMethod::kEst)
+      s += ", " + std::to_string(*i.expiry_days) + " days";
     return s;
   };
   auto renew = [](const std::optional<RenewPolicy>& p) {

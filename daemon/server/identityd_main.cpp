@@ -4,7 +4,7 @@
 
 #include "common/daemon.hpp"
 #include "common/log.hpp"
-#include "daemon/server/config.hpp"
+#include "config/identityd/config.hpp"
 #include "daemon/server/routes/routes.hpp"
 #include "daemon/server/service.hpp"
 

@@ -5,20 +5,43 @@
 #include "keyd/engines/tpm/tpm_engine.hpp"
 
 namespace edgesec::keyd {
+namespace {
+
+Json Options(const FileEngineSection&) {
+  return Json::object();
+}
+
+Json Options(const Pkcs11EngineSection& s) {
+  Json o = Json::object();
+  o["lib_path"] = s.lib_path;
+  o["base_slot"] = s.base_slot;
+  if (s.security_level) o["security_level"] = *s.security_level;
+  return o;
+}
+
+Json Options(const TpmEngineSection& s) {
+  Json o = Json::object();
+  o["tcti"] = s.tcti;
+  if (s.owner_auth) o["owner_auth"] = *s.owner_auth;
+  if (s.owner_auth_file) o["owner_auth_file"] = *s.owner_auth_file;
+  if (s.persistent_handle) o["persistent_handle"] = *s.persistent_handle;
+  if (s.security_level) o["security_level"] = *s.security_level;
+  return o;
+}
+
+}  // namespace
 
 const std::vector<BuiltinEngine>& BuiltinEngines() {
   static const std::vector<BuiltinEngine> engines = {
-      {"file", "file://", &engines::file::Table, nullptr},
-      {"pkcs11", "pkcs11:", &engines::pkcs11::Table, &engines::pkcs11::ParseSection},
-      {"tpm", nullptr, &engines::tpm::Table, &engines::tpm::ParseSection},
+      {"file", &engines::file::Table},
+      {"pkcs11", &engines::pkcs11::Table},
+      {"tpm", &engines::tpm::Table},
   };
   return engines;
 }
 
-const BuiltinEngine* EngineForUri(const std::string& uri) {
-  for (const auto& e : BuiltinEngines())
-    if (e.uri_prefix != nullptr && uri.rfind(e.uri_prefix, 0) == 0) return &e;
-  return nullptr;
+Json EngineOptions(const EngineSection& section) {
+  return std::visit([](const auto& s) { return Options(s); }, section);
 }
 
 }  // namespace edgesec::keyd

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "common/daemon.hpp"
-#include "keyd/server/config.hpp"
+#include "config/keyd/config.hpp"
 #include "keyd/server/routes/routes.hpp"
 #include "keyd/server/service.hpp"
 

@@ -7,12 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace edgesec::keyd {
+#include "config/keyd/config.hpp"  // Principal
 
-struct Principal {
-  uid_t uid = 0;
-  std::vector<std::string> key_globs;
-};
+namespace edgesec::keyd {
 
 class Authorizer {
  public:

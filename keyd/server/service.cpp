@@ -83,17 +83,17 @@ Expected<std::shared_ptr<KeyService::State>> KeyService::BuildState(
   s->config = config;
   s->authorizer = Authorizer(::getuid(), config.principals);
   for (const BuiltinEngine& builtin : BuiltinEngines()) {
-    auto options = config.builtin_engines.find(builtin.name);
-    if (builtin.parse_section != nullptr && options == config.builtin_engines.end()) continue;
+    auto section = config.builtin_engines.find(builtin.name);
+    if (section == config.builtin_engines.end()) continue;
     Json preloaded = Json::object();
     for (const auto& [id, uri] : config.preloaded_keys)
-      if (EngineForUri(uri) == &builtin) preloaded[id] = uri;
+      if (const BuiltinEngineName* e = EngineForUri(uri); e && e->name == std::string(builtin.name))
+        preloaded[id] = uri;
     std::string state_dir = layout_.ServiceStateDir("keyd") + "/" + builtin.name;
     EDGESEC_TRY(fs::MakeDirs(state_dir, 0700));
-    Json open_options{
-        {"state_dir", state_dir},
-        {"preloaded", preloaded},
-        {"options", options == config.builtin_engines.end() ? Json::object() : options->second}};
+    Json open_options{{"state_dir", state_dir},
+                      {"preloaded", preloaded},
+                      {"options", EngineOptions(section->second)}};
     EDGESEC_ASSIGN_OR_RETURN(
         auto engine, Engine::Builtin(builtin.name, builtin.table(), DumpJson(open_options)));
     // A section may lower the level its engine reports (a software token is no HSM).

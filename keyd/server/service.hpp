@@ -14,8 +14,8 @@
 
 #include "common/error.hpp"
 #include "common/paths.hpp"
+#include "config/keyd/config.hpp"
 #include "keyd/api/keys_api.hpp"
-#include "keyd/server/config.hpp"
 #include "keyd/server/engine.hpp"
 #include "keyd/server/handles.hpp"
 #include "keyd/server/principals.hpp"

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "config/keyd/pkcs11_uri.hpp"
 #include "keyd/engines/pkcs11/objects.hpp"
 #include "keyd/engines/pkcs11/token.hpp"
-#include "keyd/engines/pkcs11/uri.hpp"
 
 namespace edgesec::keyd::engines::pkcs11 {
 

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "common/json.hpp"
 #include "keyd/engines/pkcs11/operations.hpp"
 
 namespace edgesec::keyd::engines::pkcs11 {

@@ -7,17 +7,13 @@
 // lower one).
 
 #include "common/error.hpp"
-#include "common/json.hpp"
-#include "config/toml_reader.hpp"
 #include "edgesec/key_engine.h"
 
 namespace edgesec::keyd::engines::pkcs11 {
 
 const edgesec_key_engine* Table();
 
-// keyd's [pkcs11] section: lib_path (required), base_slot (required: a pkcs11: URI naming the token
-// for keys without a URI, with pin-value or pin-source=file:/path), security_level (0-2). Returns
-// the engine's "options" JSON. kConfig with file:line:col; never quotes the PIN.
-Expected<Json> ParseSection(config::Reader& section);
+// Its config section ([pkcs11]) is read by config/keyd (engine_sections.hpp) and reaches the engine
+// as the "options" JSON of open().
 
 }  // namespace edgesec::keyd::engines::pkcs11

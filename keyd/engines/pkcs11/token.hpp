@@ -15,8 +15,8 @@
 
 #include "common/error.hpp"
 #include "common/secret.hpp"
+#include "config/keyd/pkcs11_uri.hpp"
 #include "keyd/engines/pkcs11/module.hpp"
-#include "keyd/engines/pkcs11/uri.hpp"
 
 namespace edgesec::keyd::engines::pkcs11 {
 

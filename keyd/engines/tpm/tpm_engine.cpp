@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/fs.hpp"
+#include "common/json.hpp"
 #include "keyd/engines/tpm/context.hpp"
 
 namespace edgesec::keyd::engines::tpm {

@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <string>
 
-#include "certd/server/config.hpp"
 #include "common/fs.hpp"
+#include "config/certd/config.hpp"
+#include "config/identityd/config.hpp"
+#include "config/keyd/config.hpp"
 #include "config/super/super.hpp"
-#include "daemon/server/config.hpp"
-#include "keyd/server/config.hpp"
 #include "tests/support/temp_root.hpp"
 
 namespace super = edgesec::config::super;

@@ -1,11 +1,10 @@
 // keyd/server/config: keyd's config.toml + config.d/*.toml under a --root layout, and the errors an
 // operator sees: "file:line:col: 'dotted.key': what to change".
-#include "keyd/server/config.hpp"
-
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "common/fs.hpp"
+#include "config/keyd/config.hpp"
 #include "tests/support/temp_root.hpp"
 
 using edgesec::ErrorKind;

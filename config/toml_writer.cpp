@@ -1,8 +1,8 @@
-#include "config/super/toml_writer.hpp"
+#include "config/toml_writer.hpp"
 
 #include <cstdio>
 
-namespace edgesec::config::super {
+namespace edgesec::config {
 namespace {
 
 bool BareKey(const std::string& k) {
@@ -89,4 +89,4 @@ void TomlWriter::Raw(const std::string& key, const std::string& literal) {
   text_ += Key(key) + " = " + literal + "\n";
 }
 
-}  // namespace edgesec::config::super
+}  // namespace edgesec::config

@@ -20,6 +20,7 @@ struct Principal {
   uid_t uid = 0;
   std::vector<std::string> modules;  // module ids this caller may act as (workload, identity)
   std::string idtype = "module";     // "device": gets the device identity, manages modules
+  std::string name;  // written by config apply instead of `uid` when set (the reader resolves it)
 };
 
 struct IdentitydConfig {
@@ -41,5 +42,11 @@ struct IdentitydConfig {
 
 Expected<IdentitydConfig> LoadIdentitydConfig(const Layout& layout);
 Status ApplyIdentitydConfigFile(const config::ParsedFile& file, IdentitydConfig* config);
+
+// Read and written through one field table (config/field_table.hpp). A blank config (no defaults:
+// empty strings, zero modes and days) is what config apply starts from; writing it back gives only
+// the keys it set, in the table's order, after `header` as a comment.
+IdentitydConfig BlankIdentitydConfig();
+std::string WriteIdentitydConfig(const IdentitydConfig& config, const std::string& header);
 
 }  // namespace edgesec::identityd

@@ -11,7 +11,7 @@
 #include "common/ossl.hpp"
 #include "common/secret.hpp"
 
-namespace edgesec::keyd::engines::pkcs11 {
+namespace edgesec::keyd {
 
 struct TokenFields {
   std::optional<std::string> label, manufacturer, serial, model;
@@ -37,4 +37,4 @@ Expected<Pkcs11Uri> ParsePkcs11Uri(const std::string& text);
 // The URI with any pin-value attribute removed.
 std::string RedactPkcs11Uri(const std::string& text);
 
-}  // namespace edgesec::keyd::engines::pkcs11
+}  // namespace edgesec::keyd

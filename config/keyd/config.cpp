@@ -1,11 +1,10 @@
-#include "keyd/server/config.hpp"
+#include "config/keyd/config.hpp"
 
 #include <algorithm>
 
 #include "common/ids.hpp"
 #include "config/principal.hpp"
 #include "keyd/api/keys_api.hpp"
-#include "keyd/server/builtin_engines.hpp"
 
 namespace edgesec::keyd {
 
@@ -28,30 +27,29 @@ Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* c) {
     for (const std::string& id : preloaded->Keys()) {
       if (!IsValidId(id)) return preloaded->ErrorAt(id, ValidateId(id, "key id").error().message);
       EDGESEC_ASSIGN_OR_RETURN(auto uri, preloaded->String(id));
-      const BuiltinEngine* engine = EngineForUri(*uri);
+      const BuiltinEngineName* engine = EngineForUri(*uri);
       if (engine == nullptr ||
           (engine->name == std::string("file") && uri->rfind("file:///", 0) != 0))
-        return preloaded->ErrorAt(
-            id,
-            "unsupported key URI '" + *uri + "': use file:///absolute/path" +
-                (BuiltinEngines().size() > 1 ? " or a URI of a built-in engine (pkcs11:)" : ""));
+        return preloaded->ErrorAt(id, "unsupported key URI '" + *uri +
+                                          "': use file:///absolute/path" +
+                                          " or a URI of a built-in engine (pkcs11:)");
       c->preloaded_keys[id] = *uri;
     }
   }
-  for (const BuiltinEngine& builtin : BuiltinEngines()) {
-    if (builtin.parse_section == nullptr) continue;
+  for (const BuiltinEngineName& builtin : BuiltinEngineNames()) {
+    if (!builtin.has_section) continue;
     EDGESEC_ASSIGN_OR_RETURN(auto section, r.Table(builtin.name));
     if (!section) continue;
-    EDGESEC_ASSIGN_OR_RETURN(Json options, builtin.parse_section(*section));
+    EDGESEC_ASSIGN_OR_RETURN(EngineSection parsed, ReadEngineSection(builtin.name, *section));
     EDGESEC_TRY(section->Finish());
-    c->builtin_engines[builtin.name] = std::move(options);
+    c->builtin_engines[builtin.name] = std::move(parsed);
   }
   EDGESEC_ASSIGN_OR_RETURN(auto engines, r.Table("engines"));
   if (engines) {
     // Likewise engines.<name>: a later file replaces the engines it names, keeps the rest.
     for (const std::string& name : engines->Keys()) {
       EDGESEC_ASSIGN_OR_RETURN(auto t, engines->Table(name));
-      for (const BuiltinEngine& builtin : BuiltinEngines())
+      for (const BuiltinEngineName& builtin : BuiltinEngineNames())
         if (name == builtin.name)
           return engines->ErrorAt(name,
                                   "'" + name + "' is built in; name vendor engines differently");
@@ -115,7 +113,7 @@ Expected<KeydConfig> LoadKeydConfig(const Layout& layout) {
            std::any_of(c.engines.begin(), c.engines.end(), [&](auto& e) { return e.name == name; });
   };
   for (const auto& [id, uri] : c.preloaded_keys) {
-    const BuiltinEngine* engine = EngineForUri(uri);
+    const BuiltinEngineName* engine = EngineForUri(uri);
     if (!known(engine->name))
       return MakeError(ErrorKind::kConfig, "keyd config: preloaded key '" + id + "' is a " +
                                                engine->uri_prefix + " URI, which needs the [" +

@@ -1,11 +1,10 @@
 // certd/server/config: certd's config.toml as an operator sees its errors — file:line:col, the
 // dotted key, "did you mean" for a misspelt key, and what to change for bad profile values.
-#include "certd/server/config.hpp"
-
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "common/fs.hpp"
+#include "config/certd/config.hpp"
 #include "tests/support/config_root.hpp"
 
 using namespace edgesec;

@@ -1,17 +1,18 @@
 #pragma once
-// A small deterministic TOML writer for the generated per-service files: keys in the order written,
-// strings escaped as TOML basic strings.
+// A small deterministic TOML writer for the generated per-service files (config apply, through the
+// services' field tables): keys in the order written, strings escaped as TOML basic strings.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace edgesec::config::super {
+namespace edgesec::config {
 
 std::string TomlString(const std::string& s);
 
 class TomlWriter {
  public:
+  TomlWriter() = default;
   explicit TomlWriter(const std::string& header);
   void Comment(const std::string& text);
   void Table(const std::string& name);       // [name]
@@ -28,4 +29,4 @@ class TomlWriter {
   std::string text_;
 };
 
-}  // namespace edgesec::config::super
+}  // namespace edgesec::config

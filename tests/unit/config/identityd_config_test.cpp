@@ -1,13 +1,12 @@
 // daemon/server/config: identityd's config.toml as an operator sees its errors — file:line:col,
 // the dotted key and what to change — and the embedded defaults.
-#include "daemon/server/config.hpp"
-
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <sstream>
 #include <string>
 
 #include "common/fs.hpp"
+#include "config/identityd/config.hpp"
 #include "tests/support/config_root.hpp"
 
 using namespace edgesec;
@@ -16,7 +15,9 @@ using identityd::LoadIdentitydConfig;
 namespace {
 
 struct ConfigRoot : testing::ConfigRoot<identityd::IdentitydConfig> {
-  ConfigRoot() : testing::ConfigRoot<identityd::IdentitydConfig>("identityd", &identityd::LoadIdentitydConfig) {}
+  ConfigRoot()
+      : testing::ConfigRoot<identityd::IdentitydConfig>("identityd",
+                                                        &identityd::LoadIdentitydConfig) {}
 };
 
 }  // namespace

@@ -1,10 +1,10 @@
-#include "certd/server/est_config.hpp"
+#include "config/certd/est_config.hpp"
 
 #include <cctype>
 
-#include "certd/server/config.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "config/certd/config.hpp"
 
 namespace edgesec::certd {
 namespace {
@@ -140,7 +140,7 @@ Status ReadEstCredential(config::Reader& t, bool is_est, EstCredential* cred) {
 
 Status CheckEstCredentials(const CertdConfig& c) {
   for (const auto& [id, cred] : c.credentials) {
-    if (cred.method != "est") continue;
+    if (cred.method != IssuanceMethod::kEst) continue;
     if (cred.est.url.empty() && c.est.url.empty() && cred.est.missing_url)
       return *cred.est.missing_url;
   }

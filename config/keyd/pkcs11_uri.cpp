@@ -1,7 +1,7 @@
 // The only file that includes <p11-kit/uri.h>, which needs p11-kit's compat spelling of pkcs11.h
 // (see p11.hpp): every other header comes first, and this file uses none of the words that spelling
 // #defines (value, count, params, …) after the include.
-#include "keyd/engines/pkcs11/uri.hpp"
+#include "config/keyd/pkcs11_uri.hpp"
 
 #include <p11-kit/uri.h>
 
@@ -11,7 +11,7 @@
 
 #include "common/fs.hpp"
 
-namespace edgesec::keyd::engines::pkcs11 {
+namespace edgesec::keyd {
 namespace {
 
 struct UriDeleter {
@@ -126,4 +126,4 @@ Expected<Pkcs11Uri> ParsePkcs11Uri(const std::string& text) {
   return out;
 }
 
-}  // namespace edgesec::keyd::engines::pkcs11
+}  // namespace edgesec::keyd

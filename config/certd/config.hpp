@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "certd/renewal/policy.hpp"
-#include "certd/server/est_config.hpp"
 #include "certd/x509/profile.hpp"
 #include "common/error.hpp"
 #include "common/paths.hpp"
+#include "config/certd/est_config.hpp"
+#include "config/certd/issuance_method.hpp"
 #include "config/toml_reader.hpp"
 
 namespace edgesec::certd {
@@ -27,11 +28,11 @@ struct Principal {
 // every renewal) and its renewal policy.
 struct Credential {
   std::string cert_id;
-  std::string key_id;               // keyd key pair id (defaults to the cert id)
-  std::string method = "local_ca";  // "self_signed", "local_ca", "est", "preloaded"
-  std::string profile;              // empty: "default"
-  std::string issuer_cert;          // local_ca: cert id of the issuing CA (default [local_ca] cert)
-  std::string issuer_key;  // local_ca: keyd key id of the issuing CA (default [local_ca] key)
+  std::string key_id;  // keyd key pair id (defaults to the cert id)
+  IssuanceMethod method = IssuanceMethod::kLocalCa;
+  std::string profile;      // empty: "default"
+  std::string issuer_cert;  // local_ca: cert id of the issuing CA (default [local_ca] cert)
+  std::string issuer_key;   // local_ca: keyd key id of the issuing CA (default [local_ca] key)
   std::vector<std::pair<std::string, std::string>> subject;  // {"CN", …}; default CN = the cert id
   std::vector<std::string> sans;  // "DNS:…", "IP:…", "URI:…", "email:…"
   std::string algorithm;          // keyd token for a key certd creates (empty: ec-p256)

@@ -1,4 +1,4 @@
-#include "certd/server/config.hpp"
+#include "config/certd/config.hpp"
 
 #include <unistd.h>
 
@@ -35,11 +35,9 @@ Status ReadProfile(config::Reader& t, const std::string& name, x509::Profile* p)
   if (ca) p->ca = *ca;
   EDGESEC_ASSIGN_OR_RETURN(auto pathlen, t.Integer("pathlen"));
   if (pathlen) p->pathlen = static_cast<int>(*pathlen);
-  if (Status st = x509::ValidateProfile(*p); !st)
-    return t.ErrorAt(st.error().message.find("extended") != std::string::npos ? "extended_key_usage"
-                     : st.error().message.find("pathlen") != std::string::npos ? "pathlen"
-                                                                               : "key_usage",
-                     st.error().message);
+  std::string field;
+  if (Status st = x509::ValidateProfile(*p, &field); !st)
+    return t.ErrorAt(field, st.error().message);
   return t.Finish();
 }
 
@@ -113,10 +111,10 @@ Status ReadCredential(config::Reader& t, CertdConfig* c) {
     return t.ErrorAt("key_id", ValidateId(cred.key_id, "key id").error().message);
   EDGESEC_ASSIGN_OR_RETURN(auto method, t.String("method"));
   if (method) {
-    static const char* kMethods[] = {"self_signed", "local_ca", "est", "preloaded"};
-    if (std::find(std::begin(kMethods), std::end(kMethods), *method) == std::end(kMethods))
+    auto parsed = ParseIssuanceMethod(*method);
+    if (!parsed)
       return t.ErrorAt("method", "must be \"self_signed\", \"local_ca\", \"est\" or \"preloaded\"");
-    cred.method = *method;
+    cred.method = *parsed;
   }
   EDGESEC_ASSIGN_OR_RETURN(auto profile, t.String("profile"));
   cred.profile = profile.value_or("");
@@ -126,8 +124,9 @@ Status ReadCredential(config::Reader& t, CertdConfig* c) {
   cred.issuer_key = issuer_key.value_or("");
   EDGESEC_TRY(ReadSubject(t, &cred));
   EDGESEC_TRY(ReadPolicy(t, &cred.policy));
-  if (cred.method == "preloaded") cred.policy.auto_renew = false;  // nothing to renew it with
-  EDGESEC_TRY(ReadEstCredential(t, cred.method == "est", &cred.est));
+  if (cred.method == IssuanceMethod::kPreloaded)
+    cred.policy.auto_renew = false;  // nothing to renew it with
+  EDGESEC_TRY(ReadEstCredential(t, cred.method == IssuanceMethod::kEst, &cred.est));
   EDGESEC_TRY(t.Finish());
   c->credentials[cred.cert_id] = std::move(cred);
   return {};
@@ -155,7 +154,7 @@ Credential QuickstartEdgeCa(const std::string& hostname) {
   Credential cred;
   cred.cert_id = kEdgeCaId;
   cred.key_id = kEdgeCaId;
-  cred.method = "self_signed";
+  cred.method = IssuanceMethod::kSelfSigned;
   cred.profile = "edge-ca";
   cred.subject = {{"CN", ("edgesec Edge CA " + host).substr(0, 64)}};
   return cred;

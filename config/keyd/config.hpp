@@ -10,12 +10,17 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "common/json.hpp"
 #include "common/paths.hpp"
+#include "config/keyd/engine_sections.hpp"
 #include "config/toml_reader.hpp"
-#include "keyd/server/principals.hpp"
 
 namespace edgesec::keyd {
+
+// A [[principal]] of keyd: who may use which keys (globs, fnmatch).
+struct Principal {
+  uid_t uid = 0;
+  std::vector<std::string> key_globs;
+};
 
 struct VendorEngineConfig {
   std::string name;
@@ -37,8 +42,9 @@ struct KeydConfig {
   std::vector<VendorEngineConfig> engines;
   std::vector<KeyEngineRule> key_engines;
   std::vector<Principal> principals;
-  // Options of the built-in engines whose section is present ([pkcs11], [tpm]); "file" always runs.
-  std::map<std::string, Json> builtin_engines;
+  // The built-in engines keyd starts: "file" always, [pkcs11] and [tpm] when their section is
+  // there.
+  std::map<std::string, EngineSection> builtin_engines = {{"file", FileEngineSection{}}};
 };
 
 // Embedded defaults, then every file of the layout in order. kConfig with file:line:col on error.
