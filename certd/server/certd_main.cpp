@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "certd/renewal/clock.hpp"
 #include "certd/renewal/pause.hpp"
 #include "certd/server/config.hpp"
 #include "certd/server/routes/routes.hpp"
 #include "certd/server/service.hpp"
+#include "common/clock.hpp"
 #include "common/daemon_args.hpp"
 #include "common/fs.hpp"
 #include "common/http/server.hpp"
@@ -46,12 +46,12 @@ int Main(int argc, char** argv) {
     return 1;
   }
   // Test hooks, honoured only in test/dev mode (--root): a clock offset file and a pause point.
-  std::shared_ptr<const renewal::Clock> clock;
+  std::shared_ptr<const Clock> clock;
+  if (auto test_clock = TestClockFromEnv(layout)) {
+    log::Warning("certd: test clock: wall time + the offset in '" + test_clock->path() + "'");
+    clock = test_clock;
+  }
   if (!layout.root.empty()) {
-    if (const char* file = std::getenv("EDGESEC_TEST_CLOCK_FILE"); file && *file) {
-      log::Warning(std::string("certd: test clock: wall time + the offset in '") + file + "'");
-      clock = std::make_shared<renewal::OffsetFileClock>(file);
-    }
     if (const char* phase = std::getenv("EDGESEC_TEST_PAUSE"); phase && *phase)
       renewal::EnablePausePoint(phase, layout.ServiceStateDir("certd"));
   }

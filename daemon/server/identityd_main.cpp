@@ -47,7 +47,10 @@ int Main(int argc, char** argv) {
 
   auto config = LoadIdentitydConfig(layout);
   if (!config) return Fail(config.error().Describe());
-  auto service = IdentityService::Create(layout, *config, MakeClock(layout));
+  // The EDGESEC_TEST_CLOCK_FILE hook, as certd honours it (only under --root).
+  std::shared_ptr<const Clock> clock = TestClockFromEnv(layout);
+  if (!clock) clock = std::make_shared<SystemClock>();
+  auto service = IdentityService::Create(layout, *config, std::move(clock));
   if (!service) return Fail("cannot start: " + service.error().Describe());
   if (auto st = fs::MakeDirs(layout.run(), 0755); !st) return Fail(st.error().Describe());
   auto identity_fd =
