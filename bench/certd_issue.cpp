@@ -83,7 +83,7 @@ bool IssueInProcess(const std::string& csr_pem, X509* ca, EVP_PKEY* key,
                              static_cast<int64_t>(std::time(nullptr))};
   auto cert = certd::x509::IssueCertificate(in);
   if (!cert) std::fprintf(stderr, "certd-issue: %s\n", cert.error().Describe().c_str());
-  return cert && certd::x509::ToPem(cert->get()).has_value();
+  return cert && edgesec::x509::ToPem(cert->get()).has_value();
 }
 
 }  // namespace
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   auto handle = keyd_client->ImportKeyPair("bench-ca", *der);
   if (!handle) return Fail("importing the CA key into keyd: " + handle.error().Describe());
   certd::CertdClient certd_client((*certd)->socket());
-  auto ca_pem = certd::x509::ToPem(ca->get());
+  auto ca_pem = edgesec::x509::ToPem(ca->get());
   if (auto st = certd_client.Import("bench-ca", *ca_pem); !st)
     return Fail("importing the CA cert: " + st.error().Describe());
 

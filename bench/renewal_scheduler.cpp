@@ -25,6 +25,7 @@
 #include "certd/renewal/tracker.hpp"
 
 using namespace edgesec::certd::renewal;
+using edgesec::FakeClock;
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "certd/client/certd_client.hpp"
-#include "certd/x509/details.hpp"
+#include "common/x509/details.hpp"
 #include "common/fs.hpp"
 #include "keyd/client/keyd_client.hpp"
 
@@ -82,7 +82,7 @@ int List(Context& ctx) {
 // The cert's key id (from its credential) and the keyd engine holding that key; left empty when
 // certd names no key or keyd cannot tell (show still works without keyd).
 void FillKeyEngine(Context& ctx, certd::CertdClient& client, const std::string& id,
-                   certd::x509::Details* d) {
+                   edgesec::x509::Details* d) {
   if (auto certs = client.List())
     for (const auto& c : *certs)
       if (c.cert_id == id) d->key_id = c.key_id;
@@ -98,16 +98,16 @@ int Show(Context& ctx) {
   auto client = CertdClientFor(ctx);
   auto pem = client.Get(id);
   if (!pem) return Fail(pem.error().message);
-  auto chain = certd::x509::ParsePemChain(*pem);
+  auto chain = edgesec::x509::ParsePemChain(*pem);
   if (!chain) return Fail("cert '" + id + "': " + chain.error().message);
-  auto d = certd::x509::Describe(chain->front().get(), std::time(nullptr));
+  auto d = edgesec::x509::Describe(chain->front().get(), std::time(nullptr));
   if (!d) return Fail("cert '" + id + "': " + d.error().message);
   FillKeyEngine(ctx, client, id, &*d);
-  Json j = certd::x509::DetailsJson(*d);
+  Json j = edgesec::x509::DetailsJson(*d);
   j["certId"] = id;
   j["chainLength"] = chain->size();
   j["pem"] = *pem;
-  ctx.Print(j, "cert id:     " + id + "\n" + certd::x509::DetailsText(*d) +
+  ctx.Print(j, "cert id:     " + id + "\n" + edgesec::x509::DetailsText(*d) +
                    "chain:       " + std::to_string(chain->size()) + " certificate(s)\n");
   return kOk;
 }

@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "certd/x509/import_file.hpp"
-#include "certd/x509/validate.hpp"
+#include "common/x509/validate.hpp"
 #include "cli/cert_commands.hpp"
 #include "common/fs.hpp"
 #include "keyd/client/keyd_client.hpp"
@@ -28,7 +28,7 @@ int CertImport(Context& ctx) {
   auto bundle = certd::x509::ReadCertificateFile(Bytes(data->begin(), data->end()), password);
   if (!bundle) return Fail("refusing '" + file + "': " + bundle.error().message);
   if (auto st =
-          certd::x509::ValidateForImport(bundle->chain, std::time(nullptr), bundle->key.get());
+          edgesec::x509::ValidateForImport(bundle->chain, std::time(nullptr), bundle->key.get());
       !st)
     return Fail("refusing '" + file + "': " + st.error().message);
   std::string key_id = ctx.Option("--key-id", id);
@@ -42,7 +42,7 @@ int CertImport(Context& ctx) {
       return Fail("importing the key of '" + file + "' into keyd as '" + key_id +
                   "': " + h.error().message);
   }
-  auto chain_pem = certd::x509::ChainToPem(bundle->chain);
+  auto chain_pem = edgesec::x509::ChainToPem(bundle->chain);
   if (!chain_pem) return Fail(chain_pem.error().message);
   auto stored = CertdClientFor(ctx).Import(id, *chain_pem);
   if (!stored) return Fail("refusing '" + file + "': " + stored.error().message);

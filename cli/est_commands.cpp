@@ -7,7 +7,7 @@
 
 #include "certd/est/est_client.hpp"
 #include "certd/est/est_factory.hpp"
-#include "certd/x509/details.hpp"
+#include "common/x509/details.hpp"
 #include "cli/cert_commands.hpp"
 #include "config/certd/config.hpp"
 
@@ -17,16 +17,16 @@ namespace {
 // Subject, issuer and expiry of the leaf of `pem`, for the answer of enroll and reenroll.
 int PrintIssued(Context& ctx, const std::string& id, const std::string& pem,
                 const std::string& verb) {
-  auto chain = certd::x509::ParsePemChain(pem);
+  auto chain = edgesec::x509::ParsePemChain(pem);
   if (!chain) return Fail("cert '" + id + "': certd answered with " + chain.error().message);
-  auto d = certd::x509::Describe(chain->front().get(), std::time(nullptr));
+  auto d = edgesec::x509::Describe(chain->front().get(), std::time(nullptr));
   if (!d) return Fail("cert '" + id + "': " + d.error().message);
   Json j{{"certId", id},        {"subject", d->subject},
-         {"issuer", d->issuer}, {"notAfter", certd::x509::Rfc3339(d->not_after)},
+         {"issuer", d->issuer}, {"notAfter", edgesec::x509::Rfc3339(d->not_after)},
          {"sha256", d->sha256}, {"chainLength", chain->size()},
          {"pem", pem}};
   ctx.Print(j, verb + " cert '" + id + "'\n  subject:   " + d->subject + "\n  issuer:    " +
-                   d->issuer + "\n  not after: " + certd::x509::Rfc3339(d->not_after) +
+                   d->issuer + "\n  not after: " + edgesec::x509::Rfc3339(d->not_after) +
                    "\n  sha256:    " + d->sha256 + "\n");
   return kOk;
 }
@@ -101,12 +101,12 @@ int CaCerts(Context& ctx) {
   Json list = Json::array();
   std::string text;
   for (const auto& c : *certs) {
-    auto d = certd::x509::Describe(c.get(), std::time(nullptr));
-    auto pem = certd::x509::ToPem(c.get());
+    auto d = edgesec::x509::Describe(c.get(), std::time(nullptr));
+    auto pem = edgesec::x509::ToPem(c.get());
     if (!d || !pem) return Fail("EST /cacerts: a certificate cannot be described");
     list.push_back(Json{{"subject", d->subject},
                         {"issuer", d->issuer},
-                        {"notAfter", certd::x509::Rfc3339(d->not_after)},
+                        {"notAfter", edgesec::x509::Rfc3339(d->not_after)},
                         {"sha256", d->sha256},
                         {"pem", *pem}});
     text += "# subject: " + d->subject + "\n# issuer:  " + d->issuer + "\n" + *pem;

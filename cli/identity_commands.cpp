@@ -1,8 +1,8 @@
 // edgectl identity show, ca show, module cert (identityd's identity and workload APIs)
 #include <cstdio>
 
-#include "certd/x509/details.hpp"
-#include "certd/x509/pem.hpp"
+#include "common/x509/details.hpp"
+#include "common/x509/pem.hpp"
 #include "cli/cli.hpp"
 #include "common/fs.hpp"
 #include "daemon/client/identityd_client.hpp"
@@ -30,9 +30,9 @@ int CaShow(Context& ctx) {
   auto ca = client.EdgeCa();
   if (!ca) return Fail("Edge CA: " + ca.error().message);
   std::string text = "Edge CA '" + ca->value("certId", "") + "'\n";
-  if (auto chain = certd::x509::ParsePemChain(ca->value("pem", "")); chain) {
-    if (auto d = certd::x509::Describe(chain->front().get(), std::time(nullptr)))
-      text += certd::x509::DetailsText(*d);
+  if (auto chain = edgesec::x509::ParsePemChain(ca->value("pem", "")); chain) {
+    if (auto d = edgesec::x509::Describe(chain->front().get(), std::time(nullptr)))
+      text += edgesec::x509::DetailsText(*d);
   }
   if (ca->contains("renewal") && (*ca)["renewal"].is_object()) {
     const Json& r = (*ca)["renewal"];

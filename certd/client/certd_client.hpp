@@ -36,8 +36,6 @@ class CertdClient {
   // (at most 60) with an empty `changed`. Start with since = 0 to learn the current seq.
   Expected<api::EventsResponse> WaitEvents(uint64_t since, int timeout_seconds = 60);
 
-  http::UnixClient& http() { return http_; }
-
  private:
   static std::string Path(const std::string& route);
   static Expected<std::string> Pem(const Json& j);

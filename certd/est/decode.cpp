@@ -8,6 +8,8 @@
 #include <array>
 #include <cctype>
 
+#include "common/x509/pem.hpp"
+
 namespace edgesec::certd::est {
 namespace {
 
@@ -61,20 +63,10 @@ Expected<std::vector<X509Ptr>> CertsFromDer(const Bytes& der) {
 
 Expected<std::vector<X509Ptr>> CertsFromPem(std::string_view body) {
   std::vector<X509Ptr> out;
-  BioPtr bio(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())));
-  for (;;) {
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
-    std::string n = name;
-    Bytes der(data, data + len);
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_free(data);
+  for (const auto& block : ::edgesec::x509::ReadPemBlocks(body)) {
+    const std::string& n = block.label;
     if (n != "PKCS7" && n != "CERTIFICATE" && n != "X509 CERTIFICATE") continue;
-    auto certs = CertsFromDer(der);
+    auto certs = CertsFromDer(block.der);
     if (!certs) return certs.error().Context("PEM block '" + n + "'");
     for (auto& c : *certs) out.push_back(std::move(c));
   }

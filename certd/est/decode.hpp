@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/ossl.hpp"
 #include "common/secret.hpp"
+#include "common/x509/csr.hpp"
 
 namespace edgesec::certd::est {
 
@@ -60,17 +61,9 @@ Expected<ServerKeygenResult> DecodeServerKeygen(std::string_view body,
 // A private key in PKCS#8 or PKCS#1 (RSA, EC), DER or PEM, re-encoded as PKCS#8 DER.
 Expected<Secret> DecodePrivateKey(const Bytes& der_or_pem);
 
-// /csrattrs (RFC 7030 4.5.2, RFC 9908 style key attributes): what the server wants in the CSR.
-struct CsrAttrs {
-  bool challenge_password = false;
-  std::optional<int> key_type;  // EVP_PKEY_EC or EVP_PKEY_RSA
-  std::string curve;            // e.g. "secp384r1" (OpenSSL short name)
-  int rsa_bits = 0;
-  std::string digest;                                 // e.g. "SHA384"; empty: no preference
-  std::vector<std::string> requested_extension_oids;  // extensionRequest values that are OIDs
-  std::vector<Bytes> requested_extensions;            // extensionRequest values that are Extensions
-  std::vector<std::string> other_oids;                // anything else, dotted
-};
+// /csrattrs (RFC 7030 4.5.2, RFC 9908 style key attributes): what the server wants in the CSR;
+// the type is common/x509/csr.hpp's, where the CSR builder uses it.
+using ::edgesec::x509::CsrAttrs;
 // Body: base64 DER of CsrAttrs (possibly empty: no attributes).
 Expected<CsrAttrs> DecodeCsrAttrs(std::string_view body);
 // Same, from the DER itself.

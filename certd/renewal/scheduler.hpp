@@ -11,8 +11,8 @@
 #include <string>
 #include <thread>
 
-#include "certd/renewal/clock.hpp"
 #include "certd/renewal/tracker.hpp"
+#include "common/clock.hpp"
 
 namespace edgesec::certd::renewal {
 

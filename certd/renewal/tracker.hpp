@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "certd/renewal/clock.hpp"
 #include "certd/renewal/decision.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
 
 namespace edgesec::certd::renewal {

@@ -3,10 +3,10 @@
 #include <cstdlib>
 #include <memory>
 
-#include "certd/renewal/clock.hpp"
 #include "certd/renewal/pause.hpp"
 #include "certd/server/routes/routes.hpp"
 #include "certd/server/service.hpp"
+#include "common/clock.hpp"
 #include "common/daemon.hpp"
 #include "common/log.hpp"
 #include "config/certd/config.hpp"
@@ -15,13 +15,13 @@ namespace edgesec::certd {
 namespace {
 
 // Test hooks, honoured only in test/dev mode (--root): a clock offset file and a pause point.
-std::shared_ptr<const renewal::Clock> TestHooks(const Layout& layout) {
-  std::shared_ptr<const renewal::Clock> clock;
-  if (layout.root.empty()) return clock;
-  if (const char* file = std::getenv("EDGESEC_TEST_CLOCK_FILE"); file && *file) {
-    log::Warning(std::string("certd: test clock: wall time + the offset in '") + file + "'");
-    clock = std::make_shared<renewal::OffsetFileClock>(file);
+std::shared_ptr<const Clock> TestHooks(const Layout& layout) {
+  std::shared_ptr<const Clock> clock;
+  if (auto test_clock = TestClockFromEnv(layout)) {
+    log::Warning("certd: test clock: wall time + the offset in '" + test_clock->path() + "'");
+    clock = test_clock;
   }
+  if (layout.root.empty()) return clock;
   if (const char* phase = std::getenv("EDGESEC_TEST_PAUSE"); phase && *phase)
     renewal::EnablePausePoint(phase, layout.ServiceStateDir("certd"));
   return clock;

@@ -1,8 +1,8 @@
 // The renewal state as the API shows it (GET /credentials), the change events (GET /events), and
 // keeping the renewal Tracker in step with the config and the store.
 #include "certd/server/service.hpp"
-#include "certd/x509/details.hpp"
 #include "common/log.hpp"
+#include "common/x509/details.hpp"
 
 namespace edgesec::certd {
 
@@ -16,12 +16,12 @@ void CertService::RefreshCert(const std::string& id) {
   std::optional<renewal::CertTimes> times;
   auto stored = store_->Get(id);
   if (stored && *stored) {
-    auto chain = x509::ParsePemChain((*stored)->pem);
+    auto chain = edgesec::x509::ParsePemChain((*stored)->pem);
     if (chain) {
       X509* leaf = chain->front().get();
-      auto nb = x509::ToEpoch(X509_get0_notBefore(leaf));
-      auto na = x509::ToEpoch(X509_get0_notAfter(leaf));
-      if (nb && na) times = renewal::CertTimes{*nb, *na, x509::Sha256Fingerprint(leaf)};
+      auto nb = edgesec::x509::ToEpoch(X509_get0_notBefore(leaf));
+      auto na = edgesec::x509::ToEpoch(X509_get0_notAfter(leaf));
+      if (nb && na) times = renewal::CertTimes{*nb, *na, edgesec::x509::Sha256Fingerprint(leaf)};
     } else {
       log::Warning("certd: cert '" + id +
                    "' is not a readable PEM chain: " + chain.error().message);
@@ -61,11 +61,13 @@ api::CredentialStatus CertService::StatusOf(const certd::Credential& cred) const
   }
   int64_t now = Now();
   st.state = view->StateName(now);
-  if (view->decision.at) st.next_renewal = x509::Rfc3339(std::max(*view->decision.at, now));
-  if (view->state.last_attempt > 0) st.last_attempt = x509::Rfc3339(view->state.last_attempt);
+  if (view->decision.at)
+    st.next_renewal = edgesec::x509::Rfc3339(std::max(*view->decision.at, now));
+  if (view->state.last_attempt > 0)
+    st.last_attempt = edgesec::x509::Rfc3339(view->state.last_attempt);
   st.attempts = view->state.attempts;
   st.last_error = view->state.attempts > 0 ? view->state.last_error : view->decision.error;
-  if (view->cert) st.not_after = x509::Rfc3339(view->cert->not_after);
+  if (view->cert) st.not_after = edgesec::x509::Rfc3339(view->cert->not_after);
   return st;
 }
 

@@ -4,9 +4,9 @@
 
 #include "certd/server/key_rotation.hpp"
 #include "certd/x509/issue.hpp"
-#include "certd/x509/validate.hpp"
 #include "common/fs.hpp"
 #include "common/log.hpp"
+#include "common/x509/validate.hpp"
 #include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
@@ -41,19 +41,19 @@ Expected<std::optional<est::ClientIdentity>> EstIssuer::LoadIdentity(Ctx& x,
                                                                      const std::string& cert_ref,
                                                                      const std::string& key_id,
                                                                      bool require_valid) {
-  x509::Chain chain;
+  edgesec::x509::Chain chain;
   std::string kid = key_id;
   if (IsFileUri(cert_ref)) {
     EDGESEC_ASSIGN_OR_RETURN(std::string pem, fs::ReadFile(cert_ref.substr(7)));
-    EDGESEC_ASSIGN_OR_RETURN(chain, x509::ParsePemChain(pem));
+    EDGESEC_ASSIGN_OR_RETURN(chain, edgesec::x509::ParsePemChain(pem));
   } else {
     EDGESEC_ASSIGN_OR_RETURN(auto stored, store_.Get(cert_ref));
     if (!stored) return std::optional<est::ClientIdentity>();
-    EDGESEC_ASSIGN_OR_RETURN(chain, x509::ParsePemChain(stored->pem));
+    EDGESEC_ASSIGN_OR_RETURN(chain, edgesec::x509::ParsePemChain(stored->pem));
     if (!stored->key_id.empty()) kid = stored->key_id;
   }
   if (require_valid) {
-    if (Status st = x509::CheckValidity(chain.front().get(), clock_()); !st) {
+    if (Status st = edgesec::x509::CheckValidity(chain.front().get(), clock_()); !st) {
       log::Notice("certd: EST identity '" + cert_ref + "' is not usable (" + st.error().message +
                   ")");
       return std::optional<est::ClientIdentity>();
@@ -64,7 +64,7 @@ Expected<std::optional<est::ClientIdentity>> EstIssuer::LoadIdentity(Ctx& x,
     return KeydError(handle.error(), "key '" + kid + "' of EST identity '" + cert_ref + "'");
   auto key = keyd::LoadRemoteKey(x.keyd, *handle);
   if (!key) return KeydError(key.error(), "key '" + kid + "'");
-  if (Status st = x509::CheckKeyMatches(chain.front().get(), key->get()); !st)
+  if (Status st = edgesec::x509::CheckKeyMatches(chain.front().get(), key->get()); !st)
     return InvalidParameter("EST identity '" + cert_ref + "' and key '" + kid +
                             "': " + st.error().message);
   return std::optional<est::ClientIdentity>(est::ClientIdentity{std::move(chain), std::move(*key)});
@@ -107,16 +107,16 @@ Expected<std::string> EstIssuer::ObtainIdentity(Ctx& x, est::ClientIdentity boot
   if (!r)
     return FromEst(r.error(),
                    "enrolling the EST identity at '" + x.client.Url("simpleenroll") + "'");
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, Verify(x, *r, key->get()));
-  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+  EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, Verify(x, *r, key->get()));
+  EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
   EDGESEC_TRY(store_.Put(e.identity_cert, pem, e.identity_key));
   log::Info("certd: obtained EST identity '" + e.identity_cert + "' with the bootstrap identity '" +
             e.bootstrap_identity_cert + "'");
   return pem;
 }
 
-Expected<x509::Chain> EstIssuer::Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* key) {
-  if (Status st = x509::CheckKeyMatches(r.cert.get(), key); !st)
+Expected<edgesec::x509::Chain> EstIssuer::Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* key) {
+  if (Status st = edgesec::x509::CheckKeyMatches(r.cert.get(), key); !st)
     return InvalidParameter("the EST server returned a cert that does not match the key: " +
                             st.error().message);
   if (!r.subject_as_requested)
@@ -132,7 +132,7 @@ Expected<x509::Chain> EstIssuer::Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* 
   for (const std::string& file : x.config.est.trusted_certs) {
     auto pem = fs::ReadFile(file);
     if (!pem) return pem.error().Context("trusted_certs");
-    EDGESEC_ASSIGN_OR_RETURN(x509::Chain anchors, x509::ParsePemChain(*pem));
+    EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain anchors, edgesec::x509::ParsePemChain(*pem));
     for (const auto& c : anchors) X509_STORE_add_cert(store.get(), c.get());
   }
   UniquePtr<STACK_OF(X509)> untrusted(sk_X509_new_null());
@@ -154,7 +154,7 @@ Expected<x509::Chain> EstIssuer::Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* 
                     "(trusted_certs and /cacerts): ") +
         X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
   UniquePtr<STACK_OF(X509)> verified(X509_STORE_CTX_get1_chain(ctx.get()));
-  x509::Chain out;
+  edgesec::x509::Chain out;
   for (int i = 0; i < sk_X509_num(verified.get()); ++i) {
     X509* c = sk_X509_value(verified.get(), i);
     X509_up_ref(c);
@@ -214,8 +214,8 @@ Expected<std::string> EstIssuer::Enroll(const CertdConfig& config, const Credent
   if (!r)
     return FromEst(r.error(), "enrolling cert '" + cred.cert_id + "' at '" +
                                   x.client.Url("simpleenroll") + "'");
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, Verify(x, *r, key->get()));
-  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+  EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, Verify(x, *r, key->get()));
+  EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
   EDGESEC_TRY(store_.Put(cred.cert_id, pem, key_id));
   log::Info("certd: enrolled cert '" + cred.cert_id + "' with key '" + key_id + "' at '" +
             x.client.Url("simpleenroll") + "'");

@@ -27,7 +27,7 @@
 #include "certd/est/est_client.hpp"
 #include "certd/est/est_factory.hpp"
 #include "certd/store/store.hpp"
-#include "certd/x509/pem.hpp"
+#include "common/x509/pem.hpp"
 #include "config/certd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
 
@@ -69,7 +69,7 @@ class EstIssuer {
   Expected<std::string> ObtainIdentity(Ctx& x, est::ClientIdentity bootstrap);
   Expected<std::string> EnrollServerKeygen(Ctx& x);
   // Verifies `r` (chain to the anchors, key match) and returns leaf + chain, leaf first.
-  Expected<x509::Chain> Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* key);
+  Expected<edgesec::x509::Chain> Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* key);
 
   store::CertStore& store_;
   Clock clock_;

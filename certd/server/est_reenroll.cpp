@@ -5,8 +5,8 @@
 #include "certd/renewal/pause.hpp"
 #include "certd/server/est_issuer.hpp"
 #include "certd/server/key_rotation.hpp"
-#include "certd/x509/validate.hpp"
 #include "common/log.hpp"
+#include "common/x509/validate.hpp"
 #include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
@@ -20,7 +20,7 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
     return InvalidParameter("cert '" + cred.cert_id +
                             "' has not been enrolled yet; enroll it first (edgectl cert enroll " +
                             cred.cert_id + ")");
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain current, x509::ParsePemChain(stored->pem));
+  EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain current, edgesec::x509::ParsePemChain(stored->pem));
   std::string current_key_id = stored->key_id.empty() ? cred.key_id : stored->key_id;
   EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr current_key, RemoteKey(keyd, current_key_id, false));
   bool rotating = rotate.value_or(cred.policy.rotate_key);
@@ -39,17 +39,18 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
 
   EDGESEC_ASSIGN_OR_RETURN(est::EstClient client, est::MakeEstClient(config.est, &cred.est));
   Ctx x{config, cred, keyd, std::move(client), std::nullopt};
-  x.client.SetIdentity(est::ClientIdentity{x509::CopyChain(current), std::move(current_key)});
+  x.client.SetIdentity(
+      est::ClientIdentity{edgesec::x509::CopyChain(current), std::move(current_key)});
   auto r = x.client.SimpleReenroll(csr.get());
   if (!r)
     return FromEst(r.error(), "re-enrolling cert '" + cred.cert_id + "' at '" +
                                   x.client.Url("simplereenroll") + "'");
   renewal::PauseAt("after-cert");
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, Verify(x, *r, new_key.get()));
-  if (Status st = x509::CheckValidity(chain.front().get(), clock_()); !st)
+  EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, Verify(x, *r, new_key.get()));
+  if (Status st = edgesec::x509::CheckValidity(chain.front().get(), clock_()); !st)
     return InvalidParameter("the cert the EST server returned is not valid now: " +
                             st.error().message);
-  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+  EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
   renewal::PauseAt("before-commit");
   // The commit: one rename writes the new cert with the key id it belongs to.
   EDGESEC_TRY(store_.Put(cred.cert_id, pem, new_key_id));
@@ -139,7 +140,7 @@ Expected<std::string> EstIssuer::EnrollServerKeygen(Ctx& x) {
     return pub ? Internal("keyd's key '" + new_key_id + "' is not the key that was imported")
                : KeydError(pub.error(), "key '" + new_key_id + "'");
   }
-  auto pem = x509::ChainToPem(*chain);
+  auto pem = edgesec::x509::ChainToPem(*chain);
   if (!pem) {
     drop_new();
     return pem.error();

@@ -4,11 +4,11 @@
 #include "certd/x509/issue.hpp"
 
 #include "certd/est/csr.hpp"
-#include "certd/renewal/clock.hpp"
 #include "certd/server/key_rotation.hpp"
 #include "certd/server/service.hpp"
-#include "certd/x509/validate.hpp"
+#include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/x509/validate.hpp"
 #include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
@@ -46,27 +46,27 @@ Expected<CertService::IssuerPtr> CertService::LoadIssuer(const State& s, const s
   const LoadedIssuer* checked = cached.get();
   if (!cached) {
     issuer->cert_id = cert_id;
-    auto chain = x509::ParsePemChain(stored->pem);
+    auto chain = edgesec::x509::ParsePemChain(stored->pem);
     if (!chain)
       return Internal("stored cert '" + cert_id + "' is not a PEM chain: " + chain.error().message);
     issuer->chain = std::move(*chain);
     X509* cert = issuer->chain.front().get();
-    EDGESEC_ASSIGN_OR_RETURN(issuer->not_after, x509::ToEpoch(X509_get0_notAfter(cert)));
-    EDGESEC_ASSIGN_OR_RETURN(issuer->not_before, x509::ToEpoch(X509_get0_notBefore(cert)));
+    EDGESEC_ASSIGN_OR_RETURN(issuer->not_after, edgesec::x509::ToEpoch(X509_get0_notAfter(cert)));
+    EDGESEC_ASSIGN_OR_RETURN(issuer->not_before, edgesec::x509::ToEpoch(X509_get0_notBefore(cert)));
     checked = issuer.get();
   }
   // Validity is checked on every issuance, cached or not: time moves, the cert does not.
   int64_t now = Now();
   if (checked->not_after <= now)
     return InvalidParameter("issuer certificate '" + cert_id + "' expired at " +
-                            x509::Rfc3339(checked->not_after) + "; renew it first")
+                            edgesec::x509::Rfc3339(checked->not_after) + "; renew it first")
         .WithReason(ErrorReason::kIssuerExpired);
-  if (checked->not_before > now + x509::kClockSkewSeconds)
+  if (checked->not_before > now + edgesec::x509::kClockSkewSeconds)
     return InvalidParameter("issuer certificate '" + cert_id + "' is not valid before " +
-                            x509::Rfc3339(checked->not_before));
+                            edgesec::x509::Rfc3339(checked->not_before));
   if (cached) return cached;
   X509* cert = issuer->chain.front().get();
-  if (Status ca = x509::CheckIssuingCa(cert); !ca)
+  if (Status ca = edgesec::x509::CheckIssuingCa(cert); !ca)
     return ca.error().Context("issuer certificate '" + cert_id + "'");
   std::string key_handle = handle;
   if (key_handle.empty()) {
@@ -114,9 +114,11 @@ Expected<CertService::IssuerPtr> CertService::CredentialIssuer(const State& s,
   return LoadIssuer(s, issuer_cert, "", issuer_key);
 }
 
-Expected<x509::Chain> CertService::SignLocally(const State& s, X509_REQ* csr,
-                                               const LoadedIssuer* issuer, EVP_PKEY* self_key,
-                                               const std::string& profile, int64_t not_after) {
+Expected<edgesec::x509::Chain> CertService::SignLocally(const State& s, X509_REQ* csr,
+                                                        const LoadedIssuer* issuer,
+                                                        EVP_PKEY* self_key,
+                                                        const std::string& profile,
+                                                        int64_t not_after) {
   auto p = s.config.profiles.find(profile);
   if (p == s.config.profiles.end())
     return InvalidParameter("parameter 'profile': no issuance profile named '" + profile +
@@ -128,7 +130,7 @@ Expected<x509::Chain> CertService::SignLocally(const State& s, X509_REQ* csr,
                       Now(),
                       not_after};
   EDGESEC_ASSIGN_OR_RETURN(X509Ptr leaf, x509::IssueCertificate(in));
-  x509::Chain chain;
+  edgesec::x509::Chain chain;
   chain.push_back(std::move(leaf));
   if (issuer)
     for (const auto& c : issuer->chain)
@@ -159,8 +161,8 @@ Expected<std::string> CertService::IssueForCredential(const State& s,
   }
   auto signed_chain = SignLocally(s, csr.get(), issuer.get(), key.get(), profile, not_after);
   if (!signed_chain && issuer) ForgetIssuer(issuer->cert_id);  // e.g. its key went away in keyd
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, std::move(signed_chain));
-  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+  EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, std::move(signed_chain));
+  EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
   if (r.store) {
     // The record names the key only when certd knows it is the credential's (no foreign CSR).
     bool own_key = r.csr.empty() || cred.method == IssuanceMethod::kSelfSigned;
@@ -172,11 +174,11 @@ Expected<std::string> CertService::IssueForCredential(const State& s,
 }
 
 Status CertService::CheckClockPlausible() const {
-  int64_t now = Now(), earliest = renewal::BuildEpoch();
+  int64_t now = Now(), earliest = BuildEpoch();
   if (now >= earliest) return {};
   return MakeError(ErrorKind::kUnavailable,
-                   "the clock says " + x509::Rfc3339(now) + ", before this build of edgesec (" +
-                       x509::Rfc3339(earliest) +
+                   "the clock says " + edgesec::x509::Rfc3339(now) +
+                       ", before this build of edgesec (" + edgesec::x509::Rfc3339(earliest) +
                        "): certd issues and renews nothing until the clock is set (NTP)");
 }
 
@@ -199,7 +201,7 @@ Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertR
                             "' in certd's config");
   int64_t not_after = 0;
   if (r.not_after) {
-    auto t = x509::ParseRfc3339(*r.not_after);
+    auto t = edgesec::x509::ParseRfc3339(*r.not_after);
     if (!t) return InvalidParameter("parameter 'notAfter': " + t.error().message);
     not_after = *t;
   }
@@ -224,8 +226,8 @@ Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertR
                              LoadIssuer(*s, r.issuer->cert_id, r.issuer->private_key_handle, ""));
     auto signed_chain = SignLocally(*s, csr.get(), issuer.get(), nullptr, profile, not_after);
     if (!signed_chain) ForgetIssuer(issuer->cert_id);  // e.g. its key went away in keyd
-    EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, std::move(signed_chain));
-    EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+    EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, std::move(signed_chain));
+    EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
     if (r.store) EDGESEC_TRY(store_->Put(r.cert_id, pem, key_id));
     log::Info("certd: issued cert '" + r.cert_id + "' with issuer '" + r.issuer->cert_id +
               "', profile '" + profile + "'" + (r.store ? "" : ", not stored"));

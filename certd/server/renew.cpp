@@ -9,8 +9,8 @@
 #include "certd/server/key_rotation.hpp"
 #include "certd/server/service.hpp"
 #include "certd/x509/issue.hpp"
-#include "certd/x509/validate.hpp"
 #include "common/log.hpp"
+#include "common/x509/validate.hpp"
 
 namespace edgesec::certd {
 
@@ -48,18 +48,18 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
   std::string profile = cred.profile.empty() ? "default" : cred.profile;
   auto signed_chain = SignLocally(s, csr.get(), issuer.get(), key.get(), profile, 0);
   if (!signed_chain && issuer) ForgetIssuer(issuer->cert_id);
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, std::move(signed_chain));
+  EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, std::move(signed_chain));
   pause("after-cert");
 
   X509* leaf = chain.front().get();
-  EDGESEC_TRY(x509::CheckKeyMatches(leaf, key.get()));
-  EDGESEC_TRY(x509::CheckValidity(leaf, Now()));
+  EDGESEC_TRY(edgesec::x509::CheckKeyMatches(leaf, key.get()));
+  EDGESEC_TRY(edgesec::x509::CheckValidity(leaf, Now()));
   EVP_PKEY* issuer_pub = issuer ? X509_get0_pubkey(issuer->chain.front().get()) : key.get();
   if (X509_verify(leaf, issuer_pub) != 1) {
     DrainOpenSslErrors();
     return Internal("the renewed cert of '" + cred.cert_id + "' does not verify with its issuer");
   }
-  EDGESEC_ASSIGN_OR_RETURN(std::string pem, x509::ChainToPem(chain));
+  EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
   pause("before-commit");
   // The commit: one rename writes the new cert with the key id it belongs to.
   EDGESEC_TRY(store_->Put(cred.cert_id, pem, new_key_id));
@@ -90,8 +90,9 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
     if (when == RenewWhen::kIfDue && !due) return std::string();
     if (when == RenewWhen::kIfNeeded && !due) {
       EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(id));
-      auto chain = stored ? x509::ParsePemChain(stored->pem) : Expected<x509::Chain>(Internal(""));
-      auto not_after = chain ? x509::ToEpoch(X509_get0_notAfter(chain->front().get()))
+      auto chain = stored ? edgesec::x509::ParsePemChain(stored->pem)
+                          : Expected<edgesec::x509::Chain>(Internal(""));
+      auto not_after = chain ? edgesec::x509::ToEpoch(X509_get0_notAfter(chain->front().get()))
                              : Expected<int64_t>(Internal(""));
       if (not_after && *not_after > Now()) return stored->pem;  // valid and not due: keep it
     }
@@ -113,7 +114,8 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
   } else {
     tracker_->Failed(id, pem.error().message);
     auto view = tracker_->View(id);
-    std::string next = view && view->decision.at ? x509::Rfc3339(*view->decision.at) : "never";
+    std::string next =
+        view && view->decision.at ? edgesec::x509::Rfc3339(*view->decision.at) : "never";
     log::Warning("certd: renewing cert '" + id + "' failed (attempt " +
                  std::to_string(view ? view->state.attempts : 0) +
                  "), the current cert stays in use; next attempt at " + next + ": " +

@@ -3,11 +3,11 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
-#include "certd/x509/details.hpp"
 #include "certd/x509/issue.hpp"
-#include "certd/x509/validate.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "common/x509/details.hpp"
+#include "common/x509/validate.hpp"
 #include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
@@ -22,16 +22,17 @@ bool MayUse(const CertdConfig& config, uid_t caller, const std::string& id) {
   return false;
 }
 
-CertService::CertService(Layout layout, std::shared_ptr<const renewal::Clock> clock)
+CertService::CertService(Layout layout, std::shared_ptr<const Clock> clock)
     : layout_(std::move(layout)), clock_(std::move(clock)) {}
 
 CertService::~CertService() {
   Shutdown();
 }
 
-Expected<std::unique_ptr<CertService>> CertService::Create(
-    const Layout& layout, const CertdConfig& config, std::shared_ptr<const renewal::Clock> clock) {
-  if (!clock) clock = std::make_shared<renewal::SystemClock>();
+Expected<std::unique_ptr<CertService>> CertService::Create(const Layout& layout,
+                                                           const CertdConfig& config,
+                                                           std::shared_ptr<const Clock> clock) {
+  if (!clock) clock = std::make_shared<SystemClock>();
   auto service = std::unique_ptr<CertService>(new CertService(layout, std::move(clock)));
   CertService* self = service.get();
   std::string state_dir = layout.ServiceStateDir("certd");
@@ -80,7 +81,7 @@ void CertService::StartScheduler() {
                                            : std::to_string(d / 60) + "m";
         std::string when = d == 0 ? "has expired" : "expires within " + span;
         log::Warning("certd: cert '" + w.id + "' (sha256 " + w.cert.fingerprint + ") " + when +
-                     " (notAfter " + x509::Rfc3339(w.cert.not_after) + ")");
+                     " (notAfter " + edgesec::x509::Rfc3339(w.cert.not_after) + ")");
       });
   scheduler_->Start(Snapshot()->config.renewal_tick);
 }
@@ -113,9 +114,9 @@ Expected<std::string> CertService::Import(const Caller& c, const std::string& id
                                           const std::string& pem) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "import"));
-  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, x509::ParsePemChain(pem));
-  EDGESEC_TRY(x509::ValidateForImport(chain, Now()));
-  EDGESEC_ASSIGN_OR_RETURN(std::string normalized, x509::ChainToPem(chain));
+  EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, edgesec::x509::ParsePemChain(pem));
+  EDGESEC_TRY(edgesec::x509::ValidateForImport(chain, Now()));
+  EDGESEC_ASSIGN_OR_RETURN(std::string normalized, edgesec::x509::ChainToPem(chain));
   EDGESEC_TRY(store_->Put(id, normalized));
   log::Info("certd: imported cert '" + id + "'");
   return normalized;
@@ -156,19 +157,19 @@ Expected<std::vector<api::CertSummary>> CertService::List(const Caller& c) {
     if (!MayUse(s->config, c.uid, id)) continue;
     auto stored = store_->Get(id);
     if (!stored || !*stored) continue;
-    auto chain = x509::ParsePemChain((*stored)->pem);
+    auto chain = edgesec::x509::ParsePemChain((*stored)->pem);
     if (!chain) {
       log::Warning("certd: cert '" + id +
                    "' is not a readable PEM chain: " + chain.error().message);
       continue;
     }
-    auto d = x509::Describe(chain->front().get(), Now());
+    auto d = edgesec::x509::Describe(chain->front().get(), Now());
     if (!d) continue;
     api::CertSummary e{id,
                        d->subject,
                        d->issuer,
-                       x509::Rfc3339(d->not_before),
-                       x509::Rfc3339(d->not_after),
+                       edgesec::x509::Rfc3339(d->not_before),
+                       edgesec::x509::Rfc3339(d->not_after),
                        d->sha256,
                        "",
                        (*stored)->preloaded};

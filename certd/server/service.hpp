@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "certd/api/certs_api.hpp"
-#include "certd/renewal/clock.hpp"
 #include "certd/renewal/events.hpp"
 #include "certd/renewal/scheduler.hpp"
 #include "certd/renewal/tracker.hpp"
 #include "certd/server/est_issuer.hpp"
 #include "certd/store/store.hpp"
+#include "common/clock.hpp"
 #include "common/paths.hpp"
 #include "config/certd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
@@ -39,7 +39,7 @@ class CertService {
   // `clock` null: the system clock. Loads the renewal state (<state dir>/renewal.json).
   static Expected<std::unique_ptr<CertService>> Create(
       const Layout& layout, const CertdConfig& config,
-      std::shared_ptr<const renewal::Clock> clock = nullptr);
+      std::shared_ptr<const Clock> clock = nullptr);
   ~CertService();
   Status Reload(const CertdConfig& config);
 
@@ -71,7 +71,7 @@ class CertService {
   // Stops the scheduler and wakes every long-poll (before the HTTP server stops).
   void Shutdown();
 
-  const renewal::Clock& clock() const { return *clock_; }
+  const Clock& clock() const { return *clock_; }
 
  private:
   struct State {
@@ -79,7 +79,7 @@ class CertService {
   };
   struct LoadedIssuer {
     std::string cert_id, key_id;
-    x509::Chain chain;
+    edgesec::x509::Chain chain;
     EvpPkeyPtr key;
     int64_t not_before = 0, not_after = 0;
   };
@@ -87,7 +87,7 @@ class CertService {
     std::string pem, handle, key_hint;
     std::shared_ptr<const LoadedIssuer> issuer;
   };
-  CertService(Layout layout, std::shared_ptr<const renewal::Clock> clock);
+  CertService(Layout layout, std::shared_ptr<const Clock> clock);
   std::shared_ptr<const State> Snapshot() const;
   Status Authorize(const State& s, const Caller& c, const std::string& id,
                    const char* action) const;
@@ -105,9 +105,9 @@ class CertService {
                                  const std::string& handle, const std::string& key_hint);
   Expected<IssuerPtr> CredentialIssuer(const State& s, const certd::Credential& cred);
   void ForgetIssuer(const std::string& cert_id);
-  Expected<x509::Chain> SignLocally(const State& s, X509_REQ* csr, const LoadedIssuer* issuer,
-                                    EVP_PKEY* self_key, const std::string& profile,
-                                    int64_t not_after);
+  Expected<edgesec::x509::Chain> SignLocally(const State& s, X509_REQ* csr,
+                                             const LoadedIssuer* issuer, EVP_PKEY* self_key,
+                                             const std::string& profile, int64_t not_after);
   Expected<std::string> IssueForCredential(const State& s, const api::CreateCertRequest& r,
                                            const certd::Credential& cred,
                                            const std::string& profile, int64_t not_after);
@@ -130,7 +130,7 @@ class CertService {
   api::CredentialStatus StatusOf(const certd::Credential& cred) const;
 
   Layout layout_;
-  std::shared_ptr<const renewal::Clock> clock_;
+  std::shared_ptr<const Clock> clock_;
   std::unique_ptr<store::CertStore> store_;
   std::mutex issuer_cache_mutex_;
   std::map<std::string, CachedIssuer> issuer_cache_;  // by issuer cert id

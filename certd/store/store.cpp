@@ -4,30 +4,13 @@
 
 #include "common/fs.hpp"
 #include "common/ids.hpp"
+#include "common/state_format.hpp"
 
 namespace edgesec::certd::store {
 namespace {
 
 constexpr char kIdPrefix[] = "edgesec-cert-id: ";
 constexpr char kKeyIdPrefix[] = "edgesec-key-id: ";
-constexpr const char* kStateFormat = "1";
-
-Status CheckStateFormat(const std::string& dir) {
-  std::string path = dir + "/FORMAT";
-  auto text = fs::ReadFile(path, 64);
-  if (!text) {
-    if (text.error().kind != ErrorKind::kNotFound) return text.error();
-    return fs::AtomicWriteFile(path, std::string(kStateFormat) + "\n", 0644);
-  }
-  std::string v = text->substr(0, text->find('\n'));
-  if (v != kStateFormat)
-    return MakeError(ErrorKind::kConfig, "state directory '" + dir + "' has format version " + v +
-                                             ", newer than this certd understands (" +
-                                             kStateFormat +
-                                             "); run the edgesec version that wrote it");
-  return {};
-}
-
 std::string FirstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
@@ -37,7 +20,7 @@ std::string FirstLine(const std::string& text) {
 Expected<std::unique_ptr<CertStore>> CertStore::Open(const std::string& state_dir,
                                                      std::map<std::string, std::string> preloaded) {
   EDGESEC_TRY(fs::MakeDirs(state_dir + "/certs", 0755));
-  EDGESEC_TRY(CheckStateFormat(state_dir));
+  EDGESEC_TRY(CheckStateDirFormat(state_dir, "1", 0644, "certd"));
   auto s = std::unique_ptr<CertStore>(new CertStore(state_dir + "/certs"));
   s->preloaded_ = std::move(preloaded);
   return s;

@@ -19,7 +19,7 @@ Expected<ImportBundle> ReadPem(const Bytes& data, const std::optional<std::strin
   ImportBundle b;
   b.format = "PEM";
   std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-  EDGESEC_ASSIGN_OR_RETURN(b.chain, ParsePemChain(text));
+  EDGESEC_ASSIGN_OR_RETURN(b.chain, edgesec::x509::ParsePemChain(text));
   BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
   std::string pass = password.value_or("");
   EVP_PKEY* key =
@@ -84,7 +84,7 @@ Expected<ImportBundle> ReadCertificateFile(const Bytes& data,
                                            const std::optional<std::string>& password) {
   if (data.empty()) return InvalidParameter("garbage: the file is empty");
   if (LooksLikePem(data)) return ReadPem(data, password);
-  if (auto der = ParseDerChain(data)) {
+  if (auto der = edgesec::x509::ParseDerChain(data)) {
     ImportBundle b;
     b.format = "DER";
     b.chain = std::move(*der);

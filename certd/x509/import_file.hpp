@@ -6,15 +6,15 @@
 #include <optional>
 #include <string>
 
-#include "certd/x509/pem.hpp"
 #include "common/secret.hpp"
+#include "common/x509/pem.hpp"
 
 namespace edgesec::certd::x509 {
 
 struct ImportBundle {
-  Chain chain;         // leaf first
-  EvpPkeyPtr key;      // null when the file holds no private key
-  std::string format;  // "PEM", "DER", "PKCS#12"
+  edgesec::x509::Chain chain;  // leaf first
+  EvpPkeyPtr key;              // null when the file holds no private key
+  std::string format;          // "PEM", "DER", "PKCS#12"
 };
 
 // kInvalidParameter with a plain reason: "garbage: …", "wrong password for the PKCS#12 file", …

@@ -2,7 +2,7 @@
 
 #include <openssl/rand.h>
 
-#include "certd/x509/validate.hpp"
+#include "common/x509/validate.hpp"
 
 namespace edgesec::certd::x509 {
 namespace {
@@ -56,7 +56,7 @@ Status AddProfileExtensions(X509* cert, X509* issuer, X509_REQ* csr, const Profi
 }  // namespace
 
 Expected<X509ReqPtr> VerifiedCsr(std::string_view pem) {
-  EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, ParseCsrPem(pem));
+  EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, edgesec::x509::ParseCsrPem(pem));
   EVP_PKEY* key = X509_REQ_get0_pubkey(csr.get());
   if (key == nullptr) {
     DrainOpenSslErrors();
@@ -90,7 +90,7 @@ Expected<X509Ptr> IssueCertificate(const IssueInput& in) {
           "key does not match: a self-signed certificate needs a CSR of the credential's own key");
     }
   } else {
-    if (Status ca = CheckIssuingCa(in.issuer_cert); !ca)
+    if (Status ca = edgesec::x509::CheckIssuingCa(in.issuer_cert); !ca)
       return ca.error().Context("issuer certificate");
     if (EVP_PKEY_eq(X509_get0_pubkey(in.issuer_cert), in.signing_key) != 1) {
       DrainOpenSslErrors();
@@ -114,14 +114,16 @@ Expected<X509Ptr> IssueCertificate(const IssueInput& in) {
   int64_t not_after = in.now + static_cast<int64_t>(p.validity_days) * 86400;
   if (in.not_after != 0) {
     if (in.not_after <= in.now)
-      return InvalidParameter("parameter 'notAfter': " + Rfc3339(in.not_after) +
+      return InvalidParameter("parameter 'notAfter': " + edgesec::x509::Rfc3339(in.not_after) +
                               " is not in the future");
     not_after = std::min(not_after, in.not_after);
   }
   if (in.issuer_cert != nullptr) {
-    EDGESEC_ASSIGN_OR_RETURN(int64_t issuer_end, ToEpoch(X509_get0_notAfter(in.issuer_cert)));
+    EDGESEC_ASSIGN_OR_RETURN(int64_t issuer_end,
+                             edgesec::x509::ToEpoch(X509_get0_notAfter(in.issuer_cert)));
     if (issuer_end <= in.now)
-      return InvalidParameter("expired: the issuer certificate expired on " + Rfc3339(issuer_end))
+      return InvalidParameter("expired: the issuer certificate expired on " +
+                              edgesec::x509::Rfc3339(issuer_end))
           .WithReason(ErrorReason::kIssuerExpired);
     not_after = std::min(not_after, issuer_end);
   }

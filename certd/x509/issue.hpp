@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "certd/x509/pem.hpp"
 #include "certd/x509/profile.hpp"
+#include "common/x509/pem.hpp"
 
 namespace edgesec::certd::x509 {
 

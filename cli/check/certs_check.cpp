@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "certd/client/certd_client.hpp"
-#include "certd/x509/details.hpp"
-#include "certd/x509/pem.hpp"
+#include "common/x509/details.hpp"
+#include "common/x509/pem.hpp"
 #include "cli/check/check.hpp"
 #include "common/fs.hpp"
 #include "config/certd/config.hpp"
@@ -20,7 +20,7 @@ namespace {
 
 using certd::api::CertSummary;
 using certd::api::CredentialStatus;
-using certd::x509::Chain;
+using edgesec::x509::Chain;
 
 struct Served {
   CertSummary summary;
@@ -50,7 +50,7 @@ X509Ptr Ref(X509* c) {
 void AddPemFile(const std::string& path, std::vector<X509Ptr>* out) {
   auto text = fs::ReadFile(path);
   if (!text) return;
-  if (auto chain = certd::x509::ParsePemChain(*text))
+  if (auto chain = edgesec::x509::ParsePemChain(*text))
     for (auto& c : *chain) out->push_back(std::move(c));
 }
 
@@ -75,7 +75,7 @@ std::string VerifyChain(const Context& ctx, const Chain& chain, std::string* roo
   if (X509_verify_cert(vctx.get()) == 1) {
     STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(vctx.get());
     X509* top = sk_X509_value(built, sk_X509_num(built) - 1);
-    *root = certd::x509::NameText(X509_get_subject_name(top));
+    *root = edgesec::x509::NameText(X509_get_subject_name(top));
     return {};
   }
   int err = X509_STORE_CTX_get_error(vctx.get());
@@ -118,18 +118,18 @@ bool CheckValidity(Context& ctx, const Served& s) {
   const std::string& id = s.summary.cert_id;
   std::string key = "cert-validity:" + id;
   X509* leaf = s.chain.front().get();
-  auto nb = certd::x509::ToEpoch(X509_get0_notBefore(leaf));
-  auto na = certd::x509::ToEpoch(X509_get0_notAfter(leaf));
+  auto nb = edgesec::x509::ToEpoch(X509_get0_notBefore(leaf));
+  auto na = edgesec::x509::ToEpoch(X509_get0_notAfter(leaf));
   if (!nb || !na) {
     ctx.report.Fail(key, "cert '" + id + "' has unreadable dates", RenewHint(ctx, s));
     return false;
   }
   ctx.env.certs.push_back({id, *nb, *na});
   int64_t now = ctx.env.now;
-  std::string until = certd::x509::Rfc3339(*na);
+  std::string until = edgesec::x509::Rfc3339(*na);
   if (now < *nb) {
     ctx.report.Fail(key,
-                    "cert '" + id + "' is not valid yet: notBefore " + certd::x509::Rfc3339(*nb) +
+                    "cert '" + id + "' is not valid yet: notBefore " + edgesec::x509::Rfc3339(*nb) +
                         " is " + Span(*nb - now) + " ahead",
                     "check the clock (see the clock check), or " + RenewHint(ctx, s));
     return false;
@@ -257,7 +257,7 @@ void LoadAnchors(Context& ctx) {
   if (ctx.env.Reachable("identityd")) {
     identityd::IdentitydClient identityd(ctx.env.layout.Socket("identityd"));
     if (auto bundle = identityd.TrustBundle())
-      if (auto chain = certd::x509::ParsePemChain(*bundle))
+      if (auto chain = edgesec::x509::ParsePemChain(*bundle))
         for (auto& c : *chain) ctx.anchors.push_back(std::move(c));
   }
   for (const auto& path : ctx.config.est.trusted_certs) AddPemFile(path, &ctx.anchors);
@@ -288,7 +288,7 @@ void CheckCerts(Env& env, Report& report) {
   std::vector<Served> served;
   for (auto& summary : *list) {
     auto pem = certd.Get(summary.cert_id);
-    auto chain = pem ? certd::x509::ParsePemChain(*pem) : Expected<Chain>(pem.error());
+    auto chain = pem ? edgesec::x509::ParsePemChain(*pem) : Expected<Chain>(pem.error());
     if (!chain || chain->empty()) {
       report.Fail("cert-validity:" + summary.cert_id,
                   "cert '" + summary.cert_id + "' cannot be read from certd: " +

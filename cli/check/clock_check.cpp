@@ -2,8 +2,8 @@
 // then), not before the notBefore of the certs certd serves, and synchronised (adjtimex).
 #include <sys/timex.h>
 
-#include "certd/renewal/clock.hpp"
-#include "certd/x509/pem.hpp"
+#include "common/clock.hpp"
+#include "common/x509/pem.hpp"
 #include "cli/check/check.hpp"
 
 namespace edgesec::cli::check {
@@ -18,12 +18,12 @@ const char* kSetClock =
 }  // namespace
 
 void CheckClock(Env& env, Report& report) {
-  int64_t build = certd::renewal::BuildEpoch();
-  std::string now = certd::x509::Rfc3339(env.now);
+  int64_t build = BuildEpoch();
+  std::string now = edgesec::x509::Rfc3339(env.now);
   if (env.now < build) {
     report.Fail("clock",
                 "the clock (" + now + ") is before this build's date (" +
-                    certd::x509::Rfc3339(build) + "); certd issues and renews nothing",
+                    edgesec::x509::Rfc3339(build) + "); certd issues and renews nothing",
                 kSetClock);
     return;
   }
@@ -34,7 +34,7 @@ void CheckClock(Env& env, Report& report) {
     report.Warn("clock",
                 "the clock (" + now + ") is " + Span(ahead->not_before - env.now) +
                     " before cert '" + ahead->id + "' becomes valid (notBefore " +
-                    certd::x509::Rfc3339(ahead->not_before) + ")",
+                    edgesec::x509::Rfc3339(ahead->not_before) + ")",
                 kSetClock);
     return;
   }

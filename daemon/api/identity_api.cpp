@@ -68,4 +68,72 @@ Expected<TrustBundle> TrustBundle::FromJson(const Json& j) {
   return b;
 }
 
+Expected<DeviceIdentity> DeviceIdentity::FromJson(const Json& j) {
+  JsonFields f(j);
+  DeviceIdentity d;
+  EDGESEC_ASSIGN_OR_RETURN(JsonFields spec, f.RequiredObject("spec"));
+  EDGESEC_ASSIGN_OR_RETURN(d.device_id, spec.RequiredString("deviceId"));
+  EDGESEC_ASSIGN_OR_RETURN(JsonFields auth, spec.RequiredObject("auth"));
+  EDGESEC_ASSIGN_OR_RETURN(d.key_handle, auth.RequiredString("keyHandle"));
+  EDGESEC_ASSIGN_OR_RETURN(d.cert_id, auth.RequiredString("certId"));
+  return d;
+}
+
+Json DeviceIdentity::ToJson() const {
+  return Json{{"type", "aziot"},
+              {"spec",
+               {{"deviceId", device_id},
+                {"auth", {{"type", "x509"}, {"keyHandle", key_handle}, {"certId", cert_id}}}}}};
+}
+
+Expected<LocalIdentity> LocalIdentity::FromJson(const Json& j) {
+  JsonFields f(j);
+  LocalIdentity l;
+  EDGESEC_ASSIGN_OR_RETURN(JsonFields spec, f.RequiredObject("spec"));
+  EDGESEC_ASSIGN_OR_RETURN(l.module_id, spec.RequiredString("moduleId"));
+  EDGESEC_ASSIGN_OR_RETURN(JsonFields auth, spec.RequiredObject("auth"));
+  EDGESEC_ASSIGN_OR_RETURN(l.auth.private_key_pem, auth.RequiredString("privateKey"));
+  EDGESEC_ASSIGN_OR_RETURN(l.auth.certificate, auth.RequiredString("certificate"));
+  EDGESEC_ASSIGN_OR_RETURN(l.auth.expiration, auth.RequiredString("expiration"));
+  return l;
+}
+
+Json LocalIdentity::ToJson() const {
+  return Json{{"type", "local"},
+              {"spec", {{"moduleId", module_id}, {"auth", auth.ToLocalAuthJson()}}}};
+}
+
+Expected<ListModulesResponse> ListModulesResponse::FromJson(const Json& j) {
+  auto it = j.find("identities");
+  if (it == j.end() || !it->is_array()) return InvalidParameter("missing parameter 'identities'");
+  ListModulesResponse r;
+  for (const Json& e : *it) {
+    JsonFields f(e);
+    ModuleSummary m;
+    EDGESEC_ASSIGN_OR_RETURN(JsonFields spec, f.RequiredObject("spec"));
+    EDGESEC_ASSIGN_OR_RETURN(m.module_id, spec.RequiredString("moduleId"));
+    EDGESEC_ASSIGN_OR_RETURN(JsonFields opts, spec.RequiredObject("localIdOpts"));
+    EDGESEC_ASSIGN_OR_RETURN(m.attributes, opts.RequiredString("attributes"));
+    r.identities.push_back(std::move(m));
+  }
+  return r;
+}
+
+Json ListModulesResponse::ToJson() const {
+  Json list = Json::array();
+  for (const auto& m : identities)
+    list.push_back(Json{{"type", "local"},
+                        {"spec",
+                         {{"moduleId", m.module_id},
+                          {"localIdOpts", {{"type", "x509"}, {"attributes", m.attributes}}}}}});
+  return Json{{"identities", list}};
+}
+
+Json EdgeCaStatus::ToJson() const {
+  Json j{{"certId", cert_id}, {"sha256", sha256}, {"pem", pem}, {"trusted", trusted}};
+  if (details) j["details"] = *details;
+  if (renewal) j["renewal"] = *renewal;
+  return j;
+}
+
 }  // namespace edgesec::identityd::api

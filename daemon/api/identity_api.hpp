@@ -1,7 +1,7 @@
 #pragma once
-// Wire types of the identity API (identityd.sock) and of IoT Edge's workload API (workload.sock),
-// API.md "Identity" and "Workload", shared by identityd (FromJson names the missing or mistyped
-// field and ignores unknown ones) and its client (ToJson).
+// identityd (folder daemon/): wire types of the identity API (identityd.sock) and of IoT Edge's
+// workload API (workload.sock), API.md "Identity" and "Workload", shared by identityd (FromJson
+// names the missing or mistyped field and ignores unknown ones) and its client (ToJson).
 
 #include <optional>
 #include <string>
@@ -48,6 +48,49 @@ struct CreateModuleRequest {
   std::string module_id;
   std::string attributes;  // "server" or "client" (localIdOpts.attributes; default "server")
   static Expected<CreateModuleRequest> FromJson(const Json& j);
+  Json ToJson() const;
+};
+
+// GET /identities/identity for the device: {"type":"aziot","spec":{"deviceId",
+// "auth":{"type":"x509","keyHandle","certId"}}}.
+struct DeviceIdentity {
+  std::string device_id;
+  std::string key_handle;  // keyd's handle of the identity key
+  std::string cert_id;     // certd's id of the identity cert
+  static Expected<DeviceIdentity> FromJson(const Json& j);
+  Json ToJson() const;
+};
+
+// A local module identity (GET /identities/identity for a module's user, POST and GET
+// /identities/modules…): {"type":"local","spec":{"moduleId","auth":{privateKey,certificate,
+// expiration}}}.
+struct LocalIdentity {
+  std::string module_id;
+  IssuedCert auth;
+  static Expected<LocalIdentity> FromJson(const Json& j);
+  Json ToJson() const;
+};
+
+// GET /identities/modules: {"identities":[{"type":"local","spec":{"moduleId","localIdOpts":
+// {"type":"x509","attributes"}}}]}.
+struct ModuleSummary {
+  std::string module_id;
+  std::string attributes;  // "server" or "client"
+};
+struct ListModulesResponse {
+  std::vector<ModuleSummary> identities;
+  static Expected<ListModulesResponse> FromJson(const Json& j);
+  Json ToJson() const;
+};
+
+// GET /edge-ca (edgesec): the Edge CA, the CAs still trusted, certd's renewal state.
+struct EdgeCaStatus {
+  std::string cert_id;
+  std::string sha256;                // of the current Edge CA
+  std::string pem;                   // its chain
+  std::optional<Json> details;       // common/x509 DetailsJson, when the chain parses
+  std::vector<std::string> trusted;  // SHA-256 of every Edge CA in the trust bundle
+  std::optional<Json> renewal;       // certd's credential state, when certd has one
   Json ToJson() const;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
-// Clients of identityd's two sockets, for edgectl and tests: the identity API and IoT Edge's
-// workload API. Errors carry identityd's message and a kind that follows the HTTP status.
+// Clients of identityd's (folder daemon/) two sockets, for edgectl and tests: the identity API and
+// IoT Edge's workload API. Errors carry identityd's message and a kind that follows the HTTP
+// status.
 
 #include <string>
 
@@ -17,7 +18,6 @@ class IdentitydClient {
   Expected<Json> EdgeCa();  // GET /edge-ca
   Expected<std::string> TrustBundle();
   Expected<Json> Version();
-  http::UnixClient& http() { return http_; }
 
  private:
   static std::string Path(const std::string& route);
@@ -31,7 +31,6 @@ class WorkloadClient {
                                        const api::ServerCertRequest& request);
   Expected<api::IssuedCert> IdentityCert(const std::string& module_id);
   Expected<std::string> TrustBundle();
-  http::UnixClient& http() { return http_; }
 
  private:
   static std::string Path(const std::string& route);

@@ -1,16 +1,17 @@
 #include "daemon/server/edge_ca.hpp"
 
-#include <openssl/x509v3.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
 
-#include "certd/x509/details.hpp"
-#include "certd/x509/pem.hpp"
 #include "common/fs.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/state_format.hpp"
+#include "common/x509/details.hpp"
+#include "common/x509/pem.hpp"
+#include "common/x509/validate.hpp"
 
 extern char** environ;
 
@@ -20,31 +21,24 @@ namespace {
 constexpr int kStateFormat = 1;
 
 // An Edge CA must be able to issue (DESIGN.md: CA:TRUE and, when keyUsage is present,
-// keyCertSign).
+// keyCertSign): x509::CheckIssuingCa, answered as kUnavailable with what to change.
 Status CheckIssuingCa(X509* ca, const std::string& id) {
-  uint32_t flags = X509_get_extension_flags(ca);
-  if ((flags & EXFLAG_CA) == 0)
+  if (Status st = x509::CheckIssuingCa(ca); !st)
     return MakeError(ErrorKind::kUnavailable,
-                     "the Edge CA '" + id +
-                         "' cannot issue: it lacks basicConstraints CA:TRUE; give [edge_ca] a CA "
-                         "certificate");
-  if ((flags & EXFLAG_KUSAGE) != 0 && (X509_get_key_usage(ca) & KU_KEY_CERT_SIGN) == 0)
-    return MakeError(ErrorKind::kUnavailable,
-                     "the Edge CA '" + id +
-                         "' cannot issue: its keyUsage lacks keyCertSign; give [edge_ca] a CA "
-                         "certificate whose keyUsage includes keyCertSign");
+                     "the Edge CA '" + id + "' cannot issue: " + st.error().message +
+                         "; give [edge_ca] a CA certificate whose keyUsage, if any, includes "
+                         "keyCertSign");
   return {};
 }
 
 Expected<EdgeCaCert> Parse(const std::string& pem, const std::string& id) {
-  auto chain = certd::x509::ParsePemChain(pem);
+  auto chain = x509::ParsePemChain(pem);
   if (!chain) return chain.error().Context("Edge CA '" + id + "'");
   EDGESEC_TRY(CheckIssuingCa(chain->front().get(), id));
   EdgeCaCert c;
   c.chain_pem = pem;
-  c.sha256 = certd::x509::Sha256Fingerprint(chain->front().get());
-  EDGESEC_ASSIGN_OR_RETURN(c.not_after,
-                           certd::x509::ToEpoch(X509_get0_notAfter(chain->front().get())));
+  c.sha256 = x509::Sha256Fingerprint(chain->front().get());
+  EDGESEC_ASSIGN_OR_RETURN(c.not_after, x509::ToEpoch(X509_get0_notAfter(chain->front().get())));
   return c;
 }
 
@@ -69,10 +63,7 @@ Status EdgeCa::Load() {
   if (!text) return text.error().kind == ErrorKind::kNotFound ? Status{} : Status(text.error());
   auto j = ParseJsonObject(*text);
   if (!j) return Internal("'" + path + "' is not identityd's state: " + j.error().message);
-  if (j->value("format", 0) > kStateFormat)
-    return MakeError(ErrorKind::kConfig, "'" + path + "' was written by a newer edgesec (format " +
-                                             std::to_string(j->value("format", 0)) +
-                                             "); upgrade edgesec or remove the file");
+  EDGESEC_TRY(CheckStateFileFormat(*j, kStateFormat, path));
   std::lock_guard lock(mutex_);
   if (auto cur = j->find("current"); cur != j->end() && cur->is_string()) {
     if (auto c = Parse(cur->get<std::string>(), cert_id_)) last_seen_ = std::move(*c);
@@ -123,7 +114,7 @@ void EdgeCa::Adopt(EdgeCaCert fresh) {
       old_sha = before->sha256;
       previous_.insert(previous_.begin(), *before);
     }
-    int64_t now = clock_();
+    int64_t now = clock_->Now();
     std::erase_if(previous_,
                   [&](const EdgeCaCert& p) { return p.not_after <= now || p.sha256 == new_sha; });
     current_ = fresh;
@@ -162,7 +153,7 @@ Expected<EdgeCaCert> EdgeCa::Renew() {
 }
 
 Expected<EdgeCaCert> EdgeCa::Current() {
-  int64_t now = clock_();
+  int64_t now = clock_->Now();
   {
     std::lock_guard lock(mutex_);
     if (current_ && current_->not_after > now) return *current_;
@@ -177,7 +168,7 @@ Expected<EdgeCaCert> EdgeCa::Current() {
   std::lock_guard renew_lock(renew_mutex_);
   {
     std::lock_guard lock(mutex_);
-    if (current_ && current_->not_after > clock_()) return *current_;
+    if (current_ && current_->not_after > clock_->Now()) return *current_;
   }
   return Renew();
 }
@@ -185,7 +176,7 @@ Expected<EdgeCaCert> EdgeCa::Current() {
 std::vector<std::string> EdgeCa::BundlePems() {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
-  int64_t now = clock_();
+  int64_t now = clock_->Now();
   if (current_) out.push_back(current_->chain_pem);
   for (const auto& p : previous_)
     if (p.not_after > now) out.push_back(p.chain_pem);
@@ -234,23 +225,17 @@ void EdgeCa::StopWatching() {
 }
 
 void EdgeCa::Watch() {
-  int64_t seq = 0;
+  uint64_t seq = 0;
   while (!stop_) {
     auto [certd, id] = Target();
     // Short long-polls, so that a stop never waits long.
-    auto r = certd->http().Send(
-        "GET", "/events?api-version=2020-09-01&timeout=2&since=" + std::to_string(seq));
+    auto events = certd->WaitEvents(seq, /*timeout_seconds=*/2);
     bool changed = false;
-    if (r && r->status == 200) {
-      auto j = ParseJsonObject(r->body);
-      if (j && j->contains("seq") && (*j)["seq"].is_number_integer()) {
-        int64_t next = (*j)["seq"].get<int64_t>();
-        changed = seq == 0 || j->value("reset", false);
-        if (auto c = j->find("changed"); c != j->end() && c->is_array())
-          for (const auto& e : *c)
-            if (e.is_string() && e.get<std::string>() == id) changed = true;
-        seq = next;
-      }
+    if (events) {
+      changed = seq == 0 || events->reset;
+      for (const auto& c : events->changed)
+        if (c == id) changed = true;
+      seq = events->seq;
     } else {
       // certd unreachable or without /events: poll.
       for (int i = 0; i < 20 && !stop_; ++i)

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "certd/client/certd_client.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
-#include "daemon/server/clock.hpp"
 
 namespace edgesec::identityd {
 
@@ -29,7 +29,8 @@ struct EdgeCaCert {
 
 class EdgeCa {
  public:
-  EdgeCa(std::string state_dir, Clock clock) : state_dir_(std::move(state_dir)), clock_(clock) {}
+  EdgeCa(std::string state_dir, std::shared_ptr<const Clock> clock)
+      : state_dir_(std::move(state_dir)), clock_(std::move(clock)) {}
   ~EdgeCa() { StopWatching(); }
 
   void Configure(std::shared_ptr<certd::CertdClient> certd, std::string cert_id,
@@ -62,7 +63,7 @@ class EdgeCa {
   void Watch();
 
   std::string state_dir_;
-  Clock clock_;
+  std::shared_ptr<const Clock> clock_;
   mutable std::mutex mutex_;
   std::mutex renew_mutex_;  // one renewal at a time
   std::shared_ptr<certd::CertdClient> certd_;

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/clock.hpp"
 #include "common/daemon.hpp"
 #include "common/log.hpp"
 #include "config/identityd/config.hpp"
@@ -13,7 +14,9 @@ namespace {
 
 Expected<DaemonParts> Setup(const Layout& layout) {
   EDGESEC_ASSIGN_OR_RETURN(IdentitydConfig config, LoadIdentitydConfig(layout));
-  auto created = IdentityService::Create(layout, config, MakeClock(layout));
+  std::shared_ptr<const Clock> clock = TestClockFromEnv(layout);
+  if (!clock) clock = std::make_shared<SystemClock>();
+  auto created = IdentityService::Create(layout, config, std::move(clock));
   if (!created) return created.error().Context("cannot start");
   std::shared_ptr<IdentityService> service = std::move(*created);
   DaemonParts parts;

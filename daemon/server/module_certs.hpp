@@ -31,8 +31,6 @@ struct ModuleCertPolicy {
 std::string ModuleDnsName(const std::string& module_id);
 // "DNS:<cn>" or "IP:<cn>" for an address, then "DNS:<module dns name>" when different.
 std::vector<std::string> ServerSans(const std::string& common_name, const std::string& module_id);
-// RFC 3339 ("2026-12-01T10:00:00Z", fractions and offsets allowed) → seconds since the epoch.
-Expected<int64_t> ParseRfc3339(const std::string& text);
 
 // kInvalidParameter for a bad common name; certd's error otherwise (kind preserved).
 Expected<api::IssuedCert> IssueModuleCert(certd::CertdClient& certd, const ModuleCertPolicy& policy,

@@ -3,6 +3,7 @@
 #include "common/fs.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
+#include "common/state_format.hpp"
 
 namespace edgesec::identityd {
 namespace {
@@ -15,9 +16,7 @@ Status ModuleStore::Load() {
   if (!text) return text.error().kind == ErrorKind::kNotFound ? Status{} : Status(text.error());
   auto j = ParseJsonObject(*text);
   if (!j) return Internal("'" + path + "' is not identityd's module list: " + j.error().message);
-  if (j->value("format", 0) > kFormat)
-    return MakeError(ErrorKind::kConfig,
-                     "'" + path + "' was written by a newer edgesec; upgrade edgesec");
+  EDGESEC_TRY(CheckStateFileFormat(*j, kFormat, path));
   std::map<std::string, std::string> modules;
   if (auto m = j->find("modules"); m != j->end() && m->is_object())
     for (const auto& [id, attrs] : m->items())

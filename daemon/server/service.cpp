@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <set>
 
-#include "certd/x509/details.hpp"
-#include "certd/x509/pem.hpp"
 #include "common/fs.hpp"
-#include "common/http/client.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "common/x509/details.hpp"
+#include "common/x509/pem.hpp"
 #include "daemon/server/module_certs.hpp"
 
 namespace edgesec::identityd {
@@ -23,10 +22,9 @@ Error Unauthorized(uid_t uid, const std::string& what) {
 
 // certd's renewal state of a credential (GET /credentials/{id}); nullopt when certd has none.
 std::optional<Json> CredentialState(certd::CertdClient& certd, const std::string& id) {
-  auto j = certd.http().CallJson(
-      "GET", "/credentials/" + http::EscapePathSegment(id) + "?api-version=2020-09-01");
-  if (!j) return std::nullopt;
-  return *j;
+  auto st = certd.GetCredential(id);
+  if (!st) return std::nullopt;
+  return st->ToJson();
 }
 
 std::string CommonNameOf(X509* cert) {
@@ -37,15 +35,14 @@ std::string CommonNameOf(X509* cert) {
 
 }  // namespace
 
-IdentityService::IdentityService(const Layout& layout, Clock clock)
+IdentityService::IdentityService(const Layout& layout, std::shared_ptr<const Clock> clock)
     : layout_(layout),
       clock_(clock),
       edge_ca_(layout.ServiceStateDir("identityd"), clock),
       modules_(layout.ServiceStateDir("identityd")) {}
 
-Expected<std::unique_ptr<IdentityService>> IdentityService::Create(const Layout& layout,
-                                                                   const IdentitydConfig& config,
-                                                                   Clock clock) {
+Expected<std::unique_ptr<IdentityService>> IdentityService::Create(
+    const Layout& layout, const IdentitydConfig& config, std::shared_ptr<const Clock> clock) {
   auto service = std::unique_ptr<IdentityService>(new IdentityService(layout, std::move(clock)));
   EDGESEC_TRY(fs::MakeDirs(layout.ServiceStateDir("identityd"), 0700));
   EDGESEC_TRY(service->Reload(config));
@@ -60,7 +57,7 @@ Status IdentityService::Reload(const IdentitydConfig& config) {
     if (!bundle)
       return MakeError(ErrorKind::kConfig, "trust_bundle_cert '" + config.trust_bundle_cert +
                                                "' cannot be read: " + bundle.error().message);
-    if (auto chain = certd::x509::ParsePemChain(*bundle); !chain)
+    if (auto chain = x509::ParsePemChain(*bundle); !chain)
       return MakeError(ErrorKind::kConfig, "trust_bundle_cert '" + config.trust_bundle_cert +
                                                "': " + chain.error().message);
   }
@@ -110,14 +107,14 @@ Expected<api::IssuedCert> IdentityService::Issue(const State& s, const std::stri
   ModuleCertPolicy policy{s.config.edge_ca_cert, s.config.module_key_algorithm,
                           s.config.module_validity_days};
   ModuleCertSpec spec{module_id, common_name, server, not_after};
-  auto cert = IssueModuleCert(*s.certd, policy, spec, clock_());
+  auto cert = IssueModuleCert(*s.certd, policy, spec, clock_->Now());
   if (!cert && cert.error().kind == ErrorKind::kUnavailable)
     return MakeError(ErrorKind::kUnavailable,
                      "cannot issue a module cert now: certd says: " + cert.error().message);
   if (!cert && cert.error().reason == ErrorReason::kIssuerExpired) {
     // The Edge CA expired between the check and the issuance: renew it, then try once more.
     EDGESEC_TRY(edge_ca_.Renew());
-    cert = IssueModuleCert(*s.certd, policy, spec, clock_());
+    cert = IssueModuleCert(*s.certd, policy, spec, clock_->Now());
   }
   if (!cert) return cert.error().Context("issuing a cert for module '" + module_id + "'");
   log::Info(std::string("identityd: issued ") + (server ? "a server" : "an identity") +
@@ -134,7 +131,7 @@ Expected<api::IssuedCert> IdentityService::ServerCert(const Caller& c, const std
   EDGESEC_TRY(ValidateId(gen_id, "genId"));
   std::optional<int64_t> not_after;
   if (request.expiration) {
-    auto t = ParseRfc3339(*request.expiration);
+    auto t = x509::ParseRfc3339(*request.expiration);
     if (!t) return InvalidParameter("parameter 'expiration': " + t.error().message);
     not_after = *t;
   }
@@ -164,11 +161,11 @@ Expected<std::string> IdentityService::TrustBundle(const Caller&) {
   std::set<std::string> seen;
   std::string bundle;
   for (const auto& pem : pems) {
-    auto chain = certd::x509::ParsePemChain(pem);
+    auto chain = x509::ParsePemChain(pem);
     if (!chain) continue;
     for (const auto& cert : *chain) {
-      if (!seen.insert(certd::x509::Sha256Fingerprint(cert.get())).second) continue;
-      EDGESEC_ASSIGN_OR_RETURN(std::string one, certd::x509::ToPem(cert.get()));
+      if (!seen.insert(x509::Sha256Fingerprint(cert.get())).second) continue;
+      EDGESEC_ASSIGN_OR_RETURN(std::string one, x509::ToPem(cert.get()));
       bundle += one;
     }
   }
@@ -213,33 +210,25 @@ Expected<Json> IdentityService::Identity(const Caller& c) {
             "' is not available from keyd: " + handle.error().message);
   std::string device_id = cfg.device_id;
   if (device_id.empty()) {
-    auto chain = certd::x509::ParsePemChain(*pem);
+    auto chain = x509::ParsePemChain(*pem);
     if (chain) device_id = CommonNameOf(chain->front().get());
   }
-  return Json{
-      {"type", "aziot"},
-      {"spec",
-       {{"deviceId", device_id},
-        {"auth", {{"type", "x509"}, {"keyHandle", *handle}, {"certId", cfg.device_cert}}}}}};
+  return api::DeviceIdentity{device_id, *handle, cfg.device_cert}.ToJson();
 }
 
 Expected<Json> IdentityService::LocalIdentity(const State& s, const std::string& module_id,
                                               bool server) {
   EDGESEC_ASSIGN_OR_RETURN(api::IssuedCert cert,
                            Issue(s, module_id, module_id, server, std::nullopt));
-  return Json{{"type", "local"},
-              {"spec", {{"moduleId", module_id}, {"auth", cert.ToLocalAuthJson()}}}};
+  return api::LocalIdentity{module_id, std::move(cert)}.ToJson();
 }
 
-Expected<Json> IdentityService::ListModules(const Caller& c) {
+Expected<api::ListModulesResponse> IdentityService::ListModules(const Caller& c) {
   auto s = Snapshot();
   EDGESEC_TRY(AuthorizeDevice(*s, c, "list module identities"));
-  Json list = Json::array();
-  for (const auto& [id, attrs] : modules_.All())
-    list.push_back(Json{
-        {"type", "local"},
-        {"spec", {{"moduleId", id}, {"localIdOpts", {{"type", "x509"}, {"attributes", attrs}}}}}});
-  return Json{{"identities", list}};
+  api::ListModulesResponse list;
+  for (const auto& [id, attrs] : modules_.All()) list.identities.push_back({id, attrs});
+  return list;
 }
 
 Expected<Json> IdentityService::CreateModule(const Caller& c,
@@ -274,25 +263,23 @@ Status IdentityService::DeleteModule(const Caller& c, const std::string& module_
   return {};
 }
 
-Expected<Json> IdentityService::EdgeCaStatus(const Caller& c) {
+Expected<api::EdgeCaStatus> IdentityService::EdgeCaStatus(const Caller& c) {
   auto s = Snapshot();
   EDGESEC_TRY(AuthorizeDevice(*s, c, "read the Edge CA status"));
   EDGESEC_ASSIGN_OR_RETURN(EdgeCaCert current, edge_ca_.Current());
-  Json j{{"certId", s->config.edge_ca_cert}, {"sha256", current.sha256}};
-  auto chain = certd::x509::ParsePemChain(current.chain_pem);
-  if (chain) {
-    auto d = certd::x509::Describe(chain->front().get(), clock_());
-    if (d) j["details"] = certd::x509::DetailsJson(*d);
+  api::EdgeCaStatus status;
+  status.cert_id = s->config.edge_ca_cert;
+  status.sha256 = current.sha256;
+  status.pem = current.chain_pem;
+  if (auto chain = x509::ParsePemChain(current.chain_pem)) {
+    if (auto d = x509::Describe(chain->front().get(), clock_->Now()))
+      status.details = x509::DetailsJson(*d);
   }
-  j["pem"] = current.chain_pem;
-  Json trusted = Json::array();
-  for (const auto& pem : edge_ca_.BundlePems()) {
-    auto ch = certd::x509::ParsePemChain(pem);
-    if (ch) trusted.push_back(certd::x509::Sha256Fingerprint(ch->front().get()));
-  }
-  j["trusted"] = trusted;
-  if (auto cred = CredentialState(*s->certd, s->config.edge_ca_cert)) j["renewal"] = *cred;
-  return j;
+  for (const auto& pem : edge_ca_.BundlePems())
+    if (auto ch = x509::ParsePemChain(pem))
+      status.trusted.push_back(x509::Sha256Fingerprint(ch->front().get()));
+  status.renewal = CredentialState(*s->certd, s->config.edge_ca_cert);
+  return status;
 }
 
 }  // namespace edgesec::identityd

@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "certd/client/certd_client.hpp"
+#include "common/clock.hpp"
 #include "common/json.hpp"
 #include "common/paths.hpp"
 #include "config/identityd/config.hpp"
 #include "daemon/api/identity_api.hpp"
-#include "daemon/server/clock.hpp"
 #include "daemon/server/edge_ca.hpp"
 #include "daemon/server/module_store.hpp"
 #include "keyd/client/keyd_client.hpp"
@@ -35,7 +35,7 @@ class IdentityService {
  public:
   static Expected<std::unique_ptr<IdentityService>> Create(const Layout& layout,
                                                            const IdentitydConfig& config,
-                                                           Clock clock);
+                                                           std::shared_ptr<const Clock> clock);
   Status Reload(const IdentitydConfig& config);
   EdgeCa& edge_ca() { return edge_ca_; }
 
@@ -48,12 +48,12 @@ class IdentityService {
 
   // Identity API.
   Expected<Json> Identity(const Caller& c);
-  Expected<Json> ListModules(const Caller& c);
+  Expected<api::ListModulesResponse> ListModules(const Caller& c);
   Expected<Json> CreateModule(const Caller& c, const api::CreateModuleRequest& request);
   Expected<Json> GetModule(const Caller& c, const std::string& module_id);
   Status DeleteModule(const Caller& c, const std::string& module_id);
   // edgesec: GET /edge-ca — the Edge CA, the earlier ones still trusted, and certd's renewal state.
-  Expected<Json> EdgeCaStatus(const Caller& c);
+  Expected<api::EdgeCaStatus> EdgeCaStatus(const Caller& c);
 
  private:
   struct State {
@@ -61,7 +61,7 @@ class IdentityService {
     std::shared_ptr<certd::CertdClient> certd;
     std::shared_ptr<keyd::KeydClient> keyd;
   };
-  IdentityService(const Layout& layout, Clock clock);
+  IdentityService(const Layout& layout, std::shared_ptr<const Clock> clock);
   std::shared_ptr<const State> Snapshot() const;
   bool IsDeviceCaller(const State& s, uid_t uid) const;
   Status AuthorizeModule(const State& s, const Caller& c, const std::string& module_id) const;
@@ -72,7 +72,7 @@ class IdentityService {
   Expected<Json> LocalIdentity(const State& s, const std::string& module_id, bool server);
 
   Layout layout_;
-  Clock clock_;
+  std::shared_ptr<const Clock> clock_;
   EdgeCa edge_ca_;
   ModuleStore modules_;
   mutable std::mutex mutex_;

@@ -38,8 +38,6 @@ class KeydClient {
   // The public key of a key pair, rebuilt from its parameters.
   Expected<EvpPkeyPtr> PublicKey(const std::string& handle);
 
-  http::UnixClient& http() { return http_; }
-
  private:
   std::string Path(const std::string& route) const;
   Expected<std::string> StringField(const Json& j, const char* name) const;

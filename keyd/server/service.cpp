@@ -6,6 +6,7 @@
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/state_format.hpp"
 #include "keyd/engines/file/sign.hpp"
 #include "keyd/server/builtin_engines.hpp"
 #include "keyd/server/parameters.hpp"
@@ -28,23 +29,6 @@ struct KeyService::State {
 };
 
 namespace {
-
-constexpr const char* kStateFormat = "1";
-
-Status CheckStateFormat(const std::string& dir) {
-  std::string path = dir + "/FORMAT";
-  auto text = fs::ReadFile(path, 64);
-  if (!text) {
-    if (text.error().kind != ErrorKind::kNotFound) return text.error();
-    return fs::AtomicWriteFile(path, std::string(kStateFormat) + "\n", 0600);
-  }
-  std::string v = text->substr(0, text->find('\n'));
-  if (v != kStateFormat)
-    return MakeError(ErrorKind::kConfig, "state directory '" + dir + "' has format version " + v +
-                                             ", newer than this keyd understands (" + kStateFormat +
-                                             "); run the edgesec version that wrote it");
-  return {};
-}
 
 Error Mismatch() {
   return InvalidParameter("mechanism cannot be used with this key type");
@@ -69,7 +53,7 @@ Expected<std::unique_ptr<KeyService>> KeyService::Create(const Layout& layout,
                                                          const KeydConfig& config) {
   std::string state = layout.ServiceStateDir("keyd");
   EDGESEC_TRY(fs::MakeDirs(state, 0700));
-  EDGESEC_TRY(CheckStateFormat(state));
+  EDGESEC_TRY(CheckStateDirFormat(state, "1", 0600, "keyd"));
   EDGESEC_ASSIGN_OR_RETURN(HandleSigner signer,
                            HandleSigner::LoadOrCreate(state + "/handle-secret"));
   auto service = std::unique_ptr<KeyService>(new KeyService(layout, std::move(signer)));

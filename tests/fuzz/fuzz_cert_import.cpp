@@ -13,12 +13,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto bundle = certd::x509::ReadCertificateFile(bytes, password);
     if (bundle) {
       FUZZ_CHECK(!bundle->chain.empty());
-      FUZZ_CHECK(certd::x509::ChainToPem(bundle->chain).has_value());
+      FUZZ_CHECK(edgesec::x509::ChainToPem(bundle->chain).has_value());
     } else {
       FUZZ_CHECK(!bundle.error().message.empty());
     }
   }
-  auto chain = certd::x509::ParsePemChain(std::string_view(reinterpret_cast<const char*>(data), size));
+  auto chain = edgesec::x509::ParsePemChain(std::string_view(reinterpret_cast<const char*>(data), size));
   if (chain) FUZZ_CHECK(!chain->empty());
   return 0;
 }

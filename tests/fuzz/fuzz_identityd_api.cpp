@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "certd/x509/pem.hpp"
+#include "common/x509/pem.hpp"
 #include "daemon/api/identity_api.hpp"
 #include "daemon/server/module_certs.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -17,8 +17,8 @@ using namespace edgesec::identityd;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  if (auto t = ParseRfc3339(text); t && *t >= 0) {
-    auto again = ParseRfc3339(certd::x509::Rfc3339(*t));
+  if (auto t = x509::ParseRfc3339(text); t && *t >= 0) {
+    auto again = x509::ParseRfc3339(x509::Rfc3339(*t));
     FUZZ_CHECK(again && *again == *t);
   }
   (void)ServerSans(text, text);

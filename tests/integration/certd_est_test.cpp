@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "certd/x509/pem.hpp"
+#include "common/x509/pem.hpp"
 #include "common/fs.hpp"
 #include "tests/integration/certd_harness.hpp"
 #include "tests/support/est_server.hpp"
@@ -47,7 +47,7 @@ std::vector<Json> Log(const EstServer& est, const std::string& op) {
   return out;
 }
 
-certd::x509::Chain ChainOf(const std::string& pem) { return MUST(certd::x509::ParsePemChain(pem)); }
+edgesec::x509::Chain ChainOf(const std::string& pem) { return MUST(edgesec::x509::ParsePemChain(pem)); }
 
 // The leaf's public key is the keyd key pair's.
 void RequireKeyMatches(CertdStack& s, const std::string& key_id, const std::string& pem) {

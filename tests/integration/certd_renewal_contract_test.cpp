@@ -46,7 +46,7 @@ TEST_CASE("a module server cert from the Edge CA without a key handle: EKU, SANs
   EvpPkeyPtr key = GenerateKey("ec-p256");
   auto r = ModuleRequest("edgehub-server", MakeCsr(key.get(), "edgehub"));
   int64_t want = std::time(nullptr) + 2 * 86400;
-  r.not_after = certd::x509::Rfc3339(want);
+  r.not_after = edgesec::x509::Rfc3339(want);
   r.store = false;
   std::string pem = MUST(s.client->Issue(r));
   CHECK(MustFail(s.client->Get("edgehub-server")).kind == ErrorKind::kNotFound);

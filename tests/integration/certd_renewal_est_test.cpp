@@ -49,7 +49,7 @@ TEST_CASE("EST renewal failures (down, 500, 202 past the longest wait) keep the 
     CHECK(st.state == "failed");
     CHECK_THAT(st.last_error, Catch::Contains(failures[i].says));
     CHECK_FALSE(st.last_attempt.empty());
-    int64_t next = MUST(certd::x509::ParseRfc3339(st.next_renewal));
+    int64_t next = MUST(edgesec::x509::ParseRfc3339(st.next_renewal));
     int64_t now = std::time(nullptr) + offset;
     CHECK(next >= now + 3600 - 30);
     CHECK(next <= now + 3600 + 360 + 30);

@@ -95,7 +95,7 @@ issuer_cert = "short-ca"
   CHECK_THAT(failed.last_error, Catch::Contains("issuer certificate 'short-ca' expired"));
   CHECK(MUST(s.client->Get("leaf")) == leaf0);  // the old cert stays
   REQUIRE_FALSE(failed.next_renewal.empty());
-  int64_t next = MUST(certd::x509::ParseRfc3339(failed.next_renewal));
+  int64_t next = MUST(edgesec::x509::ParseRfc3339(failed.next_renewal));
   int64_t wall = std::time(nullptr) + 30 * kDay;
   CHECK(next >= wall + retry - 10);
   CHECK(next <= wall + retry + retry / 10 + 10);
@@ -111,7 +111,7 @@ issuer_cert = "short-ca"
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto back = CredStatus(s, "leaf");
   CHECK(back.attempts == 2);
-  next = MUST(certd::x509::ParseRfc3339(back.next_renewal));
+  next = MUST(edgesec::x509::ParseRfc3339(back.next_renewal));
   CHECK(next <= std::time(nullptr) + retry + retry / 10 + 10);
   clock.Set(retry + retry / 10 + 60);
   auto renewed = WaitForState(s, "leaf", "valid", leaf0);

@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "certd/x509/pem.hpp"
+#include "common/x509/pem.hpp"
 #include "tests/integration/certd_harness.hpp"
 
 namespace edgesec::testing {

@@ -190,9 +190,11 @@ TEST_CASE("a key is used only for the usages it was created with") {
 
 TEST_CASE("an unknown or empty usage is 400") {
   Keyd k;
-  auto r = k.client.http().CallJson("POST", At("/key"), Json{{"keyId", "k"}, {"usage", "sign,fly"}});
+  // Deliberately raw: the typed client never sends an unknown usage.
+  http::UnixClient raw(k.socket());
+  auto r = raw.CallJson("POST", At("/key"), Json{{"keyId", "k"}, {"usage", "sign,fly"}});
   CHECK(MustFail(std::move(r)).kind == ErrorKind::kInvalidParameter);
-  r = k.client.http().CallJson("POST", At("/key"), Json{{"keyId", "k"}, {"usage", ""}});
+  r = raw.CallJson("POST", At("/key"), Json{{"keyId", "k"}, {"usage", ""}});
   CHECK(MustFail(std::move(r)).kind == ErrorKind::kInvalidParameter);
   CHECK(MustFail(k.client.GetKey("k")).kind == ErrorKind::kNotFound);
 }

@@ -157,7 +157,7 @@ TEST_CASE("a token that goes away and comes back: keyd reopens the module and si
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&] {
-      keyd::KeydClient c(k.client().http().socket_path());
+      keyd::KeydClient c(k.dir() + "/run/edgesec/keyd.sock");
       for (int i = 0; i < 10; ++i) good += SignsAndVerifies(c, handle) ? 1 : 0;
     });
   for (auto& t : threads) t.join();

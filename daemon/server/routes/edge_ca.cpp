@@ -6,8 +6,8 @@ namespace edgesec::identityd::routes {
 void AddEdgeCaRoute(http::Router& router, IdentityService& service) {
   router.Add("GET", "/edge-ca", "2020-09-01",
              RetryLater([&service](const http::Call& call) -> Expected<http::Reply> {
-               EDGESEC_ASSIGN_OR_RETURN(Json status, service.EdgeCaStatus(CallerOf(call)));
-               return http::Reply::Ok(std::move(status));
+               EDGESEC_ASSIGN_OR_RETURN(auto status, service.EdgeCaStatus(CallerOf(call)));
+               return http::Reply::Ok(status.ToJson());
              }));
 }
 

@@ -6,8 +6,8 @@ namespace edgesec::identityd::routes {
 void AddModuleRoutes(http::Router& router, IdentityService& service) {
   router.Add("GET", "/identities/modules", "2020-09-01",
              [&service](const http::Call& call) -> Expected<http::Reply> {
-               EDGESEC_ASSIGN_OR_RETURN(Json list, service.ListModules(CallerOf(call)));
-               return http::Reply::Ok(std::move(list));
+               EDGESEC_ASSIGN_OR_RETURN(auto list, service.ListModules(CallerOf(call)));
+               return http::Reply::Ok(list.ToJson());
              });
   router.Add("POST", "/identities/modules", "2020-09-01",
              RetryLater([&service](const http::Call& call) -> Expected<http::Reply> {

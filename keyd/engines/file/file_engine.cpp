@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "common/x509/keygen.hpp"
 #include "keyd/engines/file/sign.hpp"
 #include "keyd/engines/file/store.hpp"
 
@@ -55,31 +56,11 @@ void Close(void* ctx) {
   delete static_cast<Store*>(ctx);
 }
 
-Expected<EvpPkeyPtr> Generate(const std::string& algorithm) {
-  EVP_PKEY* key = nullptr;
-  if (algorithm == "ec-p256")
-    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  else if (algorithm == "ec-p384")
-    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
-  else if (algorithm == "rsa-2048")
-    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
-  else if (algorithm == "rsa-3072")
-    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
-  else if (algorithm == "rsa-4096")
-    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096});
-  else if (algorithm == "ed25519")
-    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  else
-    return InvalidParameter("unknown algorithm '" + algorithm + "'");
-  if (key == nullptr) return OpenSslError("key generation failed");
-  return EvpPkeyPtr(key);
-}
-
 edgesec_status GenerateKeyPair(void* ctx, const char* id, const char* algorithm,
                                edgesec_error* err) {
   if (StoreOf(ctx).IsPreloaded(id))
     return Fail(err, EDGESEC_E_READ_ONLY, "key pair is preloaded from config");
-  auto key = Generate(algorithm);
+  auto key = x509::GenerateKey(algorithm);
   if (!key)
     return Fail(
         err,

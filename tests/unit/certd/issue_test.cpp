@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "certd/x509/validate.hpp"
+#include "common/x509/validate.hpp"
 #include "tests/unit/certd/x509_support.hpp"
 
 using namespace edgesec;
@@ -20,7 +20,7 @@ std::string Octets(const ASN1_OCTET_STRING* s) {
 }
 
 int64_t Epoch(const ASN1_TIME* t) {
-  return *x509::ToEpoch(t);
+  return *edgesec::x509::ToEpoch(t);
 }
 
 }  // namespace
@@ -28,7 +28,7 @@ int64_t Epoch(const ASN1_TIME* t) {
 TEST_CASE("serials are 16 bytes, positive, never 0, and distinct over many issues") {
   Ca ca;
   EvpPkeyPtr leaf_key = Ec();
-  x509::Profile p = x509::DefaultLeafProfile();
+  certd::x509::Profile p = certd::x509::DefaultLeafProfile();
   std::set<std::string> seen;
   for (int i = 0; i < 200; ++i) {
     X509Ptr cert = Issue(leaf_key.get(), "leaf", p, ca.cert.get(), ca.key.get());
@@ -46,7 +46,7 @@ TEST_CASE("serials are 16 bytes, positive, never 0, and distinct over many issue
   }
   CHECK(seen.size() == 200);
   for (int i = 0; i < 1000; ++i) {
-    Bytes s = *x509::RandomSerial();
+    Bytes s = *certd::x509::RandomSerial();
     REQUIRE(s.size() == 16);
     CHECK((s[0] & 0x80) == 0);
     CHECK(s[0] != 0);
@@ -57,7 +57,7 @@ TEST_CASE("SKID is set and AKID names the issuer's SKID; SHA-256 signature") {
   Ca ca;
   EvpPkeyPtr leaf_key = Ec();
   X509Ptr leaf =
-      Issue(leaf_key.get(), "leaf", x509::DefaultLeafProfile(), ca.cert.get(), ca.key.get());
+      Issue(leaf_key.get(), "leaf", certd::x509::DefaultLeafProfile(), ca.cert.get(), ca.key.get());
   const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(leaf.get());
   REQUIRE(skid != nullptr);
   REQUIRE(X509_get0_authority_key_id(leaf.get()) != nullptr);
@@ -74,19 +74,19 @@ TEST_CASE("notAfter is capped at the issuer's notAfter; an expired issuer is ref
   Ca ca(now - 86400, 10);  // ends in 9 days
   EvpPkeyPtr leaf_key = Ec();
   X509Ptr leaf =
-      Issue(leaf_key.get(), "leaf", x509::DefaultLeafProfile(), ca.cert.get(), ca.key.get(), now);
+      Issue(leaf_key.get(), "leaf", certd::x509::DefaultLeafProfile(), ca.cert.get(), ca.key.get(), now);
   CHECK(Epoch(X509_get0_notAfter(leaf.get())) == Epoch(X509_get0_notAfter(ca.cert.get())));
   CHECK(Epoch(X509_get0_notBefore(leaf.get())) == now);
 
-  x509::Profile shorter = x509::DefaultLeafProfile();
+  certd::x509::Profile shorter = certd::x509::DefaultLeafProfile();
   shorter.validity_days = 2;
   X509Ptr short_leaf = Issue(leaf_key.get(), "leaf", shorter, ca.cert.get(), ca.key.get(), now);
   CHECK(Epoch(X509_get0_notAfter(short_leaf.get())) == now + 2 * 86400);
 
-  auto csr = x509::VerifiedCsr(CsrPem(leaf_key.get(), "late"));
-  x509::Profile p = x509::DefaultLeafProfile();
+  auto csr = certd::x509::VerifiedCsr(CsrPem(leaf_key.get(), "late"));
+  certd::x509::Profile p = certd::x509::DefaultLeafProfile();
   auto late =
-      x509::IssueCertificate({csr->get(), ca.cert.get(), ca.key.get(), &p, now + 20 * 86400});
+      certd::x509::IssueCertificate({csr->get(), ca.cert.get(), ca.key.get(), &p, now + 20 * 86400});
   REQUIRE_FALSE(late);
   CHECK(late.error().kind == ErrorKind::kInvalidParameter);
   CHECK_THAT(late.error().message, Catch::StartsWith("expired"));
@@ -95,13 +95,13 @@ TEST_CASE("notAfter is capped at the issuer's notAfter; an expired issuer is ref
 TEST_CASE("a CA profile gives CA:TRUE with its pathlen and keyCertSign; a leaf profile CA:FALSE") {
   Ca root;
   EvpPkeyPtr sub_key = Ec();
-  x509::Profile ca = x509::DefaultCaProfile();
+  certd::x509::Profile ca = certd::x509::DefaultCaProfile();
   ca.pathlen = 0;
   X509Ptr sub = Issue(sub_key.get(), "sub-ca", ca, root.cert.get(), root.key.get());
   CHECK((X509_get_extension_flags(sub.get()) & EXFLAG_CA) != 0);
   CHECK(X509_get_pathlen(sub.get()) == 0);
   CHECK((X509_get_key_usage(sub.get()) & KU_KEY_CERT_SIGN) != 0);
-  CHECK(x509::CheckIssuingCa(sub.get()));
+  CHECK(edgesec::x509::CheckIssuingCa(sub.get()));
 
   ca.pathlen = 3;
   CHECK(X509_get_pathlen(
@@ -111,19 +111,19 @@ TEST_CASE("a CA profile gives CA:TRUE with its pathlen and keyCertSign; a leaf p
             Issue(sub_key.get(), "sub-ca", ca, root.cert.get(), root.key.get()).get()) == -1);
 
   EvpPkeyPtr leaf_key = Ec();
-  x509::Profile leaf = x509::DefaultLeafProfile();
+  certd::x509::Profile leaf = certd::x509::DefaultLeafProfile();
   leaf.extended_key_usage = {"clientAuth"};
   X509Ptr cert = Issue(leaf_key.get(), "leaf", leaf, sub.get(), sub_key.get());
   CHECK((X509_get_extension_flags(cert.get()) & EXFLAG_CA) == 0);
   CHECK((X509_get_extended_key_usage(cert.get()) & XKU_SSL_CLIENT) != 0);
   CHECK((X509_get_extended_key_usage(cert.get()) & XKU_SSL_SERVER) == 0);
-  CHECK_FALSE(x509::CheckIssuingCa(cert.get()));
+  CHECK_FALSE(edgesec::x509::CheckIssuingCa(cert.get()));
 }
 
 TEST_CASE("the SAN policy copies the CSR's SANs or drops them") {
   Ca ca;
   EvpPkeyPtr key = Ec();
-  x509::Profile copy = x509::DefaultLeafProfile();
+  certd::x509::Profile copy = certd::x509::DefaultLeafProfile();
   X509Ptr with = Issue(key.get(), "leaf", copy, ca.cert.get(), ca.key.get(), std::time(nullptr),
                        "DNS:leaf.example,IP:10.0.0.1");
   auto* sans = static_cast<GENERAL_NAMES*>(
@@ -132,8 +132,8 @@ TEST_CASE("the SAN policy copies the CSR's SANs or drops them") {
   CHECK(sk_GENERAL_NAME_num(sans) == 2);
   GENERAL_NAMES_free(sans);
 
-  x509::Profile none = copy;
-  none.san_policy = x509::SanPolicy::kNone;
+  certd::x509::Profile none = copy;
+  none.san_policy = certd::x509::SanPolicy::kNone;
   X509Ptr without = Issue(key.get(), "leaf", none, ca.cert.get(), ca.key.get(), std::time(nullptr),
                           "DNS:leaf.example");
   CHECK(X509_get_ext_by_NID(without.get(), NID_subject_alt_name, -1) < 0);
@@ -142,25 +142,25 @@ TEST_CASE("the SAN policy copies the CSR's SANs or drops them") {
 TEST_CASE("a forged CSR, a non-CA issuer and a mismatched issuer key are refused with the reason") {
   Ca ca;
   EvpPkeyPtr key = Ec(), other = Ec();
-  auto forged = x509::VerifiedCsr(CsrPem(key.get(), "leaf", "", other.get()));
+  auto forged = certd::x509::VerifiedCsr(CsrPem(key.get(), "leaf", "", other.get()));
   REQUIRE_FALSE(forged);
   CHECK_THAT(forged.error().message, Catch::StartsWith("CSR signature does not verify"));
-  CHECK_FALSE(x509::VerifiedCsr("garbage"));
+  CHECK_FALSE(certd::x509::VerifiedCsr("garbage"));
 
-  x509::Profile p = x509::DefaultLeafProfile();
-  auto csr = x509::VerifiedCsr(CsrPem(key.get(), "leaf"));
+  certd::x509::Profile p = certd::x509::DefaultLeafProfile();
+  auto csr = certd::x509::VerifiedCsr(CsrPem(key.get(), "leaf"));
   REQUIRE(csr);
   X509Ptr leaf = Issue(other.get(), "not-a-ca", p, ca.cert.get(), ca.key.get());
   auto by_leaf =
-      x509::IssueCertificate({csr->get(), leaf.get(), other.get(), &p, std::time(nullptr)});
+      certd::x509::IssueCertificate({csr->get(), leaf.get(), other.get(), &p, std::time(nullptr)});
   REQUIRE_FALSE(by_leaf);
   CHECK_THAT(by_leaf.error().message, Catch::StartsWith("issuer certificate: not a CA"));
   auto wrong_key =
-      x509::IssueCertificate({csr->get(), ca.cert.get(), other.get(), &p, std::time(nullptr)});
+      certd::x509::IssueCertificate({csr->get(), ca.cert.get(), other.get(), &p, std::time(nullptr)});
   REQUIRE_FALSE(wrong_key);
   CHECK_THAT(wrong_key.error().message, Catch::StartsWith("key does not match"));
   auto self_wrong =
-      x509::IssueCertificate({csr->get(), nullptr, other.get(), &p, std::time(nullptr)});
+      certd::x509::IssueCertificate({csr->get(), nullptr, other.get(), &p, std::time(nullptr)});
   REQUIRE_FALSE(self_wrong);
   CHECK_THAT(self_wrong.error().message, Catch::StartsWith("key does not match"));
 }

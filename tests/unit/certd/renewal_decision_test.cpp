@@ -12,6 +12,7 @@
 #include "tests/support/temp_root.hpp"
 
 using namespace edgesec::certd::renewal;
+using edgesec::FakeClock;
 
 namespace {
 

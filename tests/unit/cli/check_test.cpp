@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "certd/renewal/clock.hpp"
+#include "common/clock.hpp"
 #include "common/fs.hpp"
 #include "tests/support/temp_root.hpp"
 #include "tests/support/tls_peer.hpp"
@@ -25,7 +25,7 @@ struct Root {
   Report report;
   Root() {
     env.layout = Layout::UnderRoot(dir.path());
-    env.now = certd::renewal::BuildEpoch() + 86400;
+    env.now = edgesec::BuildEpoch() + 86400;
   }
   void Write(const std::string& path, const std::string& text, mode_t mode) {
     REQUIRE(fs::MakeDirs(fs::DirName(path), 0755));
@@ -133,7 +133,7 @@ TEST_CASE("a service without a socket fails with the hint to start it") {
 
 TEST_CASE("a clock before the build date fails; one before a cert's notBefore warns") {
   Root before;
-  before.env.now = certd::renewal::BuildEpoch() - 86400;
+  before.env.now = edgesec::BuildEpoch() - 86400;
   CheckClock(before.env, before.report);
   REQUIRE(before.Find("clock") != nullptr);
   CHECK(before.Find("clock")->status == Outcome::kFail);

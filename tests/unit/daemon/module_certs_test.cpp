@@ -1,5 +1,4 @@
-// daemon/server/module_certs: the names a module cert carries, and the RFC 3339 times of the
-// workload API's `expiration`.
+// daemon/server/module_certs: the names a module cert carries.
 #include "daemon/server/module_certs.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,22 +26,6 @@ TEST_CASE("server SANs: the common name as DNS or IP, then the module id") {
   CHECK(ServerSans("edgehub", "edgeHub") == std::vector<std::string>{"DNS:edgehub"});
   CHECK(ServerSans("my gateway", "edgehub") == std::vector<std::string>{"DNS:edgehub"});
   CHECK(ServerSans("a,DNS:evil.example", "m") == std::vector<std::string>{"DNS:m"});
-}
-
-TEST_CASE("RFC 3339 times with Z, offsets and fractions") {
-  CHECK(ParseRfc3339("1970-01-01T00:00:00Z").value() == 0);
-  CHECK(ParseRfc3339("2026-12-31T23:59:59Z").value() == 1798761599);
-  CHECK(ParseRfc3339("2026-12-31T23:59:59.123456Z").value() == 1798761599);
-  CHECK(ParseRfc3339("2027-01-01T01:59:59+02:00").value() == 1798761599);
-  CHECK(ParseRfc3339("2026-12-31T22:59:59-01:00").value() == 1798761599);
-  CHECK(ParseRfc3339("2050-01-01T00:00:00Z").value() == 2524608000);  // past 2038 and 2049
-  for (const char* bad :
-       {"", "tomorrow", "2026-12-31", "2026-12-31T23:59:59", "2026-13-01T00:00:00Z",
-        "2026-12-31T23:59:59Zjunk", "2026-12-31T25:00:00Z", "2026-12-31T23:59:59+2"}) {
-    auto t = ParseRfc3339(bad);
-    CHECK_FALSE(t);
-    if (!t) CHECK(t.error().kind == ErrorKind::kInvalidParameter);
-  }
 }
 
 TEST_CASE("workload requests name the missing or mistyped field") {

@@ -1,4 +1,4 @@
-#include "certd/renewal/clock.hpp"
+#include "common/clock.hpp"
 
 #include <cstdlib>
 #include <ctime>
@@ -8,7 +8,7 @@
 #define EDGESEC_BUILD_EPOCH 1767225600  // 2026-01-01T00:00:00Z
 #endif
 
-namespace edgesec::certd::renewal {
+namespace edgesec {
 
 int64_t SystemClock::Now() const {
   return static_cast<int64_t>(std::time(nullptr));
@@ -26,8 +26,15 @@ int64_t OffsetFileClock::Now() const {
   return static_cast<int64_t>(std::time(nullptr)) + offset;
 }
 
+std::shared_ptr<const OffsetFileClock> TestClockFromEnv(const Layout& layout) {
+  if (!layout.is_rooted()) return nullptr;
+  const char* file = std::getenv("EDGESEC_TEST_CLOCK_FILE");
+  if (file == nullptr || *file == '\0') return nullptr;
+  return std::make_shared<const OffsetFileClock>(file);
+}
+
 int64_t BuildEpoch() {
   return static_cast<int64_t>(EDGESEC_BUILD_EPOCH);
 }
 
-}  // namespace edgesec::certd::renewal
+}  // namespace edgesec

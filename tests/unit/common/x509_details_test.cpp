@@ -1,6 +1,6 @@
-// certd/x509/details: subject/issuer in RFC 2253, SANs, days left, the fingerprint in the format of
+// common/x509/details: subject/issuer in RFC 2253, SANs, days left, the fingerprint in the format of
 // `openssl x509 -fingerprint -sha256`, key type and size, and the key id / engine line.
-#include "certd/x509/details.hpp"
+#include "common/x509/details.hpp"
 
 #include <regex>
 
@@ -14,11 +14,11 @@ TEST_CASE("details of an issued leaf: names, SANs, validity, fingerprint format,
   int64_t now = std::time(nullptr);
   Ca ca(now);
   EvpPkeyPtr key = Ec();
-  x509::Profile p = x509::DefaultLeafProfile();
+  certd::x509::Profile p = certd::x509::DefaultLeafProfile();
   p.validity_days = 30;
   X509Ptr leaf =
       Issue(key.get(), "leaf", p, ca.cert.get(), ca.key.get(), now, "DNS:leaf.example,IP:10.0.0.1");
-  auto d = x509::Describe(leaf.get(), now);
+  auto d = edgesec::x509::Describe(leaf.get(), now);
   REQUIRE(d);
   CHECK(d->subject == "CN=leaf");
   CHECK(d->issuer == "CN=test-ca");
@@ -29,29 +29,29 @@ TEST_CASE("details of an issued leaf: names, SANs, validity, fingerprint format,
   CHECK(d->curve == "prime256v1");
   CHECK_FALSE(d->is_ca);
   CHECK(std::regex_match(d->sha256, std::regex("([0-9A-F]{2}:){31}[0-9A-F]{2}")));
-  CHECK(d->sha256 == x509::Sha256Fingerprint(leaf.get()));
+  CHECK(d->sha256 == edgesec::x509::Sha256Fingerprint(leaf.get()));
   CHECK(d->serial.size() == 32);
 
-  auto expired = x509::Describe(leaf.get(), now + 40 * 86400);
+  auto expired = edgesec::x509::Describe(leaf.get(), now + 40 * 86400);
   CHECK(expired->days_left == -10);
-  CHECK_THAT(x509::DetailsText(*expired), Catch::Contains("EXPIRED 10 days ago"));
+  CHECK_THAT(edgesec::x509::DetailsText(*expired), Catch::Contains("EXPIRED 10 days ago"));
 
-  CHECK(x509::Describe(ca.cert.get(), now)->is_ca);
+  CHECK(edgesec::x509::Describe(ca.cert.get(), now)->is_ca);
 }
 
 TEST_CASE("details name the key id and engine when known") {
   Ca ca;
-  auto d = x509::Describe(ca.cert.get(), std::time(nullptr));
+  auto d = edgesec::x509::Describe(ca.cert.get(), std::time(nullptr));
   REQUIRE(d);
-  CHECK_THAT(x509::DetailsText(*d), !Catch::Contains("keyd key"));
-  CHECK(x509::DetailsJson(*d)["engine"] == "");
+  CHECK_THAT(edgesec::x509::DetailsText(*d), !Catch::Contains("keyd key"));
+  CHECK(edgesec::x509::DetailsJson(*d)["engine"] == "");
   d->key_id = "ca-key";
   d->engine = "pkcs11";
-  CHECK_THAT(x509::DetailsText(*d), Catch::Contains("keyd key 'ca-key' in the pkcs11 engine"));
-  Json j = x509::DetailsJson(*d);
+  CHECK_THAT(edgesec::x509::DetailsText(*d), Catch::Contains("keyd key 'ca-key' in the pkcs11 engine"));
+  Json j = edgesec::x509::DetailsJson(*d);
   CHECK(j["keyId"] == "ca-key");
   CHECK(j["engine"] == "pkcs11");
   d->engine.clear();
-  CHECK_THAT(x509::DetailsText(*d),
+  CHECK_THAT(edgesec::x509::DetailsText(*d),
              Catch::Contains("keyd key 'ca-key'") && !Catch::Contains("engine"));
 }

@@ -1,7 +1,7 @@
-// certd/x509/validate: each import refusal reason, called directly ("expired", "not yet valid" with
+// common/x509/validate: each import refusal reason, called directly ("expired", "not yet valid" with
 // 5 minutes of skew, "key too small", "key does not match", "not a CA", "garbage"), and the v1 root
 // anchor.
-#include "certd/x509/validate.hpp"
+#include "common/x509/validate.hpp"
 
 #include "tests/unit/certd/x509_support.hpp"
 
@@ -43,8 +43,8 @@ X509Ptr Plain(EVP_PKEY* key, int64_t now, int64_t from, int64_t until, bool ca =
   return c;
 }
 
-x509::Chain ChainOf(X509Ptr a, X509Ptr b = nullptr) {
-  x509::Chain c;
+edgesec::x509::Chain ChainOf(X509Ptr a, X509Ptr b = nullptr) {
+  edgesec::x509::Chain c;
   c.push_back(std::move(a));
   if (b) c.push_back(std::move(b));
   return c;
@@ -61,35 +61,35 @@ std::string Reason(const Status& st) {
 TEST_CASE("expired and not yet valid, with 5 minutes of clock skew either way") {
   const int64_t now = 2000000000;  // 2033: past 2038 is covered below
   EvpPkeyPtr k = Ec();
-  CHECK_THAT(Reason(x509::CheckValidity(Plain(k.get(), now, -7200, -301).get(), now)),
+  CHECK_THAT(Reason(edgesec::x509::CheckValidity(Plain(k.get(), now, -7200, -301).get(), now)),
              Catch::StartsWith("expired"));
-  CHECK(x509::CheckValidity(Plain(k.get(), now, -7200, -299).get(), now));
-  CHECK_THAT(Reason(x509::CheckValidity(Plain(k.get(), now, 301, 7200).get(), now)),
+  CHECK(edgesec::x509::CheckValidity(Plain(k.get(), now, -7200, -299).get(), now));
+  CHECK_THAT(Reason(edgesec::x509::CheckValidity(Plain(k.get(), now, 301, 7200).get(), now)),
              Catch::StartsWith("not yet valid"));
-  CHECK(x509::CheckValidity(Plain(k.get(), now, 299, 7200).get(), now));
+  CHECK(edgesec::x509::CheckValidity(Plain(k.get(), now, 299, 7200).get(), now));
   const int64_t far = 4102444800;  // 2100-01-01: GeneralizedTime
-  CHECK(x509::CheckValidity(Plain(k.get(), far, -60, 60).get(), far));
+  CHECK(edgesec::x509::CheckValidity(Plain(k.get(), far, -60, 60).get(), far));
 }
 
 TEST_CASE("key too small: RSA below 2048 and EC below 256 bits") {
   const int64_t now = std::time(nullptr);
   EvpPkeyPtr rsa1024 = Rsa(1024), rsa2048 = Rsa(2048), p224 = Ec("P-224"), p256 = Ec();
-  CHECK_THAT(Reason(x509::CheckKeyStrength(Plain(rsa1024.get(), now, -60, 3600).get())),
+  CHECK_THAT(Reason(edgesec::x509::CheckKeyStrength(Plain(rsa1024.get(), now, -60, 3600).get())),
              Catch::StartsWith("key too small"));
-  CHECK_THAT(Reason(x509::CheckKeyStrength(Plain(p224.get(), now, -60, 3600).get())),
+  CHECK_THAT(Reason(edgesec::x509::CheckKeyStrength(Plain(p224.get(), now, -60, 3600).get())),
              Catch::StartsWith("key too small"));
-  CHECK(x509::CheckKeyStrength(Plain(rsa2048.get(), now, -60, 3600).get()));
-  CHECK(x509::CheckKeyStrength(Plain(p256.get(), now, -60, 3600).get()));
+  CHECK(edgesec::x509::CheckKeyStrength(Plain(rsa2048.get(), now, -60, 3600).get()));
+  CHECK(edgesec::x509::CheckKeyStrength(Plain(p256.get(), now, -60, 3600).get()));
 }
 
 TEST_CASE("key does not match, only when a key is given") {
   const int64_t now = std::time(nullptr);
   EvpPkeyPtr k = Ec(), other = Ec();
   CHECK_THAT(
-      Reason(x509::ValidateForImport(ChainOf(Plain(k.get(), now, -60, 3600)), now, other.get())),
+      Reason(edgesec::x509::ValidateForImport(ChainOf(Plain(k.get(), now, -60, 3600)), now, other.get())),
       Catch::StartsWith("key does not match"));
-  CHECK(x509::ValidateForImport(ChainOf(Plain(k.get(), now, -60, 3600)), now, k.get()));
-  CHECK(x509::ValidateForImport(ChainOf(Plain(k.get(), now, -60, 3600)), now));
+  CHECK(edgesec::x509::ValidateForImport(ChainOf(Plain(k.get(), now, -60, 3600)), now, k.get()));
+  CHECK(edgesec::x509::ValidateForImport(ChainOf(Plain(k.get(), now, -60, 3600)), now));
 }
 
 TEST_CASE("not a CA: an issuing cert without CA:TRUE or with keyUsage lacking keyCertSign") {
@@ -99,7 +99,7 @@ TEST_CASE("not a CA: an issuing cert without CA:TRUE or with keyUsage lacking ke
     X509Ptr issuer = Plain(ca_key.get(), now, -60, 3600, ca, ku);
     X509Ptr leaf =
         Plain(leaf_key.get(), now, -60, 3600, false, nullptr, issuer.get(), ca_key.get());
-    return x509::ValidateForImport(ChainOf(std::move(leaf), std::move(issuer)), now);
+    return edgesec::x509::ValidateForImport(ChainOf(std::move(leaf), std::move(issuer)), now);
   };
   CHECK_THAT(Reason(chain_with(false, nullptr)), Catch::StartsWith("not a CA"));
   CHECK_THAT(Reason(chain_with(true, "critical,digitalSignature")), Catch::StartsWith("not a CA"));
@@ -108,14 +108,14 @@ TEST_CASE("not a CA: an issuing cert without CA:TRUE or with keyUsage lacking ke
   // A v1 self-signed root at the end of the chain is a trust anchor: accepted without extensions.
   X509Ptr v1 = Plain(ca_key.get(), now, -60, 3600, true, nullptr, nullptr, nullptr, true);
   X509Ptr leaf = Plain(leaf_key.get(), now, -60, 3600, false, nullptr, v1.get(), ca_key.get());
-  CHECK(x509::ValidateForImport(ChainOf(std::move(leaf), std::move(v1)), now));
+  CHECK(edgesec::x509::ValidateForImport(ChainOf(std::move(leaf), std::move(v1)), now));
 }
 
 TEST_CASE("garbage: an empty chain or undecodable PEM") {
-  CHECK_THAT(Reason(x509::ValidateForImport({}, std::time(nullptr))), Catch::StartsWith("garbage"));
+  CHECK_THAT(Reason(edgesec::x509::ValidateForImport({}, std::time(nullptr))), Catch::StartsWith("garbage"));
   CHECK_FALSE(
-      x509::ParsePemChain("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"));
-  CHECK_FALSE(x509::ParsePemChain("hello"));
+      edgesec::x509::ParsePemChain("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"));
+  CHECK_FALSE(edgesec::x509::ParsePemChain("hello"));
 }
 
 TEST_CASE("every certificate of the chain is checked, not only the leaf") {
@@ -123,6 +123,6 @@ TEST_CASE("every certificate of the chain is checked, not only the leaf") {
   EvpPkeyPtr ca_key = Rsa(1024), leaf_key = Ec();
   X509Ptr issuer = Plain(ca_key.get(), now, -60, 3600, true, "critical,keyCertSign");
   X509Ptr leaf = Plain(leaf_key.get(), now, -60, 3600, false, nullptr, issuer.get(), ca_key.get());
-  CHECK_THAT(Reason(x509::ValidateForImport(ChainOf(std::move(leaf), std::move(issuer)), now)),
+  CHECK_THAT(Reason(edgesec::x509::ValidateForImport(ChainOf(std::move(leaf), std::move(issuer)), now)),
              Catch::StartsWith("key too small"));
 }

@@ -1,6 +1,6 @@
-#include "certd/x509/validate.hpp"
+#include "common/x509/validate.hpp"
 
-namespace edgesec::certd::x509 {
+namespace edgesec::x509 {
 namespace {
 
 std::string Who(X509* cert) {
@@ -89,4 +89,4 @@ Status ValidateForImport(const Chain& chain, int64_t now, EVP_PKEY* key) {
   return {};
 }
 
-}  // namespace edgesec::certd::x509
+}  // namespace edgesec::x509

@@ -1,10 +1,10 @@
-#include "certd/x509/details.hpp"
+#include "common/x509/details.hpp"
 
 #include <openssl/core_names.h>
 
 #include <cstdio>
 
-namespace edgesec::certd::x509 {
+namespace edgesec::x509 {
 namespace {
 
 std::string GeneralName(const GENERAL_NAME* n) {
@@ -148,4 +148,4 @@ std::string DetailsText(const Details& d) {
          "\nkey:         " + key + "\nCA:          " + (d.is_ca ? "yes" : "no") + "\n";
 }
 
-}  // namespace edgesec::certd::x509
+}  // namespace edgesec::x509

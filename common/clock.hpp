@@ -1,13 +1,17 @@
 #pragma once
-// The time source of certd (DESIGN.md: "Times are computed from the certificates and an injected
-// clock"). Seconds since the epoch; a fake one for tests, a wall clock with an offset read from a
-// file for the integration tests (honoured only under --root).
+// The one time source of the daemons (DESIGN.md: "Times are computed from the certificates and an
+// injected clock"; STYLE.md: "Time ... is injected"). Seconds since the epoch: the wall clock, a
+// fake one for tests, and a wall clock with an offset read from a file for the integration tests
+// (the EDGESEC_TEST_CLOCK_FILE hook, honoured only under --root). No function here fails.
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
-namespace edgesec::certd::renewal {
+#include "common/paths.hpp"
+
+namespace edgesec {
 
 class Clock {
  public:
@@ -21,11 +25,12 @@ class SystemClock : public Clock {
 };
 
 // Wall time + the integer number of seconds written in `path` (re-read at every Now(); a missing or
-// unreadable file counts as 0). The EDGESEC_TEST_CLOCK_FILE hook.
+// unreadable file counts as 0).
 class OffsetFileClock : public Clock {
  public:
   explicit OffsetFileClock(std::string path) : path_(std::move(path)) {}
   int64_t Now() const override;
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;
@@ -42,8 +47,12 @@ class FakeClock : public Clock {
   std::atomic<int64_t> now_;
 };
 
+// The test hook: an OffsetFileClock on $EDGESEC_TEST_CLOCK_FILE when `layout` is rooted (--root)
+// and the variable is set and not empty; null otherwise (production never reads the variable).
+std::shared_ptr<const OffsetFileClock> TestClockFromEnv(const Layout& layout);
+
 // The earliest plausible time: the build's commit date (meson passes EDGESEC_BUILD_EPOCH). A clock
 // before it is wrong (no RTC, NTP not synced yet): nothing is issued or renewed until it moves on.
 int64_t BuildEpoch();
 
-}  // namespace edgesec::certd::renewal
+}  // namespace edgesec

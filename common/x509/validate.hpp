@@ -6,9 +6,9 @@
 
 #include <cstdint>
 
-#include "certd/x509/pem.hpp"
+#include "common/x509/pem.hpp"
 
-namespace edgesec::certd::x509 {
+namespace edgesec::x509 {
 
 inline constexpr int64_t kClockSkewSeconds = 5 * 60;
 
@@ -24,4 +24,4 @@ Status CheckIssuingCa(X509* cert);
 // The public key of `cert` equals `key`'s ("key does not match").
 Status CheckKeyMatches(X509* cert, EVP_PKEY* key);
 
-}  // namespace edgesec::certd::x509
+}  // namespace edgesec::x509

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "certd/x509/pem.hpp"
 #include "common/json.hpp"
+#include "common/x509/pem.hpp"
 
-namespace edgesec::certd::x509 {
+namespace edgesec::x509 {
 
 struct Details {
   std::string subject, issuer;    // RFC 2253 ("CN=leaf,O=Example")
@@ -33,4 +33,4 @@ std::string NameText(X509_NAME* name);
 Json DetailsJson(const Details& d);
 std::string DetailsText(const Details& d);
 
-}  // namespace edgesec::certd::x509
+}  // namespace edgesec::x509

@@ -1,0 +1,33 @@
+#include "common/state_format.hpp"
+
+#include "common/fs.hpp"
+
+namespace edgesec {
+
+Status CheckStateDirFormat(const std::string& dir, std::string_view format, mode_t mode,
+                           std::string_view daemon) {
+  std::string path = dir + "/FORMAT";
+  auto text = fs::ReadFile(path, 64);
+  if (!text) {
+    if (text.error().kind != ErrorKind::kNotFound) return text.error();
+    return fs::AtomicWriteFile(path, std::string(format) + "\n", mode);
+  }
+  std::string v = text->substr(0, text->find('\n'));
+  if (v != format)
+    return MakeError(ErrorKind::kConfig, "state directory '" + dir + "' has format version " + v +
+                                             ", newer than this " + std::string(daemon) +
+                                             " understands (" + std::string(format) +
+                                             "); run the edgesec version that wrote it");
+  return {};
+}
+
+Status CheckStateFileFormat(const Json& state, int understood, const std::string& path) {
+  int found = state.is_object() ? state.value("format", 0) : 0;
+  if (found > understood)
+    return MakeError(ErrorKind::kConfig, "'" + path + "' was written by a newer edgesec (format " +
+                                             std::to_string(found) +
+                                             "); upgrade edgesec or remove the file");
+  return {};
+}
+
+}  // namespace edgesec

@@ -1,0 +1,27 @@
+#pragma once
+// State directories and state files carry a format version (DESIGN.md, "Packaging"): a daemon
+// refuses a newer one with a clear message, so that a downgrade never misreads state. One check for
+// keyd's and certd's state directories (a FORMAT file) and identityd's state files (a "format"
+// member).
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "common/error.hpp"
+#include "common/json.hpp"
+
+namespace edgesec {
+
+// `dir`/FORMAT: written with `format` (mode `mode`) when absent; kConfig "state directory '…' has
+// format version N, newer than this <daemon> understands (…)" when it holds another version; the
+// read or write error (kIo, …) otherwise.
+Status CheckStateDirFormat(const std::string& dir, std::string_view format, mode_t mode,
+                           std::string_view daemon);
+
+// The "format" member of the state file `path` (0 when absent); kConfig "'…' was written by a newer
+// edgesec (format N); upgrade edgesec or remove the file" when it is above `understood`.
+Status CheckStateFileFormat(const Json& state, int understood, const std::string& path);
+
+}  // namespace edgesec
