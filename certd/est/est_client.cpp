@@ -1,12 +1,14 @@
 #include "certd/est/est_client.hpp"
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 
 #include <cctype>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "common/fs.hpp"
+#include "common/x509/pem.hpp"
 
 namespace edgesec::certd::est {
 namespace {
@@ -99,14 +101,11 @@ Error StatusError(long status, const std::string& body, const std::string& chall
 }
 
 Expected<std::vector<X509Ptr>> ReadAnchors(const std::string& path) {
-  BioPtr bio(BIO_new_file(path.c_str(), "r"));
-  if (!bio) return OpenSslError("reading trusted cert file '" + path + "'");
-  std::vector<X509Ptr> out;
-  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(c);
-  ERR_clear_error();
-  if (out.empty())
-    return InvalidParameter("trusted cert file '" + path + "' holds no PEM certificate");
-  return out;
+  auto text = fs::ReadFile(path);
+  if (!text) return text.error().Context("reading trusted cert file '" + path + "'");
+  auto certs = edgesec::x509::ParsePemChain(*text);
+  if (!certs) return InvalidParameter("trusted cert file '" + path + "' holds no PEM certificate");
+  return std::move(*certs);
 }
 
 }  // namespace
