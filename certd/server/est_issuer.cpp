@@ -53,7 +53,7 @@ Expected<std::optional<est::ClientIdentity>> EstIssuer::LoadIdentity(Ctx& x,
     if (!stored->key_id.empty()) kid = stored->key_id;
   }
   if (require_valid) {
-    if (Status st = edgesec::x509::CheckValidity(chain.front().get(), clock_()); !st) {
+    if (Status st = edgesec::x509::CheckValidity(chain.front().get(), clock_.Now()); !st) {
       log::Notice("certd: EST identity '" + cert_ref + "' is not usable (" + st.error().message +
                   ")");
       return std::optional<est::ClientIdentity>();
@@ -147,7 +147,7 @@ Expected<edgesec::x509::Chain> EstIssuer::Verify(Ctx& x, est::EnrollResult& r, E
   UniquePtr<X509_STORE_CTX> ctx(X509_STORE_CTX_new());
   if (X509_STORE_CTX_init(ctx.get(), store.get(), r.cert.get(), untrusted.get()) != 1)
     return OpenSslError("setting up chain verification");
-  X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), static_cast<time_t>(clock_()));
+  X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), static_cast<time_t>(clock_.Now()));
   if (X509_verify_cert(ctx.get()) != 1)
     return InvalidParameter(
         std::string("the cert the EST server returned does not verify against the trust anchors "

@@ -27,6 +27,7 @@
 #include "certd/est/est_client.hpp"
 #include "certd/est/est_factory.hpp"
 #include "certd/store/store.hpp"
+#include "common/clock.hpp"
 #include "common/x509/pem.hpp"
 #include "config/certd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
@@ -35,8 +36,8 @@ namespace edgesec::certd {
 
 class EstIssuer {
  public:
-  using Clock = std::function<int64_t()>;
-  EstIssuer(store::CertStore& store, Clock clock) : store_(store), clock_(std::move(clock)) {}
+  // `clock` outlives the issuer (certd's service owns both).
+  EstIssuer(store::CertStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
   // POST /certificates for an est credential: `csr_pem` empty → certd builds the CSR with the keyd
   // key (shaped by /csrattrs); else that CSR, which must be for the credential's key. Returns leaf
@@ -72,7 +73,7 @@ class EstIssuer {
   Expected<edgesec::x509::Chain> Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* key);
 
   store::CertStore& store_;
-  Clock clock_;
+  const Clock& clock_;
   std::mutex mutex_;  // one enrollment at a time: a bootstrap must not run twice
 };
 

@@ -47,7 +47,7 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
                                   x.client.Url("simplereenroll") + "'");
   renewal::PauseAt("after-cert");
   EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, Verify(x, *r, new_key.get()));
-  if (Status st = edgesec::x509::CheckValidity(chain.front().get(), clock_()); !st)
+  if (Status st = edgesec::x509::CheckValidity(chain.front().get(), clock_.Now()); !st)
     return InvalidParameter("the cert the EST server returned is not valid now: " +
                             st.error().message);
   EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
@@ -87,8 +87,7 @@ Expected<std::string> EstIssuer::EnrollServerKeygen(Ctx& x) {
   EDGESEC_ASSIGN_OR_RETURN(auto stored, store_.Get(cred.cert_id));
   std::string current_key_id;
   if (stored) current_key_id = stored->key_id.empty() ? cred.key_id : stored->key_id;
-  EDGESEC_ASSIGN_OR_RETURN(std::string new_key_id,
-                           FreeKeyId(*x.keyd, cred.key_id, current_key_id));
+  EDGESEC_ASSIGN_OR_RETURN(std::string new_key_id, FreeKeyId(*x.keyd, cred.key_id, current_key_id));
 
   std::optional<est::CsrAttrs> attrs;
   if (auto a = x.client.CsrAttributes(); a)
