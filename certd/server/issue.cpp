@@ -29,81 +29,13 @@ std::string CertService::CurrentKeyId(const certd::Credential& cred) const {
   return stored && *stored && !(*stored)->key_id.empty() ? (*stored)->key_id : cred.key_id;
 }
 
-Expected<CertService::IssuerPtr> CertService::LoadIssuer(const State& s, const std::string& cert_id,
-                                                         const std::string& handle,
-                                                         const std::string& key_hint) {
-  EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(cert_id));
-  if (!stored) return InvalidParameter("issuer certificate '" + cert_id + "' is not in the store");
-  IssuerPtr cached;
-  {
-    std::lock_guard lock(issuer_cache_mutex_);
-    auto it = issuer_cache_.find(cert_id);
-    if (it != issuer_cache_.end() && it->second.pem == stored->pem && it->second.handle == handle &&
-        it->second.key_hint == key_hint)
-      cached = it->second.issuer;
-  }
-  auto issuer = std::make_shared<LoadedIssuer>();
-  const LoadedIssuer* checked = cached.get();
-  if (!cached) {
-    issuer->cert_id = cert_id;
-    auto chain = edgesec::x509::ParsePemChain(stored->pem);
-    if (!chain)
-      return Internal("stored cert '" + cert_id + "' is not a PEM chain: " + chain.error().message);
-    issuer->chain = std::move(*chain);
-    X509* cert = issuer->chain.front().get();
-    EDGESEC_ASSIGN_OR_RETURN(issuer->not_after, edgesec::x509::ToEpoch(X509_get0_notAfter(cert)));
-    EDGESEC_ASSIGN_OR_RETURN(issuer->not_before, edgesec::x509::ToEpoch(X509_get0_notBefore(cert)));
-    checked = issuer.get();
-  }
-  // Validity is checked on every issuance, cached or not: time moves, the cert does not.
-  int64_t now = Now();
-  if (checked->not_after <= now)
-    return InvalidParameter("issuer certificate '" + cert_id + "' expired at " +
-                            edgesec::x509::Rfc3339(checked->not_after) + "; renew it first")
-        .WithReason(ErrorReason::kIssuerExpired);
-  if (checked->not_before > now + edgesec::x509::kClockSkewSeconds)
-    return InvalidParameter("issuer certificate '" + cert_id + "' is not valid before " +
-                            edgesec::x509::Rfc3339(checked->not_before));
-  if (cached) return cached;
-  X509* cert = issuer->chain.front().get();
-  if (Status ca = edgesec::x509::CheckIssuingCa(cert); !ca)
-    return ca.error().Context("issuer certificate '" + cert_id + "'");
-  std::string key_handle = handle;
-  if (key_handle.empty()) {
-    // The key recorded with the issuer's cert (a rotated key's versioned id), else the hint (a
-    // local_ca credential's issuer_key), else the issuer credential's key id, else the cert id.
-    issuer->key_id = stored->key_id;
-    if (issuer->key_id.empty()) issuer->key_id = key_hint;
-    if (auto c = s.config.credentials.find(cert_id);
-        issuer->key_id.empty() && c != s.config.credentials.end())
-      issuer->key_id = c->second.key_id;
-    if (issuer->key_id.empty()) issuer->key_id = cert_id;
-    auto h = Keyd()->GetKeyPair(issuer->key_id);
-    if (!h) return KeydError(h.error(), "key '" + issuer->key_id + "' of issuer '" + cert_id + "'",
-                       KeyOrigin::kCaller);
-    key_handle = *h;
-  }
-  auto key = keyd::LoadRemoteKey(Keyd(), key_handle);
-  if (!key) return KeydError(key.error(), "issuer key", KeyOrigin::kCaller);
-  if (EVP_PKEY_eq(X509_get0_pubkey(cert), key->get()) != 1) {
-    DrainOpenSslErrors();
-    return InvalidParameter("key does not match: the issuer key" +
-                            (issuer->key_id.empty() ? "" : " '" + issuer->key_id + "'") +
-                            " is not the key of issuer certificate '" + cert_id + "'");
-  }
-  issuer->key = std::move(*key);
-  std::lock_guard lock(issuer_cache_mutex_);
-  issuer_cache_[cert_id] = CachedIssuer{stored->pem, handle, key_hint, issuer};
-  return IssuerPtr(issuer);
+Expected<IssuerPtr> CertService::LoadIssuer(const State& s, const std::string& cert_id,
+                                            const std::string& handle,
+                                            const std::string& key_hint) {
+  return issuers_.Load({s.config, *store_, Keyd(), Now()}, cert_id, handle, key_hint);
 }
 
-void CertService::ForgetIssuer(const std::string& cert_id) {
-  std::lock_guard lock(issuer_cache_mutex_);
-  issuer_cache_.erase(cert_id);
-}
-
-Expected<CertService::IssuerPtr> CertService::CredentialIssuer(const State& s,
-                                                               const certd::Credential& k) {
+Expected<IssuerPtr> CertService::CredentialIssuer(const State& s, const certd::Credential& k) {
   std::string issuer_cert = k.issuer_cert.empty() ? s.config.local_ca_cert : k.issuer_cert;
   std::string issuer_key = k.issuer_key.empty() ? s.config.local_ca_key : k.issuer_key;
   if (issuer_cert.empty())
@@ -160,7 +92,7 @@ Expected<std::string> CertService::IssueForCredential(const State& s,
     EDGESEC_ASSIGN_OR_RETURN(issuer, CredentialIssuer(s, cred));
   }
   auto signed_chain = SignLocally(s, csr.get(), issuer.get(), key.get(), profile, not_after);
-  if (!signed_chain && issuer) ForgetIssuer(issuer->cert_id);  // e.g. its key went away in keyd
+  if (!signed_chain && issuer) issuers_.Forget(issuer->cert_id);  // e.g. its key went away in keyd
   EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, std::move(signed_chain));
   EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
   if (r.store) {
@@ -225,7 +157,7 @@ Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertR
     EDGESEC_ASSIGN_OR_RETURN(IssuerPtr issuer,
                              LoadIssuer(*s, r.issuer->cert_id, r.issuer->private_key_handle, ""));
     auto signed_chain = SignLocally(*s, csr.get(), issuer.get(), nullptr, profile, not_after);
-    if (!signed_chain) ForgetIssuer(issuer->cert_id);  // e.g. its key went away in keyd
+    if (!signed_chain) issuers_.Forget(issuer->cert_id);  // e.g. its key went away in keyd
     EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, std::move(signed_chain));
     EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
     if (r.store) EDGESEC_TRY(store_->Put(r.cert_id, pem, key_id));

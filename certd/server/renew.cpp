@@ -47,7 +47,7 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
   }
   std::string profile = cred.profile.empty() ? "default" : cred.profile;
   auto signed_chain = SignLocally(s, csr.get(), issuer.get(), key.get(), profile, 0);
-  if (!signed_chain && issuer) ForgetIssuer(issuer->cert_id);
+  if (!signed_chain && issuer) issuers_.Forget(issuer->cert_id);
   EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, std::move(signed_chain));
   pause("after-cert");
 

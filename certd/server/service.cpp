@@ -39,7 +39,7 @@ Expected<std::unique_ptr<CertService>> CertService::Create(const Layout& layout,
   EDGESEC_ASSIGN_OR_RETURN(service->store_,
                            store::CertStore::Open(state_dir, config.preloaded_certs));
   service->est_ =
-      std::make_unique<EstIssuer>(*service->store_, [self] { return self->clock_->Now(); });
+      std::make_unique<EstIssuer>(*service->store_, *service->clock_);
   service->tracker_ = std::make_unique<renewal::Tracker>(
       *service->clock_, state_dir + "/renewal.json", config.retry_floor);
   EDGESEC_TRY(service->tracker_->Load());
@@ -53,10 +53,7 @@ Status CertService::Reload(const CertdConfig& config) {
   std::string socket = config.keyd_socket.empty() ? layout_.Socket("keyd") : config.keyd_socket;
   auto keyd = std::make_shared<keyd::KeydClient>(socket);
   store_->SetPreloaded(config.preloaded_certs);
-  {
-    std::lock_guard lock(issuer_cache_mutex_);
-    issuer_cache_.clear();  // a new keyd socket or new preloaded files: load issuers afresh
-  }
+  issuers_.Clear();  // a new keyd socket or new preloaded files: load issuers afresh
   {
     std::lock_guard lock(state_mutex_);
     state_ = std::move(state);

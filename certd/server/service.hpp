@@ -19,6 +19,7 @@
 #include "certd/renewal/scheduler.hpp"
 #include "certd/renewal/tracker.hpp"
 #include "certd/server/est_issuer.hpp"
+#include "certd/server/issuer_cache.hpp"
 #include "certd/store/store.hpp"
 #include "common/clock.hpp"
 #include "common/paths.hpp"
@@ -77,16 +78,6 @@ class CertService {
   struct State {
     CertdConfig config;
   };
-  struct LoadedIssuer {
-    std::string cert_id, key_id;
-    edgesec::x509::Chain chain;
-    EvpPkeyPtr key;
-    int64_t not_before = 0, not_after = 0;
-  };
-  struct CachedIssuer {
-    std::string pem, handle, key_hint;
-    std::shared_ptr<const LoadedIssuer> issuer;
-  };
   CertService(Layout layout, std::shared_ptr<const Clock> clock);
   std::shared_ptr<const State> Snapshot() const;
   Status Authorize(const State& s, const Caller& c, const std::string& id,
@@ -97,14 +88,10 @@ class CertService {
   // whose clock is not set yet.
   Status CheckClockPlausible() const;
 
-  // issue.cpp. An issuer (its chain and its keyd-backed key, checked to match) is loaded once and
-  // reused while its stored PEM, the handle asked for and the key hint stay the same: the keyd
-  // round trips of finding and checking the key are paid once, not per issuance (module certs).
-  using IssuerPtr = std::shared_ptr<const LoadedIssuer>;
+  // issue.cpp. Issuers come from issuers_ (loaded once, see issuer_cache.hpp).
   Expected<IssuerPtr> LoadIssuer(const State& s, const std::string& cert_id,
                                  const std::string& handle, const std::string& key_hint);
   Expected<IssuerPtr> CredentialIssuer(const State& s, const certd::Credential& cred);
-  void ForgetIssuer(const std::string& cert_id);
   Expected<edgesec::x509::Chain> SignLocally(const State& s, X509_REQ* csr,
                                              const LoadedIssuer* issuer, EVP_PKEY* self_key,
                                              const std::string& profile, int64_t not_after);
@@ -132,8 +119,7 @@ class CertService {
   Layout layout_;
   std::shared_ptr<const Clock> clock_;
   std::unique_ptr<store::CertStore> store_;
-  std::mutex issuer_cache_mutex_;
-  std::map<std::string, CachedIssuer> issuer_cache_;  // by issuer cert id
+  IssuerCache issuers_;
   mutable std::mutex state_mutex_;
   std::shared_ptr<const State> state_;
   std::shared_ptr<keyd::KeydClient> keyd_;
