@@ -164,8 +164,8 @@ int ParseCommandLine(const Command& cmd, const std::vector<std::string>& rest, C
       } else if (i + 1 < rest.size()) {
         ctx->options[name] = rest[++i];
       } else {
-        std::fprintf(stderr, "edgectl %s: option '%s' needs %s\n", Words(cmd).c_str(),
-                     name.c_str(), spec->value.c_str());
+        std::fprintf(stderr, "edgectl %s: option '%s' needs %s\n", Words(cmd).c_str(), name.c_str(),
+                     spec->value.c_str());
         return kUsage;
       }
     } else if (skipped < cmd.words.size()) {

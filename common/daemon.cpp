@@ -30,7 +30,8 @@ Expected<std::vector<std::unique_ptr<http::Server>>> Serve(const Layout& layout,
   EDGESEC_TRY(fs::MakeDirs(layout.run(), 0755));
   std::vector<std::unique_ptr<http::Server>> servers;
   for (const DaemonListener& l : parts.listeners) {
-    EDGESEC_ASSIGN_OR_RETURN(int fd, systemd::ListenSocket(layout.Socket(l.socket), l.socket, l.mode));
+    EDGESEC_ASSIGN_OR_RETURN(int fd,
+                             systemd::ListenSocket(layout.Socket(l.socket), l.socket, l.mode));
     EDGESEC_ASSIGN_OR_RETURN(auto server, http::Server::Start(fd, l.handler));
     servers.push_back(std::move(server));
   }
@@ -77,8 +78,8 @@ int RunDaemon(int argc, char** argv, const DaemonInfo& info, const DaemonSetup& 
     if (st)
       log::Info(info.name + ": configuration reloaded");
     else
-      log::Error(info.name + ": reload failed, keeping the running configuration: " +
-                 st.error().Describe());
+      log::Error(info.name +
+                 ": reload failed, keeping the running configuration: " + st.error().Describe());
   });
   if (parts->before_stop) parts->before_stop();
   for (auto it = servers->rbegin(); it != servers->rend(); ++it) (*it)->Stop();

@@ -17,8 +17,8 @@
 namespace edgesec {
 
 struct DaemonInfo {
-  std::string name;         // "keyd": the log prefix; the binary is "edgesec-" + name
-  std::string description;  // the --help text after the usage line
+  std::string name;          // "keyd": the log prefix; the binary is "edgesec-" + name
+  std::string description;   // the --help text after the usage line
   std::string ready_status;  // sd_notify STATUS= once serving
 };
 

@@ -31,8 +31,8 @@ enum class ErrorReason {
   kIssuerExpired,  // the issuing certificate has expired: renew it, then retry
   kNotIssuedYet,   // the credential exists but has no certificate yet
 };
-const char* ReasonName(ErrorReason reason);         // "" for kNone
-ErrorReason ParseReason(std::string_view name);      // kNone for anything unknown
+const char* ReasonName(ErrorReason reason);      // "" for kNone
+ErrorReason ParseReason(std::string_view name);  // kNone for anything unknown
 
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;

@@ -20,8 +20,8 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   if (!created) return created.error().Context("cannot start");
   std::shared_ptr<IdentityService> service = std::move(*created);
   DaemonParts parts;
-  parts.listeners.push_back({"identityd", config.socket_mode,
-                             RouterHandler(routes::MakeIdentityRouter(*service))});
+  parts.listeners.push_back(
+      {"identityd", config.socket_mode, RouterHandler(routes::MakeIdentityRouter(*service))});
   parts.listeners.push_back({"workload", config.workload_socket_mode,
                              RouterHandler(routes::MakeWorkloadRouter(*service))});
   parts.after_start = [service] { service->edge_ca().StartWatching(); };

@@ -16,7 +16,8 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   if (!created) return created.error().Context("cannot start");
   std::shared_ptr<KeyService> service = std::move(*created);
   DaemonParts parts;
-  parts.listeners.push_back({"keyd", config.socket_mode, RouterHandler(routes::MakeRouter(*service))});
+  parts.listeners.push_back(
+      {"keyd", config.socket_mode, RouterHandler(routes::MakeRouter(*service))});
   parts.reload = [service, layout]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(KeydConfig fresh, LoadKeydConfig(layout));
     return service->Reload(fresh);
