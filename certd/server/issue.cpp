@@ -124,7 +124,7 @@ Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertR
   // A credential's cert and key id are written by renewals too: one writer at a time, so that a
   // record never names a key that a concurrent rotation has just deleted.
   std::unique_lock<std::mutex> one_writer;
-  if (has_cred) one_writer = std::unique_lock(renew_mutex_);
+  if (has_cred) one_writer = renewals_->OneWriter();
   std::string profile = r.profile                                   ? *r.profile
                         : has_cred && !cred->second.profile.empty() ? cred->second.profile
                                                                     : "default";

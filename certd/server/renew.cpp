@@ -73,7 +73,7 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
 
 Expected<std::string> CertService::RenewCredential(const std::string& id,
                                                    std::optional<bool> rotate, RenewWhen when) {
-  std::lock_guard lock(renew_mutex_);
+  auto writer = renewals_->OneWriter();
   auto s = Snapshot();
   auto it = s->config.credentials.find(id);
   if (it == s->config.credentials.end())
@@ -84,44 +84,12 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
     return InvalidParameter("credential '" + id +
                             "' uses method preloaded; certd has no way to renew it (give it "
                             "method self_signed, local_ca or est)");
-  if (when != RenewWhen::kAlways) {  // it may have been renewed while this waited for the lock
-    auto view = tracker_->View(id);
-    bool due = view && view->decision.at && *view->decision.at <= Now();
-    if (when == RenewWhen::kIfDue && !due) return std::string();
-    if (when == RenewWhen::kIfNeeded && !due) {
-      EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(id));
-      auto chain = stored ? edgesec::x509::ParsePemChain(stored->pem)
-                          : Expected<edgesec::x509::Chain>(Internal(""));
-      auto not_after = chain ? edgesec::x509::ToEpoch(X509_get0_notAfter(chain->front().get()))
-                             : Expected<int64_t>(Internal(""));
-      if (not_after && *not_after > Now()) return stored->pem;  // valid and not due: keep it
-    }
-  }
-  tracker_->Begin(id);
-  Expected<std::string> pem = std::string();
-  if (cred.method == IssuanceMethod::kEst) {
-    auto stored = store_->Get(id);
-    if (!stored)
-      pem = stored.error();
-    else
-      pem = *stored ? est_->Reenroll(s->config, cred, Keyd(), rotate)
-                    : est_->Enroll(s->config, cred, Keyd(), "");
-  } else {
-    pem = RenewLocally(*s, cred, rotate);
-  }
-  if (pem) {
-    tracker_->Succeeded(id);
-  } else {
-    tracker_->Failed(id, pem.error().message);
-    auto view = tracker_->View(id);
-    std::string next =
-        view && view->decision.at ? edgesec::x509::Rfc3339(*view->decision.at) : "never";
-    log::Warning("certd: renewing cert '" + id + "' failed (attempt " +
-                 std::to_string(view ? view->state.attempts : 0) +
-                 "), the current cert stays in use; next attempt at " + next + ": " +
-                 pem.error().Describe());
-  }
-  return pem;
+  return renewals_->Run(id, when, [&]() -> Expected<std::string> {
+    if (cred.method != IssuanceMethod::kEst) return RenewLocally(*s, cred, rotate);
+    EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(id));
+    return stored ? est_->Reenroll(s->config, cred, Keyd(), rotate)
+                  : est_->Enroll(s->config, cred, Keyd(), "");
+  });
 }
 
 void CertService::ScheduledRenewal(const std::string& id) {

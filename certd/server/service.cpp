@@ -38,12 +38,12 @@ Expected<std::unique_ptr<CertService>> CertService::Create(const Layout& layout,
   std::string state_dir = layout.ServiceStateDir("certd");
   EDGESEC_ASSIGN_OR_RETURN(service->store_,
                            store::CertStore::Open(state_dir, config.preloaded_certs));
-  service->est_ =
-      std::make_unique<EstIssuer>(*service->store_, *service->clock_);
-  service->tracker_ = std::make_unique<renewal::Tracker>(
-      *service->clock_, state_dir + "/renewal.json", config.retry_floor);
-  EDGESEC_TRY(service->tracker_->Load());
-  service->store_->SetOnChange([self](const std::string& id) { self->OnStoreChange(id); });
+  service->est_ = std::make_unique<EstIssuer>(*service->store_, *service->clock_);
+  EDGESEC_ASSIGN_OR_RETURN(
+      service->renewals_,
+      Renewals::Create(*service->clock_, *service->store_, state_dir + "/renewal.json", config));
+  service->store_->SetOnChange(
+      [self](const std::string& id) { self->renewals_->OnStoreChange(id); });
   EDGESEC_TRY(service->Reload(config));
   return service;
 }
@@ -59,33 +59,17 @@ Status CertService::Reload(const CertdConfig& config) {
     state_ = std::move(state);
     keyd_ = std::move(keyd);
   }
-  ApplyPolicies(config);
-  if (scheduler_) {
-    scheduler_->SetTick(config.renewal_tick);
-    scheduler_->Wake();
-  }
+  renewals_->Apply(config);
   return {};
 }
 
 void CertService::StartScheduler() {
-  if (scheduler_) return;
-  scheduler_ = std::make_unique<renewal::Scheduler>(
-      *clock_, *tracker_, [this](const std::string& id) { ScheduledRenewal(id); },
-      [](const renewal::Warning& w) {
-        int64_t d = w.delta;
-        std::string span = d % 86400 == 0  ? std::to_string(d / 86400) + "d"
-                           : d % 3600 == 0 ? std::to_string(d / 3600) + "h"
-                                           : std::to_string(d / 60) + "m";
-        std::string when = d == 0 ? "has expired" : "expires within " + span;
-        log::Warning("certd: cert '" + w.id + "' (sha256 " + w.cert.fingerprint + ") " + when +
-                     " (notAfter " + edgesec::x509::Rfc3339(w.cert.not_after) + ")");
-      });
-  scheduler_->Start(Snapshot()->config.renewal_tick);
+  renewals_->StartScheduler(Snapshot()->config.renewal_tick,
+                            [this](const std::string& id) { ScheduledRenewal(id); });
 }
 
 void CertService::Shutdown() {
-  events_.Shutdown();
-  if (scheduler_) scheduler_->Stop();
+  if (renewals_) renewals_->Shutdown();
 }
 
 std::shared_ptr<const CertService::State> CertService::Snapshot() const {

@@ -15,11 +15,9 @@
 #include <vector>
 
 #include "certd/api/certs_api.hpp"
-#include "certd/renewal/events.hpp"
-#include "certd/renewal/scheduler.hpp"
-#include "certd/renewal/tracker.hpp"
 #include "certd/server/est_issuer.hpp"
 #include "certd/server/issuer_cache.hpp"
+#include "certd/server/renewals.hpp"
 #include "certd/store/store.hpp"
 #include "common/clock.hpp"
 #include "common/paths.hpp"
@@ -100,21 +98,13 @@ class CertService {
                                            const std::string& profile, int64_t not_after);
   std::string CurrentKeyId(const certd::Credential& cred) const;
 
-  // renew.cpp
-  // kAlways: the API's renew; kIfDue: the scheduler (due by the policy, as decided when it woke);
-  // kIfNeeded: missing, expired or due now, else the stored PEM is returned.
-  enum class RenewWhen { kAlways, kIfDue, kIfNeeded };
+  // renew.cpp: how a credential is renewed (EST re-enroll, or local issuance); the bookkeeping is
+  // renewals_'s.
   Expected<std::string> RenewCredential(const std::string& id, std::optional<bool> rotate,
                                         RenewWhen when);
   Expected<std::string> RenewLocally(const State& s, const certd::Credential& cred,
                                      std::optional<bool> rotate);
   void ScheduledRenewal(const std::string& id);
-
-  // credentials.cpp
-  void OnStoreChange(const std::string& id);
-  void RefreshCert(const std::string& id);
-  void ApplyPolicies(const CertdConfig& config);
-  api::CredentialStatus StatusOf(const certd::Credential& cred) const;
 
   Layout layout_;
   std::shared_ptr<const Clock> clock_;
@@ -124,10 +114,7 @@ class CertService {
   std::shared_ptr<const State> state_;
   std::shared_ptr<keyd::KeydClient> keyd_;
   std::unique_ptr<EstIssuer> est_;
-  renewal::EventBus events_;
-  std::unique_ptr<renewal::Tracker> tracker_;
-  std::unique_ptr<renewal::Scheduler> scheduler_;
-  std::mutex renew_mutex_;  // one renewal at a time
+  std::unique_ptr<Renewals> renewals_;
 };
 
 }  // namespace edgesec::certd
