@@ -1,4 +1,4 @@
-// certd/server/config: the credential fields every method shares (subject, SANs, algorithm), the
+// config/certd/config: the credential fields every method shares (subject, SANs, algorithm), the
 // renewal policy keys and their grammar errors (file:line:col), the quickstart Edge CA credential
 // and the built-in profiles.
 #include <catch2/catch.hpp>

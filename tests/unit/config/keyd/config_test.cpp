@@ -1,4 +1,4 @@
-// keyd/server/config: keyd's config.toml + config.d/*.toml under a --root layout, and the errors an
+// config/keyd/config: keyd's config.toml + config.d/*.toml under a --root layout, and the errors an
 // operator sees: "file:line:col: 'dotted.key': what to change".
 #include <catch2/catch.hpp>
 #include <string>

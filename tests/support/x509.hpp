@@ -1,6 +1,6 @@
 #pragma once
-// certd unit tests: keys, CSRs and certificates made at test time with certd's own issuance
-// function where that is what is tested, and with plain OpenSSL otherwise.
+// Unit tests of certd/x509 and common/x509: keys, CSRs and certificates made at test time with
+// certd's own issuance function where that is what is tested, and with plain OpenSSL otherwise.
 
 #include <openssl/pem.h>
 

@@ -1,4 +1,4 @@
-// daemon/server/config: identityd's config.toml as an operator sees its errors — file:line:col,
+// config/identityd/config: identityd's config.toml as an operator sees its errors — file:line:col,
 // the dotted key and what to change — and the embedded defaults.
 #include <catch2/catch.hpp>
 #include <cstdlib>

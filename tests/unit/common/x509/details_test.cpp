@@ -4,7 +4,7 @@
 
 #include <regex>
 
-#include "tests/unit/certd/x509_support.hpp"
+#include "tests/support/x509.hpp"
 
 using namespace edgesec;
 using namespace edgesec::certd;

@@ -58,7 +58,7 @@ struct FakeSystemd {
     ::setenv("FAKE_SYSTEMD_FAIL", failing.c_str(), 1);
     const char* src = std::getenv("EDGESEC_SOURCE_ROOT");
     fake = Spawn({"/usr/bin/python3",
-                  std::string(src ? src : ".") + "/tests/unit/config/fake_systemd.py", log});
+                  std::string(src ? src : ".") + "/tests/unit/cli/fake_systemd.py", log});
     REQUIRE(WaitFor([&] { return Calls().find("ready\n") != std::string::npos; }));
   }
   ~FakeSystemd() {

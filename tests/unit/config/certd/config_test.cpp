@@ -1,4 +1,4 @@
-// certd/server/config: certd's config.toml as an operator sees its errors — file:line:col, the
+// config/certd/config: certd's config.toml as an operator sees its errors — file:line:col, the
 // dotted key, "did you mean" for a misspelt key, and what to change for bad profile values.
 #include <catch2/catch.hpp>
 #include <string>

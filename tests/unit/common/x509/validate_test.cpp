@@ -3,7 +3,7 @@
 // anchor.
 #include "common/x509/validate.hpp"
 
-#include "tests/unit/certd/x509_support.hpp"
+#include "tests/support/x509.hpp"
 
 using namespace edgesec;
 using namespace edgesec::certd;
