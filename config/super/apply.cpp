@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config/identityd/config.hpp"
+#include "config/keyd/config.hpp"
 #include "config/super/super.hpp"
 #include "config/super/values.hpp"
 #include "config/toml_writer.hpp"
@@ -109,64 +110,69 @@ std::vector<std::string> Versioned(std::vector<std::string> ids) {
   return out;
 }
 
-std::string Keyd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
-  TomlWriter w(kHeader);
+// keyd's [pkcs11] needs a token: a library path alone (no base slot, no pkcs11: key) configures
+// nothing keyd could use, so no [pkcs11] section is written for it.
+void KeydBuiltinEngines(const SuperConfig& c, keyd::KeydConfig* out) {
   const Keys& k = c.keys;
   std::string first_pkcs11;
-  auto note = [&](const std::string& uri) {
+  for (const auto& [id, uri] : out->preloaded_keys)
     if (first_pkcs11.empty() && uri.rfind("pkcs11:", 0) == 0) first_pkcs11 = uri;
-  };
-  std::map<std::string, std::string> preloaded = c.preloaded_keys;
-  for (const auto& [id, uri] : ids.keys) preloaded[id] = uri;
-  for (const auto& [id, uri] : preloaded) note(uri);
-  // keyd's [pkcs11] needs a token: a library path alone (no base slot, no pkcs11: key) configures
-  // nothing keyd could use, so no [pkcs11] table is written for it.
-  bool pkcs11 = !k.pkcs11_base_slot.empty() || !first_pkcs11.empty();
-  std::string engine = k.default_engine;
-  if (engine.empty() && !k.pkcs11_base_slot.empty())
-    engine = "pkcs11";  // as the peer: new keys
-                        // go to the base slot
-  if (!engine.empty()) w.String("default_engine", engine);
-  if (!k.preferred_algorithms.empty()) w.String("preferred_algorithms", k.preferred_algorithms);
-  if (!preloaded.empty()) {
-    w.Table("preloaded_keys");
-    for (const auto& [id, uri] : preloaded) w.String(id, uri);
-  }
-  if (pkcs11) {
-    w.Table("pkcs11");
-    w.String("lib_path", k.pkcs11_lib_path.empty() ? EDGESEC_P11KIT_PROXY : k.pkcs11_lib_path);
-    w.String("base_slot",
-             k.pkcs11_base_slot.empty() ? Pkcs11TokenOf(first_pkcs11) : k.pkcs11_base_slot);
-    if (k.pkcs11_security_level) w.Integer("security_level", *k.pkcs11_security_level);
+  if (!k.pkcs11_base_slot.empty() || !first_pkcs11.empty()) {
+    keyd::Pkcs11EngineSection p;
+    p.lib_path = k.pkcs11_lib_path.empty() ? EDGESEC_P11KIT_PROXY : k.pkcs11_lib_path;
+    p.base_slot = k.pkcs11_base_slot.empty() ? Pkcs11TokenOf(first_pkcs11) : k.pkcs11_base_slot;
+    if (k.pkcs11_security_level) p.security_level = static_cast<uint32_t>(*k.pkcs11_security_level);
+    out->builtin_engines["pkcs11"] = std::move(p);
   }
   if (c.tpm) {
-    w.Table("tpm");
-    w.String("tcti", c.tpm->tcti);
-    if (!c.tpm->owner_auth_file.empty()) w.String("owner_auth_file", c.tpm->owner_auth_file);
-    if (c.tpm->owner_auth) w.String("owner_auth", *c.tpm->owner_auth);
-    if (c.tpm->persistent_handle) w.Integer("persistent_handle", *c.tpm->persistent_handle);
-    if (c.tpm->security_level) w.Integer("security_level", *c.tpm->security_level);
+    keyd::TpmEngineSection t;
+    t.tcti = c.tpm->tcti;
+    if (!c.tpm->owner_auth_file.empty()) t.owner_auth_file = c.tpm->owner_auth_file;
+    t.owner_auth = c.tpm->owner_auth;
+    t.persistent_handle = c.tpm->persistent_handle;
+    if (c.tpm->security_level) t.security_level = static_cast<uint32_t>(*c.tpm->security_level);
+    out->builtin_engines["tpm"] = std::move(t);
   }
+}
+
+keyd::Principal KeydPrincipal(const std::string& name, const std::optional<int64_t>& uid,
+                              std::vector<std::string> globs) {
+  keyd::Principal p;
+  p.uid = uid ? static_cast<uid_t>(*uid) : 0;
+  p.name = uid ? std::string() : name;
+  p.key_globs = std::move(globs);
+  return p;
+}
+
+// keyd's typed config, written through its own field table (config/keyd).
+std::string Keyd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
+  keyd::KeydConfig out = keyd::BlankKeydConfig();
+  const Keys& k = c.keys;
+  out.preloaded_keys = c.preloaded_keys;
+  for (const auto& [id, uri] : ids.keys) out.preloaded_keys[id] = uri;
+  out.default_engine = k.default_engine;
+  if (out.default_engine.empty() && !k.pkcs11_base_slot.empty())
+    out.default_engine = "pkcs11";  // as the peer: new keys go to the base slot
+  out.preferred_algorithms = k.preferred_algorithms;
+  KeydBuiltinEngines(c, &out);
   for (const auto& e : c.engines) {
-    w.Table("engines." + e.name);
-    w.String("path", e.path);
-    if (!e.options.empty()) w.String("options", e.options);
-    if (e.security_level) w.Integer("security_level", *e.security_level);
+    keyd::VendorEngineConfig v{e.name, e.path, e.options, std::nullopt};
+    if (e.security_level) v.security_level = static_cast<uint32_t>(*e.security_level);
+    out.engines.push_back(std::move(v));
   }
-  for (const auto& r : c.key_engines) {
-    w.ArrayTable("key_engine");
-    w.Strings("keys", r.keys);
-    w.String("engine", r.engine);
-  }
+  for (const auto& r : c.key_engines) out.key_engines.push_back({r.keys, r.engine});
+  std::string comment;
   if (!o.rooted) {
-    w.Text("\n# certd signs and enrolls with these keys; identityd uses the device key.\n");
-    Principal(w, o.certd_user, std::nullopt, "keys", Versioned(ids.certd_key_ids));
+    comment = "certd signs and enrolls with these keys; identityd uses the device key.";
+    out.principals.push_back(
+        KeydPrincipal(o.certd_user, std::nullopt, Versioned(ids.certd_key_ids)));
     if (!ids.device_key.empty())
-      Principal(w, o.identityd_user, std::nullopt, "keys", Versioned({ids.device_key}));
+      out.principals.push_back(
+          KeydPrincipal(o.identityd_user, std::nullopt, Versioned({ids.device_key})));
   }
   for (const auto& p : c.principals)
-    if (!p.keys.empty()) Principal(w, p.name, p.uid, "keys", p.keys);
-  return w.text();
+    if (!p.keys.empty()) out.principals.push_back(KeydPrincipal(p.name, p.uid, p.keys));
+  return keyd::WriteKeydConfig(out, kHeader, comment);
 }
 
 void Policy(TomlWriter& w, const std::optional<RenewPolicy>& p,
