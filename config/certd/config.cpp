@@ -5,10 +5,15 @@
 #include <algorithm>
 
 #include "common/ids.hpp"
+#include "config/field_table.hpp"
 #include "config/principal.hpp"
 
 namespace edgesec::certd {
 namespace {
+
+using config::FieldTable;
+using config::Reader;
+using config::TomlWriter;
 
 Status ReadProfile(config::Reader& t, const std::string& name, x509::Profile* p) {
   p->name = name;
@@ -132,6 +137,176 @@ Status ReadCredential(config::Reader& t, CertdConfig* c) {
   return {};
 }
 
+constexpr const char* kPrincipalGlobs = "certs";  // [[principal]] certs = [globs]
+
+// preloaded_certs.<id> = "file:///path": held as the path.
+Status ReadPreloaded(Reader& r, const char* key, CertdConfig* c) {
+  EDGESEC_ASSIGN_OR_RETURN(auto preloaded, r.Table(key));
+  if (!preloaded) return {};
+  for (const std::string& id : preloaded->Keys()) {
+    if (!IsValidId(id)) return preloaded->ErrorAt(id, ValidateId(id, "cert id").error().message);
+    EDGESEC_ASSIGN_OR_RETURN(auto uri, preloaded->String(id));
+    if (!uri || uri->rfind("file:///", 0) != 0)
+      return preloaded->ErrorAt(id, "unsupported cert URI; use file:///absolute/path");
+    c->preloaded_certs[id] = uri->substr(7);
+  }
+  return {};
+}
+
+void WritePreloaded(TomlWriter& w, const char* key, const CertdConfig& c) {
+  if (c.preloaded_certs.empty()) return;
+  w.Table(key);
+  for (const auto& [id, path] : c.preloaded_certs) w.String(id, "file://" + path);
+}
+
+const FieldTable<CertdConfig>& EdgeCaFields() {
+  static const FieldTable<CertdConfig> t = {
+      {"quickstart",
+       [](Reader& r, const char* k, CertdConfig* c) -> Status {
+         EDGESEC_ASSIGN_OR_RETURN(auto quickstart, r.Boolean(k));
+         if (quickstart) c->edge_ca_quickstart = *quickstart;
+         return {};
+       },
+       [](TomlWriter& w, const char* k, const CertdConfig& c) {
+         if (!c.edge_ca_quickstart) w.Boolean(k, false);  // true is the default
+       }},
+  };
+  return t;
+}
+
+template <int64_t CertdConfig::*member>
+config::Field<CertdConfig> SecondsField(const char* key) {
+  return {key,
+          [](Reader& r, const char* k, CertdConfig* c) -> Status {
+            EDGESEC_ASSIGN_OR_RETURN(auto span, ReadSpan(r, k, false, true));
+            if (span) c->*member = span->value;
+            return {};
+          },
+          [](TomlWriter& w, const char* k, const CertdConfig& c) {
+            if (c.*member > 0) w.String(k, std::to_string(c.*member) + "s");
+          }};
+}
+
+const FieldTable<CertdConfig>& RenewalFields() {
+  static const FieldTable<CertdConfig> t = {
+      SecondsField<&CertdConfig::renewal_tick>("tick"),
+      SecondsField<&CertdConfig::retry_floor>("retry_floor"),
+  };
+  return t;
+}
+
+template <std::string CertdConfig::*member>
+config::Field<CertdConfig> StringField(const char* key) {
+  return {key,
+          [](Reader& r, const char* k, CertdConfig* c) {
+            return config::ReadString(r, k, &(c->*member));
+          },
+          [](TomlWriter& w, const char* k, const CertdConfig& c) {
+            config::WriteString(w, k, c.*member);
+          }};
+}
+
+const FieldTable<CertdConfig>& LocalCaFields() {
+  static const FieldTable<CertdConfig> t = {
+      StringField<&CertdConfig::local_ca_cert>("cert"),
+      StringField<&CertdConfig::local_ca_key>("key"),
+  };
+  return t;
+}
+
+template <const FieldTable<CertdConfig>& (*fields)()>
+config::Field<CertdConfig> SectionField(const char* key) {
+  return {key,
+          [](Reader& r, const char* k, CertdConfig* c) {
+            return config::ReadSection(r, k, fields(), c);
+          },
+          [](TomlWriter& w, const char* k, const CertdConfig& c) {
+            config::WriteSection(w, k, fields(), c);
+          }};
+}
+
+// The keys config apply writes from the typed config, in file order.
+const FieldTable<CertdConfig>& HeadFields() {
+  static const FieldTable<CertdConfig> t = {
+      {"socket_mode",
+       [](Reader& r, const char* k, CertdConfig* c) {
+         return config::ReadMode(r, k, &c->socket_mode);
+       },
+       [](TomlWriter& w, const char* k, const CertdConfig& c) {
+         config::WriteMode(w, k, c.socket_mode);
+       }},
+      StringField<&CertdConfig::keyd_socket>("keyd_socket"),
+      StringField<&CertdConfig::hostname>("hostname"),
+      SectionField<EdgeCaFields>("edge_ca"),
+      SectionField<RenewalFields>("renewal"),
+      {"preloaded_certs", ReadPreloaded, WritePreloaded},
+      SectionField<LocalCaFields>("local_ca"),
+      {"est",
+       [](Reader& r, const char* k, CertdConfig* c) -> Status {
+         EDGESEC_ASSIGN_OR_RETURN(auto est, r.Table(k));
+         if (est) EDGESEC_TRY(ReadEstSection(*est, &c->est));
+         return {};
+       },
+       [](TomlWriter& w, const char* k, const CertdConfig& c) { WriteEstSection(w, k, c.est); }},
+  };
+  return t;
+}
+
+// [profiles] and [[credential]] are read here; config apply still writes them itself.
+Status ReadProfiles(Reader& r, const char* key, CertdConfig* c) {
+  EDGESEC_ASSIGN_OR_RETURN(auto profiles, r.Table(key));
+  if (!profiles) return {};
+  for (const std::string& name : profiles->Keys()) {
+    EDGESEC_ASSIGN_OR_RETURN(auto t, profiles->Table(name));
+    x509::Profile p = c->profiles.count(name) ? c->profiles[name] : x509::DefaultLeafProfile();
+    EDGESEC_TRY(ReadProfile(*t, name, &p));
+    c->profiles[name] = std::move(p);
+  }
+  return {};
+}
+
+Status ReadCredentials(Reader& r, const char* key, CertdConfig* c) {
+  EDGESEC_ASSIGN_OR_RETURN(auto credentials, r.TableArray(key));
+  for (auto& t : credentials) EDGESEC_TRY(ReadCredential(t, c));
+  return {};
+}
+
+Status ReadPrincipals(Reader& r, const char*, CertdConfig* c) {
+  EDGESEC_ASSIGN_OR_RETURN(auto principals, config::ReadPrincipals(r, kPrincipalGlobs, "cert"));
+  if (!principals) return {};
+  c->principals.clear();
+  for (auto& e : *principals) {
+    Principal p;
+    p.uid = e.uid;
+    p.cert_globs = std::move(e.globs);
+    c->principals.push_back(std::move(p));
+  }
+  return {};
+}
+
+const FieldTable<CertdConfig>& PrincipalField() {
+  static const FieldTable<CertdConfig> t = {
+      {config::kPrincipalTables, ReadPrincipals,
+       [](TomlWriter& w, const char*, const CertdConfig& c) {
+         for (const auto& p : c.principals)
+           config::WritePrincipal(w, p.uid, p.name, kPrincipalGlobs, p.cert_globs);
+       }},
+  };
+  return t;
+}
+
+const FieldTable<CertdConfig>& CertdFields() {
+  static const FieldTable<CertdConfig> t = [] {
+    FieldTable<CertdConfig> all = HeadFields();
+    all.push_back({"profiles", ReadProfiles, [](TomlWriter&, const char*, const CertdConfig&) {}});
+    all.push_back(
+        {"credential", ReadCredentials, [](TomlWriter&, const char*, const CertdConfig&) {}});
+    all.push_back(PrincipalField()[0]);
+    return all;
+  }();
+  return t;
+}
+
 }  // namespace
 
 CertdConfig DefaultCertdConfig() {
@@ -161,68 +336,8 @@ Credential QuickstartEdgeCa(const std::string& hostname) {
 }
 
 Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* c) {
-  config::Reader r(*file.table, file.path);
-  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.FileMode("socket_mode"));
-  if (mode) c->socket_mode = *mode;
-  EDGESEC_ASSIGN_OR_RETURN(auto keyd_socket, r.String("keyd_socket"));
-  if (keyd_socket) c->keyd_socket = *keyd_socket;
-  EDGESEC_ASSIGN_OR_RETURN(auto hostname, r.String("hostname"));
-  if (hostname) c->hostname = *hostname;
-  EDGESEC_ASSIGN_OR_RETURN(auto edge_ca, r.Table("edge_ca"));
-  if (edge_ca) {
-    EDGESEC_ASSIGN_OR_RETURN(auto quickstart, edge_ca->Boolean("quickstart"));
-    if (quickstart) c->edge_ca_quickstart = *quickstart;
-    EDGESEC_TRY(edge_ca->Finish());
-  }
-  EDGESEC_ASSIGN_OR_RETURN(auto renewal, r.Table("renewal"));
-  if (renewal) {
-    EDGESEC_ASSIGN_OR_RETURN(auto tick, ReadSpan(*renewal, "tick", false, true));
-    if (tick) c->renewal_tick = tick->value;
-    EDGESEC_ASSIGN_OR_RETURN(auto floor, ReadSpan(*renewal, "retry_floor", false, true));
-    if (floor) c->retry_floor = floor->value;
-    EDGESEC_TRY(renewal->Finish());
-  }
-  EDGESEC_ASSIGN_OR_RETURN(auto preloaded, r.Table("preloaded_certs"));
-  if (preloaded) {
-    for (const std::string& id : preloaded->Keys()) {
-      if (!IsValidId(id)) return preloaded->ErrorAt(id, ValidateId(id, "cert id").error().message);
-      EDGESEC_ASSIGN_OR_RETURN(auto uri, preloaded->String(id));
-      if (!uri || uri->rfind("file:///", 0) != 0)
-        return preloaded->ErrorAt(id, "unsupported cert URI; use file:///absolute/path");
-      c->preloaded_certs[id] = uri->substr(7);
-    }
-  }
-  EDGESEC_ASSIGN_OR_RETURN(auto local_ca, r.Table("local_ca"));
-  if (local_ca) {
-    EDGESEC_ASSIGN_OR_RETURN(auto cert, local_ca->String("cert"));
-    EDGESEC_ASSIGN_OR_RETURN(auto key, local_ca->String("key"));
-    if (cert) c->local_ca_cert = *cert;
-    if (key) c->local_ca_key = *key;
-    EDGESEC_TRY(local_ca->Finish());
-  }
-  EDGESEC_ASSIGN_OR_RETURN(auto est, r.Table("est"));
-  if (est) EDGESEC_TRY(ReadEstSection(*est, &c->est));
-  EDGESEC_ASSIGN_OR_RETURN(auto profiles, r.Table("profiles"));
-  if (profiles) {
-    for (const std::string& name : profiles->Keys()) {
-      EDGESEC_ASSIGN_OR_RETURN(auto t, profiles->Table(name));
-      x509::Profile p = c->profiles.count(name) ? c->profiles[name] : x509::DefaultLeafProfile();
-      EDGESEC_TRY(ReadProfile(*t, name, &p));
-      c->profiles[name] = std::move(p);
-    }
-  }
-  EDGESEC_ASSIGN_OR_RETURN(auto credentials, r.TableArray("credential"));
-  for (auto& t : credentials) EDGESEC_TRY(ReadCredential(t, c));
-  EDGESEC_ASSIGN_OR_RETURN(auto principals, config::ReadPrincipals(r, "certs", "cert"));
-  if (principals) {
-    c->principals.clear();
-    for (auto& e : *principals) {
-      Principal p;
-      p.uid = e.uid;
-      p.cert_globs = std::move(e.globs);
-      c->principals.push_back(std::move(p));
-    }
-  }
+  Reader r(*file.table, file.path);
+  EDGESEC_TRY(config::ReadFields(r, CertdFields(), c));
   return r.Finish();
 }
 
@@ -239,6 +354,25 @@ Expected<CertdConfig> LoadCertdConfig(const Layout& layout) {
   if (c.edge_ca_quickstart && c.credentials.count(kEdgeCaId) == 0)
     c.credentials[kEdgeCaId] = QuickstartEdgeCa(c.hostname);
   return c;
+}
+
+CertdConfig BlankCertdConfig() {
+  CertdConfig c;
+  c.socket_mode = 0;
+  c.renewal_tick = 0;
+  c.retry_floor = 0;
+  c.est.max_wait_seconds = 0;
+  return c;
+}
+
+std::string WriteCertdConfig(const CertdConfig& c, const std::string& header,
+                             const std::string& profiles_and_credentials,
+                             const std::string& principals_comment) {
+  TomlWriter w(header);
+  config::WriteFields(w, HeadFields(), c);
+  w.Text(profiles_and_credentials);
+  config::WriteFields(w, PrincipalField(), c, {{config::kPrincipalTables, principals_comment}});
+  return w.text();
 }
 
 }  // namespace edgesec::certd

@@ -22,6 +22,8 @@ namespace edgesec::certd {
 struct Principal {
   uid_t uid = 0;
   std::vector<std::string> cert_globs;
+  std::string name =
+      {};  // written by config apply instead of `uid` when set (the reader resolves it)
 };
 
 // A managed credential: which key, how it is issued (POST /certificates without an issuer, and
@@ -68,6 +70,16 @@ struct CertdConfig {
 Expected<CertdConfig> LoadCertdConfig(const Layout& layout);
 Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* config);
 CertdConfig DefaultCertdConfig();
+// Read through one field table (config/field_table.hpp), which also writes all but [profiles] and
+// [[credential]]. A blank config (no defaults: zero mode, spans and max_wait; quickstart stays
+// true, which writes nothing) is what config apply starts from; writing it back gives only the keys
+// it set, in the table's order, after `header` as a comment, with `profiles_and_credentials`
+// (written by config apply itself, for now) before the [[principal]] tables and
+// `principals_comment` (when not empty) above them.
+CertdConfig BlankCertdConfig();
+std::string WriteCertdConfig(const CertdConfig& config, const std::string& header,
+                             const std::string& profiles_and_credentials,
+                             const std::string& principals_comment = {});
 // The quickstart Edge CA credential for `hostname` (empty: the OS's host name).
 Credential QuickstartEdgeCa(const std::string& hostname);
 

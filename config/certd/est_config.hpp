@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/secret.hpp"
 #include "config/toml_reader.hpp"
+#include "config/toml_writer.hpp"
 
 namespace edgesec::certd {
 
@@ -45,7 +46,10 @@ struct EstCredential {
 
 struct CertdConfig;
 
+// Read and written through one field table (config/field_table.hpp): the writer writes [key] when
+// any field is set (blank: empty strings, no password, max_wait_seconds 0).
 Status ReadEstSection(config::Reader& t, EstSettings* est);
+void WriteEstSection(config::TomlWriter& w, const char* key, const EstSettings& est);
 // `is_est`: the credential's method is "est"; the EST keys are refused on other methods.
 Status ReadEstCredential(config::Reader& t, bool is_est, EstCredential* cred);
 // After every file: each est credential has a URL, [est] names a bootstrap key with its cert.

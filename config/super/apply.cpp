@@ -1,8 +1,12 @@
 // Apply(): the super config → keyd, certd and identityd's config.d/00-super.toml. Pure: no I/O, no
 // clock; ids of what it names are fixed (edge-ca, device-id, est-bootstrap, est-id, local-ca).
 #include <algorithm>
+#include <memory>
 #include <set>
+#include <tuple>
 
+#include "certd/renewal/policy.hpp"
+#include "config/certd/config.hpp"
 #include "config/identityd/config.hpp"
 #include "config/keyd/config.hpp"
 #include "config/super/super.hpp"
@@ -87,16 +91,6 @@ std::pair<std::string, std::string> SplitEstUrl(std::string url) {
   std::string label = url.substr(at + 16);
   while (!label.empty() && label[0] == '/') label.erase(0, 1);
   return {url.substr(0, at), label};
-}
-
-void Principal(TomlWriter& w, const std::string& name, const std::optional<int64_t>& uid,
-               const char* what, const std::vector<std::string>& globs) {
-  w.ArrayTable("principal");
-  if (uid)
-    w.Integer("uid", *uid);
-  else
-    w.String("name", name);
-  w.Strings(what, globs);
 }
 
 std::vector<std::string> Versioned(std::vector<std::string> ids) {
@@ -212,61 +206,34 @@ void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile) {
   }
 }
 
-std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
-  TomlWriter w(kHeader);
-  std::string hostname = c.hostname.empty() ? o.os_hostname : c.hostname;
-  if (!c.hostname.empty()) w.String("hostname", c.hostname);
-  const EdgeCa& e = c.edge_ca;
-  bool quickstart_credential =
-      e.mode == EdgeCa::Mode::kQuickstart && (e.auto_renew || !c.expiry_warnings.empty());
-  if (e.mode == EdgeCa::Mode::kFiles) {
-    w.Table("edge_ca");
-    w.Boolean("quickstart", false);
-  }
-  std::map<std::string, std::string> certs = c.preloaded_certs;
-  for (const auto& [id, uri] : ids.certs) certs[id] = uri;
-  if (!certs.empty()) {
-    w.Table("preloaded_certs");
-    for (const auto& [id, uri] : certs) w.String(id, uri);
-  }
-  if (c.local_ca) {
-    w.Table("local_ca");
-    w.String("cert", ids.local_ca_cert);
-    w.String("key", ids.local_ca_key);
-  }
+// certd's [est]: [cert_issuance.est], with the first per-certificate URL when it has none.
+void CertdEst(const SuperConfig& c, const Ids& ids, certd::EstSettings* out) {
   const Est& est = c.est;
-  // The EST server: [cert_issuance.est], or the first per-certificate URL when it has none.
   std::string url = est.url;
-  if (url.empty() && e.mode == EdgeCa::Mode::kIssued) url = e.issued.est.url;
+  if (url.empty() && c.edge_ca.mode == EdgeCa::Mode::kIssued) url = c.edge_ca.issued.est.url;
   if (url.empty() && c.device.mode == DeviceIdentity::Mode::kIssued) url = c.device.issued.est.url;
-  auto [base, label] = SplitEstUrl(url);
-  if (!est.label.empty()) label = est.label;
-  bool any_est = est.present || !url.empty() || !ids.est_bootstrap_cert.empty();
-  if (any_est) {
-    w.Table("est");
-    if (!base.empty()) w.String("url", base);
-    if (!label.empty()) w.String("label", label);
-    if (!est.trusted_certs.empty()) {
-      std::vector<std::string> paths;
-      for (const auto& t : est.trusted_certs) paths.push_back(PathOf(t));
-      w.Strings("trusted_certs", paths);
-    }
-    if (!est.username.empty()) w.String("username", est.username);
-    if (est.password) w.String("password", *est.password);
-    if (!est.password_file.empty()) w.String("password_file", est.password_file);
-    if (!ids.est_bootstrap_cert.empty()) {
-      w.String("bootstrap_identity_cert", ids.est_bootstrap_cert);
-      w.String("bootstrap_identity_key", ids.est_bootstrap_key);
-    }
-    if (!ids.est_identity_cert.empty()) {
-      w.String("identity_cert", ids.est_identity_cert);
-      if (!ids.est_identity_key.empty()) w.String("identity_key", ids.est_identity_key);
-    }
-    if (!est.identity_common_name.empty())
-      w.String("identity_common_name", est.identity_common_name);
-    if (est.max_wait) w.String("max_wait", *est.max_wait);
+  std::tie(out->url, out->label) = SplitEstUrl(url);
+  if (!est.label.empty()) out->label = est.label;
+  for (const auto& t : est.trusted_certs) out->trusted_certs.push_back(PathOf(t));
+  out->username = est.username;
+  if (est.password)
+    out->password = std::make_shared<const Secret>(Secret::FromString(*est.password));
+  out->password_file = est.password_file;
+  if (!ids.est_bootstrap_cert.empty()) {
+    out->bootstrap_identity_cert = ids.est_bootstrap_cert;
+    out->bootstrap_identity_key = ids.est_bootstrap_key;
   }
-  // Profiles: the integrator's, then the validity of the Edge CA and of the device identity.
+  out->identity_cert = ids.est_identity_cert;
+  if (!ids.est_identity_cert.empty()) out->identity_key = ids.est_identity_key;
+  out->identity_common_name = est.identity_common_name;
+  if (est.max_wait)
+    if (auto span = certd::renewal::ParseSpan(*est.max_wait, false, true))
+      out->max_wait_seconds = span->value;
+}
+
+// certd's profiles: the integrator's, then the validity of the Edge CA and of the device identity.
+// Still written here (certd's table reads them); returns the device identity's profile.
+std::string CertdProfiles(TomlWriter& w, const SuperConfig& c) {
   for (const auto& p : c.profiles) {
     w.Table("profiles." + p.name);
     if (p.validity_days) w.Integer("validity_days", *p.validity_days);
@@ -276,6 +243,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     if (p.ca) w.Boolean("ca", *p.ca);
     if (p.pathlen) w.Integer("pathlen", *p.pathlen);
   }
+  const EdgeCa& e = c.edge_ca;
   std::optional<int64_t> edge_days =
       e.mode == EdgeCa::Mode::kQuickstart ? e.quickstart_expiry_days
       : e.mode == EdgeCa::Mode::kIssued && e.issued.method != certd::IssuanceMethod::kEst
@@ -286,39 +254,45 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     w.Integer("validity_days", *edge_days);
   }
   const IssuedCert& dev = c.device.issued;
-  bool device_issued = c.device.mode == DeviceIdentity::Mode::kIssued;
-  std::string device_profile = "default";
-  if (device_issued && dev.method != certd::IssuanceMethod::kEst && dev.expiry_days) {
-    device_profile = "device-id";
+  if (c.device.mode == DeviceIdentity::Mode::kIssued && dev.method != certd::IssuanceMethod::kEst &&
+      dev.expiry_days) {
     w.Table("profiles.device-id");
     w.Integer("validity_days", *dev.expiry_days);
+    return "device-id";
   }
-  // Credentials: the Edge CA, the device identity, the EST identity.
-  if (quickstart_credential) {
+  return "default";
+}
+
+// certd's credentials: the Edge CA, the device identity, the EST identity. Still written here.
+void CertdCredentials(TomlWriter& w, const SuperConfig& c, const Ids& ids,
+                      const std::string& hostname, const std::string& device_profile) {
+  const EdgeCa& e = c.edge_ca;
+  std::string edge_ca_cn = ("edgesec Edge CA " + hostname).substr(0, 64);
+  if (e.mode == EdgeCa::Mode::kQuickstart && (e.auto_renew || !c.expiry_warnings.empty())) {
     w.ArrayTable("credential");
     w.String("cert_id", "edge-ca");
     w.String("key_id", "edge-ca");
     w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kSelfSigned));
     w.String("profile", "edge-ca");
-    w.String("common_name", ("edgesec Edge CA " + hostname).substr(0, 64));
+    w.String("common_name", edge_ca_cn);
     Policy(w, e.auto_renew, c.expiry_warnings);
   } else if (e.mode == EdgeCa::Mode::kIssued) {
     w.ArrayTable("credential");
     w.String("cert_id", "edge-ca");
     w.String("key_id", "edge-ca");
     IssuedCert cert = e.issued;
-    if (cert.subject.empty())
-      cert.subject = {{"CN", ("edgesec Edge CA " + hostname).substr(0, 64)}};
+    if (cert.subject.empty()) cert.subject = {{"CN", edge_ca_cn}};
     Issued(w, cert, "edge-ca");
     Policy(w, e.auto_renew, c.expiry_warnings);
   }
-  if (device_issued) {
+  if (c.device.mode == DeviceIdentity::Mode::kIssued) {
     w.ArrayTable("credential");
     w.String("cert_id", ids.device_cert);
     w.String("key_id", ids.device_key);
-    Issued(w, dev, device_profile);
-    Policy(w, dev.auto_renew, c.expiry_warnings);
+    Issued(w, c.device.issued, device_profile);
+    Policy(w, c.device.issued.auto_renew, c.expiry_warnings);
   }
+  const Est& est = c.est;
   if (est.identity_auto_renew && !ids.est_identity_cert.empty() && !IsUri(ids.est_identity_cert)) {
     w.ArrayTable("credential");
     w.String("cert_id", ids.est_identity_cert);
@@ -327,15 +301,44 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
     if (!est.identity_common_name.empty()) w.String("common_name", est.identity_common_name);
     Policy(w, est.identity_auto_renew, c.expiry_warnings);
   }
+}
+
+certd::Principal CertdPrincipal(const std::string& name, const std::optional<int64_t>& uid,
+                                std::vector<std::string> globs) {
+  certd::Principal p;
+  p.uid = uid ? static_cast<uid_t>(*uid) : 0;
+  p.name = uid ? std::string() : name;
+  p.cert_globs = std::move(globs);
+  return p;
+}
+
+// certd's typed config, written through its own field table (config/certd); profiles and
+// credentials are still written by hand above.
+std::string Certd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
+  certd::CertdConfig out = certd::BlankCertdConfig();
+  out.hostname = c.hostname;
+  out.edge_ca_quickstart = c.edge_ca.mode != EdgeCa::Mode::kFiles;
+  for (const auto& [id, uri] : c.preloaded_certs) out.preloaded_certs[id] = PathOf(uri);
+  for (const auto& [id, uri] : ids.certs) out.preloaded_certs[id] = PathOf(uri);
+  if (c.local_ca) {
+    out.local_ca_cert = ids.local_ca_cert;
+    out.local_ca_key = ids.local_ca_key;
+  }
+  CertdEst(c, ids, &out.est);
+  TomlWriter by_hand;
+  std::string device_profile = CertdProfiles(by_hand, c);
+  CertdCredentials(by_hand, c, ids, c.hostname.empty() ? o.os_hostname : c.hostname,
+                   device_profile);
+  std::string comment;
   if (!o.rooted) {
-    w.Text("\n# identityd issues module certs from the Edge CA and serves the device identity.\n");
+    comment = "identityd issues module certs from the Edge CA and serves the device identity.";
     std::vector<std::string> certs_of_identityd = {"edge-ca", "module:*"};
     if (!ids.device_cert.empty()) certs_of_identityd.push_back(ids.device_cert);
-    Principal(w, o.identityd_user, std::nullopt, "certs", certs_of_identityd);
+    out.principals.push_back(CertdPrincipal(o.identityd_user, std::nullopt, certs_of_identityd));
   }
   for (const auto& p : c.principals)
-    if (!p.certs.empty()) Principal(w, p.name, p.uid, "certs", p.certs);
-  return w.text();
+    if (!p.certs.empty()) out.principals.push_back(CertdPrincipal(p.name, p.uid, p.certs));
+  return certd::WriteCertdConfig(out, kHeader, by_hand.text(), comment);
 }
 
 // identityd's typed config, written through its own field table (config/identityd).
