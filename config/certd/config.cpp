@@ -15,128 +15,6 @@ using config::FieldTable;
 using config::Reader;
 using config::TomlWriter;
 
-Status ReadProfile(config::Reader& t, const std::string& name, x509::Profile* p) {
-  p->name = name;
-  EDGESEC_ASSIGN_OR_RETURN(auto days, t.Integer("validity_days"));
-  if (days) {
-    if (*days < 1 || *days > 36500)
-      return t.ErrorAt("validity_days", "must be between 1 and 36500");
-    p->validity_days = static_cast<int>(*days);
-  }
-  EDGESEC_ASSIGN_OR_RETURN(auto ku, t.StringArray("key_usage"));
-  if (ku) p->key_usage = *ku;
-  EDGESEC_ASSIGN_OR_RETURN(auto eku, t.StringArray("extended_key_usage"));
-  if (eku) p->extended_key_usage = *eku;
-  EDGESEC_ASSIGN_OR_RETURN(auto san, t.String("san"));
-  if (san) {
-    if (*san == "copy")
-      p->san_policy = x509::SanPolicy::kCopyFromCsr;
-    else if (*san == "none")
-      p->san_policy = x509::SanPolicy::kNone;
-    else
-      return t.ErrorAt("san", "must be \"copy\" (the CSR's SANs) or \"none\"");
-  }
-  EDGESEC_ASSIGN_OR_RETURN(auto ca, t.Boolean("ca"));
-  if (ca) p->ca = *ca;
-  EDGESEC_ASSIGN_OR_RETURN(auto pathlen, t.Integer("pathlen"));
-  if (pathlen) p->pathlen = static_cast<int>(*pathlen);
-  std::string field;
-  if (Status st = x509::ValidateProfile(*p, &field); !st)
-    return t.ErrorAt(field, st.error().message);
-  return t.Finish();
-}
-
-Expected<std::optional<renewal::Span>> ReadSpan(config::Reader& t, const char* key,
-                                                bool allow_percent, bool allow_seconds = false) {
-  EDGESEC_ASSIGN_OR_RETURN(auto text, t.String(key));
-  if (!text) return std::optional<renewal::Span>();
-  auto span = renewal::ParseSpan(*text, allow_percent, allow_seconds);
-  if (!span) return t.ErrorAt(key, span.error().message);
-  return std::optional<renewal::Span>(*span);
-}
-
-Status ReadSubject(config::Reader& t, Credential* cred) {
-  EDGESEC_ASSIGN_OR_RETURN(auto cn, t.String("common_name"));
-  EDGESEC_ASSIGN_OR_RETURN(auto subject, t.Table("subject"));
-  if (subject) {
-    for (const std::string& k : subject->Keys()) {
-      EDGESEC_ASSIGN_OR_RETURN(auto v, subject->String(k));
-      if (k == "CN" && cn)
-        return subject->ErrorAt(k, "give the common name once: 'common_name' or subject.CN");
-      cred->subject.emplace_back(k, *v);
-    }
-  }
-  if (cn) cred->subject.insert(cred->subject.begin(), {"CN", *cn});
-  EDGESEC_ASSIGN_OR_RETURN(auto sans, t.StringArray("sans"));
-  if (sans) cred->sans = *sans;
-  EDGESEC_ASSIGN_OR_RETURN(auto algorithm, t.String("algorithm"));
-  if (algorithm) {
-    static const char* kAlgorithms[] = {"ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"};
-    if (std::find(std::begin(kAlgorithms), std::end(kAlgorithms), *algorithm) ==
-        std::end(kAlgorithms))
-      return t.ErrorAt("algorithm",
-                       "must be \"ec-p256\", \"ec-p384\", \"rsa-2048\", \"rsa-3072\" or "
-                       "\"rsa-4096\" (certd signs with the key through keyd)");
-    cred->algorithm = *algorithm;
-  }
-  return {};
-}
-
-Status ReadPolicy(config::Reader& t, renewal::Policy* p) {
-  EDGESEC_ASSIGN_OR_RETURN(auto threshold, ReadSpan(t, "threshold", true));
-  if (threshold) p->threshold = *threshold;
-  EDGESEC_ASSIGN_OR_RETURN(auto retry, ReadSpan(t, "retry", true));
-  if (retry) p->retry = *retry;
-  EDGESEC_ASSIGN_OR_RETURN(auto rotate, t.Boolean("rotate_key"));
-  if (rotate) p->rotate_key = *rotate;
-  EDGESEC_ASSIGN_OR_RETURN(auto auto_renew, t.Boolean("auto_renew"));
-  if (auto_renew) p->auto_renew = *auto_renew;
-  EDGESEC_ASSIGN_OR_RETURN(auto warnings, t.StringArray("expiry_warnings"));
-  if (warnings) {
-    p->expiry_warnings.clear();
-    for (const std::string& w : *warnings) {
-      auto span = renewal::ParseSpan(w, false);
-      if (!span) return t.ErrorAt("expiry_warnings", span.error().message);
-      p->expiry_warnings.push_back(*span);
-    }
-  }
-  return {};
-}
-
-Status ReadCredential(config::Reader& t, CertdConfig* c) {
-  Credential cred;
-  EDGESEC_ASSIGN_OR_RETURN(auto cert_id, t.String("cert_id"));
-  if (!cert_id) return t.ErrorAt("cert_id", "a credential needs 'cert_id'");
-  if (!IsValidId(*cert_id))
-    return t.ErrorAt("cert_id", ValidateId(*cert_id, "cert id").error().message);
-  cred.cert_id = *cert_id;
-  EDGESEC_ASSIGN_OR_RETURN(auto key_id, t.String("key_id"));
-  cred.key_id = key_id.value_or(*cert_id);
-  if (!IsValidId(cred.key_id))
-    return t.ErrorAt("key_id", ValidateId(cred.key_id, "key id").error().message);
-  EDGESEC_ASSIGN_OR_RETURN(auto method, t.String("method"));
-  if (method) {
-    auto parsed = ParseIssuanceMethod(*method);
-    if (!parsed)
-      return t.ErrorAt("method", "must be \"self_signed\", \"local_ca\", \"est\" or \"preloaded\"");
-    cred.method = *parsed;
-  }
-  EDGESEC_ASSIGN_OR_RETURN(auto profile, t.String("profile"));
-  cred.profile = profile.value_or("");
-  EDGESEC_ASSIGN_OR_RETURN(auto issuer_cert, t.String("issuer_cert"));
-  cred.issuer_cert = issuer_cert.value_or("");
-  EDGESEC_ASSIGN_OR_RETURN(auto issuer_key, t.String("issuer_key"));
-  cred.issuer_key = issuer_key.value_or("");
-  EDGESEC_TRY(ReadSubject(t, &cred));
-  EDGESEC_TRY(ReadPolicy(t, &cred.policy));
-  if (cred.method == IssuanceMethod::kPreloaded)
-    cred.policy.auto_renew = false;  // nothing to renew it with
-  EDGESEC_TRY(ReadEstCredential(t, cred.method == IssuanceMethod::kEst, &cred.est));
-  EDGESEC_TRY(t.Finish());
-  c->credentials[cred.cert_id] = std::move(cred);
-  return {};
-}
-
 constexpr const char* kPrincipalGlobs = "certs";  // [[principal]] certs = [globs]
 
 // preloaded_certs.<id> = "file:///path": held as the path.
@@ -252,24 +130,9 @@ const FieldTable<CertdConfig>& HeadFields() {
   return t;
 }
 
-// [profiles] and [[credential]] are read here; config apply still writes them itself.
-Status ReadProfiles(Reader& r, const char* key, CertdConfig* c) {
-  EDGESEC_ASSIGN_OR_RETURN(auto profiles, r.Table(key));
-  if (!profiles) return {};
-  for (const std::string& name : profiles->Keys()) {
-    EDGESEC_ASSIGN_OR_RETURN(auto t, profiles->Table(name));
-    x509::Profile p = c->profiles.count(name) ? c->profiles[name] : x509::DefaultLeafProfile();
-    EDGESEC_TRY(ReadProfile(*t, name, &p));
-    c->profiles[name] = std::move(p);
-  }
-  return {};
-}
+constexpr const char* kProfiles = "profiles";
 
-Status ReadCredentials(Reader& r, const char* key, CertdConfig* c) {
-  EDGESEC_ASSIGN_OR_RETURN(auto credentials, r.TableArray(key));
-  for (auto& t : credentials) EDGESEC_TRY(ReadCredential(t, c));
-  return {};
-}
+constexpr const char* kCredentials = "credential";
 
 Status ReadPrincipals(Reader& r, const char*, CertdConfig* c) {
   EDGESEC_ASSIGN_OR_RETURN(auto principals, config::ReadPrincipals(r, kPrincipalGlobs, "cert"));
@@ -298,9 +161,15 @@ const FieldTable<CertdConfig>& PrincipalField() {
 const FieldTable<CertdConfig>& CertdFields() {
   static const FieldTable<CertdConfig> t = [] {
     FieldTable<CertdConfig> all = HeadFields();
-    all.push_back({"profiles", ReadProfiles, [](TomlWriter&, const char*, const CertdConfig&) {}});
+    // [profiles.*] are written from ProfileFiles (WriteCertdConfig).
+    all.push_back({kProfiles,
+                   [](Reader& r, const char* k, CertdConfig* c) {
+                     return ReadProfileTables(r, k, &c->profiles);
+                   },
+                   [](TomlWriter&, const char*, const CertdConfig&) {}});
+    // [[credential]] tables are written from CredentialFiles (WriteCertdConfig).
     all.push_back(
-        {"credential", ReadCredentials, [](TomlWriter&, const char*, const CertdConfig&) {}});
+        {kCredentials, ReadCredentialTables, [](TomlWriter&, const char*, const CertdConfig&) {}});
     all.push_back(PrincipalField()[0]);
     return all;
   }();
@@ -366,11 +235,13 @@ CertdConfig BlankCertdConfig() {
 }
 
 std::string WriteCertdConfig(const CertdConfig& c, const std::string& header,
-                             const std::string& profiles_and_credentials,
+                             const ProfileFiles& profiles,
+                             const std::vector<CredentialFile>& credentials,
                              const std::string& principals_comment) {
   TomlWriter w(header);
   config::WriteFields(w, HeadFields(), c);
-  w.Text(profiles_and_credentials);
+  WriteProfileTables(w, kProfiles, profiles);
+  WriteCredentialTables(w, kCredentials, credentials);
   config::WriteFields(w, PrincipalField(), c, {{config::kPrincipalTables, principals_comment}});
   return w.text();
 }

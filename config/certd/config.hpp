@@ -13,8 +13,10 @@
 #include "certd/x509/profile.hpp"
 #include "common/error.hpp"
 #include "common/paths.hpp"
+#include "config/certd/credential_config.hpp"
 #include "config/certd/est_config.hpp"
 #include "config/certd/issuance_method.hpp"
+#include "config/certd/profile_config.hpp"
 #include "config/toml_reader.hpp"
 
 namespace edgesec::certd {
@@ -70,15 +72,16 @@ struct CertdConfig {
 Expected<CertdConfig> LoadCertdConfig(const Layout& layout);
 Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* config);
 CertdConfig DefaultCertdConfig();
-// Read through one field table (config/field_table.hpp), which also writes all but [profiles] and
-// [[credential]]. A blank config (no defaults: zero mode, spans and max_wait; quickstart stays
-// true, which writes nothing) is what config apply starts from; writing it back gives only the keys
-// it set, in the table's order, after `header` as a comment, with `profiles_and_credentials`
-// (written by config apply itself, for now) before the [[principal]] tables and
-// `principals_comment` (when not empty) above them.
+// Read and written through one field table (config/field_table.hpp). A blank config (no defaults:
+// zero mode, spans and max_wait; quickstart stays true, which writes nothing) is what config apply
+// starts from; writing it back gives only the keys it set, in the table's order, after `header` as
+// a comment. [profiles.*] and [[credential]] are written from their file structs (`profiles`,
+// `credentials`: the keys each sets), and `principals_comment` (when not empty) above the
+// [[principal]] tables.
 CertdConfig BlankCertdConfig();
 std::string WriteCertdConfig(const CertdConfig& config, const std::string& header,
-                             const std::string& profiles_and_credentials,
+                             const ProfileFiles& profiles,
+                             const std::vector<CredentialFile>& credentials,
                              const std::string& principals_comment = {});
 // The quickstart Edge CA credential for `hostname` (empty: the OS's host name).
 Credential QuickstartEdgeCa(const std::string& hostname);

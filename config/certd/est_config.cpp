@@ -237,17 +237,28 @@ void WriteEstSection(TomlWriter& w, const char* key, const EstSettings& est) {
   config::WriteSection(w, key, EstFields(), est);
 }
 
-Status ReadEstCredential(Reader& t, bool is_est, EstCredential* cred) {
-  if (!is_est) return {};  // t.Finish() then names any EST key as unknown for this method
-  static const FieldTable<EstCredential> url = UrlFields<EstCredential>();
-  static const FieldTable<EstCredential> password = PasswordFields<EstCredential>();
-  EDGESEC_TRY(config::ReadFields(t, url, cred));
-  EDGESEC_TRY(config::ReadFields(t, password, cred));
+const FieldTable<EstCredential>& EstCredentialFields() {
+  static const FieldTable<EstCredential> t = [] {
+    FieldTable<EstCredential> all = UrlFields<EstCredential>();
+    for (auto& f : PasswordFields<EstCredential>()) all.push_back(f);
+    all.push_back({"server_keygen",
+                   [](Reader& r, const char* k, EstCredential* c) -> Status {
+                     EDGESEC_ASSIGN_OR_RETURN(auto keygen, r.Boolean(k));
+                     if (keygen) c->server_keygen = *keygen;
+                     return {};
+                   },
+                   [](TomlWriter& w, const char* k, const EstCredential& c) {
+                     if (c.server_keygen) w.Boolean(k, true);
+                   }});
+    return all;
+  }();
+  return t;
+}
+
+Status CheckEstCredential(Reader& t, const char* method_key, EstCredential* cred) {
   EDGESEC_TRY(CheckPassword(t, *cred));
-  EDGESEC_ASSIGN_OR_RETURN(auto keygen, t.Boolean("server_keygen"));
-  if (keygen) cred->server_keygen = *keygen;
-  cred->missing_url =
-      t.ErrorAt("method", "method \"est\" needs the EST server's URL: set 'url' here or [est] url");
+  cred->missing_url = t.ErrorAt(
+      method_key, "method \"est\" needs the EST server's URL: set 'url' here or [est] url");
   return {};
 }
 

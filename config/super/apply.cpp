@@ -11,7 +11,6 @@
 #include "config/keyd/config.hpp"
 #include "config/super/super.hpp"
 #include "config/super/values.hpp"
-#include "config/toml_writer.hpp"
 
 namespace edgesec::config::super {
 namespace {
@@ -169,41 +168,44 @@ std::string Keyd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
   return keyd::WriteKeydConfig(out, kHeader, comment);
 }
 
-void Policy(TomlWriter& w, const std::optional<RenewPolicy>& p,
+// A span as the super config gives it (already checked there): its text is what certd gets.
+certd::renewal::Span SpanOf(const std::string& text, bool allow_percent) {
+  auto span = certd::renewal::ParseSpan(text, allow_percent);
+  return span ? *span : certd::renewal::Span{certd::renewal::Span::Kind::kSeconds, 0, text};
+}
+
+void Policy(certd::CredentialFile* f, const std::optional<RenewPolicy>& p,
             const std::vector<std::string>& warnings) {
   if (p) {
-    if (p->threshold) w.String("threshold", *p->threshold);
-    if (p->retry) w.String("retry", *p->retry);
-    if (p->rotate_key) w.Boolean("rotate_key", *p->rotate_key);
-    if (p->enabled) w.Boolean("auto_renew", *p->enabled);
+    if (p->threshold) f->threshold = SpanOf(*p->threshold, true);
+    if (p->retry) f->retry = SpanOf(*p->retry, true);
+    f->rotate_key = p->rotate_key;
+    f->auto_renew = p->enabled;
   }
-  if (!warnings.empty()) w.Strings("expiry_warnings", warnings);
+  if (!warnings.empty()) {
+    f->expiry_warnings.emplace();
+    for (const auto& w : warnings) f->expiry_warnings->push_back(SpanOf(w, false));
+  }
 }
 
-// certd puts common_name first and the subject table after it in key order.
-void Subject(TomlWriter& w, const std::vector<std::pair<std::string, std::string>>& subject) {
-  std::string rest;
-  for (const auto& [k, v] : subject) {
-    if (k == "CN")
-      w.String("common_name", v);
-    else
-      rest += (rest.empty() ? "{ " : ", ") + TomlString(k) + " = " + TomlString(v);
-  }
-  if (!rest.empty()) w.Raw("subject", rest + " }");
-}
-
-void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile) {
-  w.String("method", certd::IssuanceMethodName(cert.method));
-  if (cert.method != certd::IssuanceMethod::kEst) w.String("profile", profile);
-  Subject(w, cert.subject);
-  if (!cert.sans.empty()) w.Strings("sans", cert.sans);
-  if (!cert.algorithm.empty()) w.String("algorithm", cert.algorithm);
+certd::CredentialFile Issued(const std::string& cert_id, const std::string& key_id,
+                             const IssuedCert& cert, const std::string& profile) {
+  certd::CredentialFile f;
+  f.cert_id = cert_id;
+  f.key_id = key_id;
+  f.method = cert.method;
+  if (cert.method != certd::IssuanceMethod::kEst) f.profile = profile;
+  f.subject = cert.subject;
+  f.sans = cert.sans;
+  f.algorithm = cert.algorithm;
   if (cert.method == certd::IssuanceMethod::kEst) {
-    if (!cert.est.url.empty()) w.String("url", SplitEstUrl(cert.est.url).first);
-    if (!cert.est.username.empty()) w.String("username", cert.est.username);
-    if (cert.est.password) w.String("password", *cert.est.password);
-    if (!cert.est.password_file.empty()) w.String("password_file", cert.est.password_file);
+    if (!cert.est.url.empty()) f.est.url = SplitEstUrl(cert.est.url).first;
+    f.est.username = cert.est.username;
+    if (cert.est.password)
+      f.est.password = std::make_shared<const Secret>(Secret::FromString(*cert.est.password));
+    f.est.password_file = cert.est.password_file;
   }
+  return f;
 }
 
 // certd's [est]: [cert_issuance.est], with the first per-certificate URL when it has none.
@@ -232,75 +234,64 @@ void CertdEst(const SuperConfig& c, const Ids& ids, certd::EstSettings* out) {
 }
 
 // certd's profiles: the integrator's, then the validity of the Edge CA and of the device identity.
-// Still written here (certd's table reads them); returns the device identity's profile.
-std::string CertdProfiles(TomlWriter& w, const SuperConfig& c) {
-  for (const auto& p : c.profiles) {
-    w.Table("profiles." + p.name);
-    if (p.validity_days) w.Integer("validity_days", *p.validity_days);
-    if (p.key_usage) w.Strings("key_usage", *p.key_usage);
-    if (p.extended_key_usage) w.Strings("extended_key_usage", *p.extended_key_usage);
-    if (p.san) w.String("san", *p.san);
-    if (p.ca) w.Boolean("ca", *p.ca);
-    if (p.pathlen) w.Integer("pathlen", *p.pathlen);
-  }
+certd::ProfileFiles CertdProfiles(const SuperConfig& c, std::string* device_profile) {
+  certd::ProfileFiles out;
+  for (const auto& p : c.profiles)
+    out.push_back(
+        {p.name, {p.validity_days, p.pathlen, p.key_usage, p.extended_key_usage, p.san, p.ca}});
   const EdgeCa& e = c.edge_ca;
   std::optional<int64_t> edge_days =
       e.mode == EdgeCa::Mode::kQuickstart ? e.quickstart_expiry_days
       : e.mode == EdgeCa::Mode::kIssued && e.issued.method != certd::IssuanceMethod::kEst
           ? e.issued.expiry_days
           : std::nullopt;
-  if (edge_days) {
-    w.Table("profiles.edge-ca");
-    w.Integer("validity_days", *edge_days);
-  }
+  if (edge_days) out.push_back({"edge-ca", {edge_days, {}, {}, {}, {}, {}}});
   const IssuedCert& dev = c.device.issued;
+  *device_profile = "default";
   if (c.device.mode == DeviceIdentity::Mode::kIssued && dev.method != certd::IssuanceMethod::kEst &&
       dev.expiry_days) {
-    w.Table("profiles.device-id");
-    w.Integer("validity_days", *dev.expiry_days);
-    return "device-id";
+    out.push_back({"device-id", {dev.expiry_days, {}, {}, {}, {}, {}}});
+    *device_profile = "device-id";
   }
-  return "default";
+  return out;
 }
 
-// certd's credentials: the Edge CA, the device identity, the EST identity. Still written here.
-void CertdCredentials(TomlWriter& w, const SuperConfig& c, const Ids& ids,
-                      const std::string& hostname, const std::string& device_profile) {
+// certd's credentials: the Edge CA, the device identity, the EST identity.
+std::vector<certd::CredentialFile> CertdCredentials(const SuperConfig& c, const Ids& ids,
+                                                    const std::string& hostname,
+                                                    const std::string& device_profile) {
+  std::vector<certd::CredentialFile> out;
   const EdgeCa& e = c.edge_ca;
   std::string edge_ca_cn = ("edgesec Edge CA " + hostname).substr(0, 64);
   if (e.mode == EdgeCa::Mode::kQuickstart && (e.auto_renew || !c.expiry_warnings.empty())) {
-    w.ArrayTable("credential");
-    w.String("cert_id", "edge-ca");
-    w.String("key_id", "edge-ca");
-    w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kSelfSigned));
-    w.String("profile", "edge-ca");
-    w.String("common_name", edge_ca_cn);
-    Policy(w, e.auto_renew, c.expiry_warnings);
+    certd::CredentialFile f;
+    f.cert_id = f.key_id = "edge-ca";
+    f.method = certd::IssuanceMethod::kSelfSigned;
+    f.profile = "edge-ca";
+    f.subject = {{"CN", edge_ca_cn}};
+    Policy(&f, e.auto_renew, c.expiry_warnings);
+    out.push_back(std::move(f));
   } else if (e.mode == EdgeCa::Mode::kIssued) {
-    w.ArrayTable("credential");
-    w.String("cert_id", "edge-ca");
-    w.String("key_id", "edge-ca");
     IssuedCert cert = e.issued;
     if (cert.subject.empty()) cert.subject = {{"CN", edge_ca_cn}};
-    Issued(w, cert, "edge-ca");
-    Policy(w, e.auto_renew, c.expiry_warnings);
+    out.push_back(Issued("edge-ca", "edge-ca", cert, "edge-ca"));
+    Policy(&out.back(), e.auto_renew, c.expiry_warnings);
   }
   if (c.device.mode == DeviceIdentity::Mode::kIssued) {
-    w.ArrayTable("credential");
-    w.String("cert_id", ids.device_cert);
-    w.String("key_id", ids.device_key);
-    Issued(w, c.device.issued, device_profile);
-    Policy(w, c.device.issued.auto_renew, c.expiry_warnings);
+    out.push_back(Issued(ids.device_cert, ids.device_key, c.device.issued, device_profile));
+    Policy(&out.back(), c.device.issued.auto_renew, c.expiry_warnings);
   }
   const Est& est = c.est;
   if (est.identity_auto_renew && !ids.est_identity_cert.empty() && !IsUri(ids.est_identity_cert)) {
-    w.ArrayTable("credential");
-    w.String("cert_id", ids.est_identity_cert);
-    w.String("key_id", ids.est_identity_key);
-    w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kEst));
-    if (!est.identity_common_name.empty()) w.String("common_name", est.identity_common_name);
-    Policy(w, est.identity_auto_renew, c.expiry_warnings);
+    certd::CredentialFile f;
+    f.cert_id = ids.est_identity_cert;
+    f.key_id = ids.est_identity_key;
+    f.method = certd::IssuanceMethod::kEst;
+    if (!est.identity_common_name.empty()) f.subject = {{"CN", est.identity_common_name}};
+    Policy(&f, est.identity_auto_renew, c.expiry_warnings);
+    out.push_back(std::move(f));
   }
+  return out;
 }
 
 certd::Principal CertdPrincipal(const std::string& name, const std::optional<int64_t>& uid,
@@ -312,8 +303,7 @@ certd::Principal CertdPrincipal(const std::string& name, const std::optional<int
   return p;
 }
 
-// certd's typed config, written through its own field table (config/certd); profiles and
-// credentials are still written by hand above.
+// certd's typed config, written through its own field tables (config/certd).
 std::string Certd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
   certd::CertdConfig out = certd::BlankCertdConfig();
   out.hostname = c.hostname;
@@ -325,10 +315,10 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
     out.local_ca_key = ids.local_ca_key;
   }
   CertdEst(c, ids, &out.est);
-  TomlWriter by_hand;
-  std::string device_profile = CertdProfiles(by_hand, c);
-  CertdCredentials(by_hand, c, ids, c.hostname.empty() ? o.os_hostname : c.hostname,
-                   device_profile);
+  std::string device_profile;
+  certd::ProfileFiles profiles = CertdProfiles(c, &device_profile);
+  auto credentials =
+      CertdCredentials(c, ids, c.hostname.empty() ? o.os_hostname : c.hostname, device_profile);
   std::string comment;
   if (!o.rooted) {
     comment = "identityd issues module certs from the Edge CA and serves the device identity.";
@@ -338,7 +328,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
   }
   for (const auto& p : c.principals)
     if (!p.certs.empty()) out.principals.push_back(CertdPrincipal(p.name, p.uid, p.certs));
-  return certd::WriteCertdConfig(out, kHeader, by_hand.text(), comment);
+  return certd::WriteCertdConfig(out, kHeader, profiles, credentials, comment);
 }
 
 // identityd's typed config, written through its own field table (config/identityd).
