@@ -169,6 +169,12 @@ config::Field<EstSettings> KeyIdField(const char* key) {
           }};
 }
 
+// Named again by the checks across keys (CheckEstSection).
+constexpr const char* kBootstrapCert = "bootstrap_identity_cert";
+constexpr const char* kBootstrapKey = "bootstrap_identity_key";
+constexpr const char* kIdentityCert = "identity_cert";
+constexpr const char* kIdentityKey = "identity_key";
+
 FieldTable<EstSettings> MakeEstFields() {
   FieldTable<EstSettings> t = UrlFields<EstSettings>();
   t.push_back(
@@ -182,10 +188,10 @@ FieldTable<EstSettings> MakeEstFields() {
          config::WriteStrings(w, k, e.trusted_certs);
        }});
   for (auto& f : PasswordFields<EstSettings>()) t.push_back(f);
-  t.push_back(CertRefField<&EstSettings::bootstrap_identity_cert>("bootstrap_identity_cert"));
-  t.push_back(KeyIdField<&EstSettings::bootstrap_identity_key>("bootstrap_identity_key"));
-  t.push_back(CertRefField<&EstSettings::identity_cert>("identity_cert"));
-  t.push_back(KeyIdField<&EstSettings::identity_key>("identity_key"));
+  t.push_back(CertRefField<&EstSettings::bootstrap_identity_cert>(kBootstrapCert));
+  t.push_back(KeyIdField<&EstSettings::bootstrap_identity_key>(kBootstrapKey));
+  t.push_back(CertRefField<&EstSettings::identity_cert>(kIdentityCert));
+  t.push_back(KeyIdField<&EstSettings::identity_key>(kIdentityKey));
   t.push_back({"identity_common_name",
                [](Reader& r, const char* k, EstSettings* e) {
                  return config::ReadString(r, k, &e->identity_common_name);
@@ -215,13 +221,14 @@ Status CheckEstSection(Reader& t, EstSettings* est) {
   EDGESEC_TRY(CheckPassword(t, *est));
   if (est->bootstrap_identity_cert.empty() != est->bootstrap_identity_key.empty())
     return t.ErrorAt(
-        est->bootstrap_identity_cert.empty() ? "bootstrap_identity_key" : "bootstrap_identity_cert",
-        "give both 'bootstrap_identity_cert' and 'bootstrap_identity_key', or neither");
+        est->bootstrap_identity_cert.empty() ? kBootstrapKey : kBootstrapCert,
+        std::string("give both '") + kBootstrapCert + "' and '" + kBootstrapKey + "', or neither");
   if (!est->identity_cert.empty() && est->identity_key.empty() && !IsFileUri(est->identity_cert))
     est->identity_key = est->identity_cert;
   if (IsFileUri(est->identity_cert) && est->identity_key.empty())
-    return t.ErrorAt("identity_cert",
-                     "an identity already on the device needs its keyd key id in 'identity_key'");
+    return t.ErrorAt(kIdentityCert, std::string("an identity already on the device needs its "
+                                                "keyd key id in '") +
+                                        kIdentityKey + "'");
   return {};
 }
 
