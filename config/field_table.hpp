@@ -5,6 +5,11 @@
 // so a struct that starts blank (config apply) yields exactly the keys that were set, in the
 // table's order.
 
+#include <sys/types.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "common/error.hpp"
@@ -29,9 +34,26 @@ Status ReadFields(Reader& r, const FieldTable<S>& table, S* s) {
   return {};
 }
 
+// Notes config apply puts above a field's output (after a blank line), by the field's key: written
+// only when the field writes something.
+using FieldComments = std::map<std::string, std::string>;
+
 template <class S>
-void WriteFields(TomlWriter& w, const FieldTable<S>& table, const S& s) {
-  for (const auto& f : table) f.write(w, f.key, s);
+void WriteFields(TomlWriter& w, const FieldTable<S>& table, const S& s,
+                 const FieldComments& comments = {}) {
+  for (const auto& f : table) {
+    auto comment = comments.find(f.key);
+    if (comment == comments.end() || comment->second.empty()) {
+      f.write(w, f.key, s);
+      continue;
+    }
+    TomlWriter field;
+    f.write(field, f.key, s);
+    if (field.text().empty()) continue;
+    w.Text("\n");
+    w.Comment(comment->second);
+    w.Text(field.text());
+  }
 }
 
 // A [section] whose keys are `table`: read when present (then no unknown key in it), written when
@@ -51,6 +73,34 @@ void WriteSection(TomlWriter& w, const char* key, const FieldTable<S>& table, co
   if (fields.text().empty()) return;
   w.Table(key);
   w.Text(fields.text());
+}
+
+// Helpers for the common field types: readers leave the struct as it is when the key is absent,
+// writers write nothing when the value is blank.
+inline Status ReadString(Reader& r, const char* key, std::string* out) {
+  EDGESEC_ASSIGN_OR_RETURN(auto v, r.String(key));
+  if (v) *out = *v;
+  return {};
+}
+
+inline void WriteString(TomlWriter& w, const char* key, const std::string& v) {
+  if (!v.empty()) w.String(key, v);
+}
+
+inline void WriteStrings(TomlWriter& w, const char* key, const std::vector<std::string>& v) {
+  if (!v.empty()) w.Strings(key, v);
+}
+
+inline Status ReadMode(Reader& r, const char* key, mode_t* out) {
+  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.FileMode(key));
+  if (mode) *out = *mode;
+  return {};
+}
+
+inline void WriteMode(TomlWriter& w, const char* key, mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "0%o", static_cast<unsigned>(mode));
+  if (mode != 0) w.String(key, text);
 }
 
 }  // namespace edgesec::config

@@ -26,7 +26,7 @@ Expected<uid_t> ReadPrincipalUser(Reader& r) {
 Expected<std::optional<std::vector<PrincipalEntry>>> ReadPrincipals(Reader& r,
                                                                     const std::string& globs_key,
                                                                     const std::string& what) {
-  EDGESEC_ASSIGN_OR_RETURN(auto tables, r.TableArray("principal"));
+  EDGESEC_ASSIGN_OR_RETURN(auto tables, r.TableArray(kPrincipalTables));
   if (tables.empty()) return std::optional<std::vector<PrincipalEntry>>();
   std::vector<PrincipalEntry> out;
   for (auto& t : tables) {
@@ -48,6 +48,13 @@ void WritePrincipalUser(TomlWriter& w, uid_t uid, const std::string& name) {
     w.String("name", name);
   else
     w.Integer("uid", uid);
+}
+
+void WritePrincipal(TomlWriter& w, uid_t uid, const std::string& name, const std::string& globs_key,
+                    const std::vector<std::string>& globs) {
+  w.ArrayTable(kPrincipalTables);
+  WritePrincipalUser(w, uid, name);
+  w.Strings(globs_key, globs);
 }
 
 }  // namespace edgesec::config

@@ -13,6 +13,9 @@
 
 namespace edgesec::config {
 
+// The key of the [[principal]] tables of every service.
+inline constexpr const char* kPrincipalTables = "principal";
+
 // Reads `uid` or `name` (resolved with getpwnam_r) from a [[principal]] table; kConfig with
 // file:line:col when both, neither, an out-of-range uid or an unknown user name is given.
 Expected<uid_t> ReadPrincipalUser(Reader& principal);
@@ -29,5 +32,9 @@ struct PrincipalEntry {
 Expected<std::optional<std::vector<PrincipalEntry>>> ReadPrincipals(Reader& r,
                                                                     const std::string& globs_key,
                                                                     const std::string& what);
+
+// One [[principal]] table: `name` when given, else `uid`, then `globs_key` = globs.
+void WritePrincipal(TomlWriter& w, uid_t uid, const std::string& name, const std::string& globs_key,
+                    const std::vector<std::string>& globs);
 
 }  // namespace edgesec::config

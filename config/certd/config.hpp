@@ -13,8 +13,10 @@
 #include "certd/x509/profile.hpp"
 #include "common/error.hpp"
 #include "common/paths.hpp"
+#include "config/certd/credential_config.hpp"
 #include "config/certd/est_config.hpp"
 #include "config/certd/issuance_method.hpp"
+#include "config/certd/profile_config.hpp"
 #include "config/toml_reader.hpp"
 
 namespace edgesec::certd {
@@ -22,6 +24,8 @@ namespace edgesec::certd {
 struct Principal {
   uid_t uid = 0;
   std::vector<std::string> cert_globs;
+  std::string name =
+      {};  // written by config apply instead of `uid` when set (the reader resolves it)
 };
 
 // A managed credential: which key, how it is issued (POST /certificates without an issuer, and
@@ -68,6 +72,17 @@ struct CertdConfig {
 Expected<CertdConfig> LoadCertdConfig(const Layout& layout);
 Status ApplyCertdConfigFile(const config::ParsedFile& file, CertdConfig* config);
 CertdConfig DefaultCertdConfig();
+// Read and written through one field table (config/field_table.hpp). A blank config (no defaults:
+// zero mode, spans and max_wait; quickstart stays true, which writes nothing) is what config apply
+// starts from; writing it back gives only the keys it set, in the table's order, after `header` as
+// a comment. [profiles.*] and [[credential]] are written from their file structs (`profiles`,
+// `credentials`: the keys each sets), and `principals_comment` (when not empty) above the
+// [[principal]] tables.
+CertdConfig BlankCertdConfig();
+std::string WriteCertdConfig(const CertdConfig& config, const std::string& header,
+                             const ProfileFiles& profiles,
+                             const std::vector<CredentialFile>& credentials,
+                             const std::string& principals_comment = {});
 // The quickstart Edge CA credential for `hostname` (empty: the OS's host name).
 Credential QuickstartEdgeCa(const std::string& hostname);
 

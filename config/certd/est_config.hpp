@@ -12,7 +12,9 @@
 
 #include "common/error.hpp"
 #include "common/secret.hpp"
+#include "config/field_table.hpp"
 #include "config/toml_reader.hpp"
+#include "config/toml_writer.hpp"
 
 namespace edgesec::certd {
 
@@ -45,9 +47,16 @@ struct EstCredential {
 
 struct CertdConfig;
 
+// Read and written through one field table (config/field_table.hpp): the writer writes [key] when
+// any field is set (blank: empty strings, no password, max_wait_seconds 0).
 Status ReadEstSection(config::Reader& t, EstSettings* est);
-// `is_est`: the credential's method is "est"; the EST keys are refused on other methods.
-Status ReadEstCredential(config::Reader& t, bool is_est, EstCredential* cred);
+void WriteEstSection(config::TomlWriter& w, const char* key, const EstSettings& est);
+// The EST keys of a [[credential]] with method = "est" (url, username, password, password_file,
+// server_keygen); a credential reads them only with that method, so they are unknown keys on
+// others.
+const config::FieldTable<EstCredential>& EstCredentialFields();
+// After those fields: a password needs a username; the error for a missing URL, at `method_key`.
+Status CheckEstCredential(config::Reader& t, const char* method_key, EstCredential* cred);
 // After every file: each est credential has a URL, [est] names a bootstrap key with its cert.
 Status CheckEstCredentials(const CertdConfig& config);
 

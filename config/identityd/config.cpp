@@ -1,7 +1,6 @@
 #include "config/identityd/config.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "common/ids.hpp"
 #include "config/field_table.hpp"
@@ -13,33 +12,12 @@ namespace {
 using config::Field;
 using config::FieldTable;
 using config::Reader;
+using config::ReadMode;
+using config::ReadString;
 using config::TomlWriter;
-
-Status ReadMode(Reader& r, const char* key, mode_t* out) {
-  EDGESEC_ASSIGN_OR_RETURN(auto mode, r.FileMode(key));
-  if (mode) *out = *mode;
-  return {};
-}
-
-void WriteMode(TomlWriter& w, const char* key, mode_t mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "0%o", static_cast<unsigned>(mode));
-  if (mode != 0) w.String(key, text);
-}
-
-Status ReadString(Reader& r, const char* key, std::string* out) {
-  EDGESEC_ASSIGN_OR_RETURN(auto v, r.String(key));
-  if (v) *out = *v;
-  return {};
-}
-
-void WriteString(TomlWriter& w, const char* key, const std::string& v) {
-  if (!v.empty()) w.String(key, v);
-}
-
-void WriteStrings(TomlWriter& w, const char* key, const std::vector<std::string>& v) {
-  if (!v.empty()) w.Strings(key, v);
-}
+using config::WriteMode;
+using config::WriteString;
+using config::WriteStrings;
 
 Status ReadId(Reader& r, const char* key, const char* what, std::string* out) {
   EDGESEC_ASSIGN_OR_RETURN(auto id, r.String(key));
@@ -255,7 +233,7 @@ const FieldTable<IdentitydConfig>& IdentitydFields() {
        [](TomlWriter& w, const char* k, const IdentitydConfig& c) {
          config::WriteSection(w, k, DeviceIdentityFields(), c);
        }},
-      {"principal", ReadPrincipalTables, WritePrincipalTables},
+      {config::kPrincipalTables, ReadPrincipalTables, WritePrincipalTables},
   };
   return t;
 }

@@ -20,6 +20,8 @@ namespace edgesec::keyd {
 struct Principal {
   uid_t uid = 0;
   std::vector<std::string> key_globs;
+  std::string name =
+      {};  // written by config apply instead of `uid` when set (the reader resolves it)
 };
 
 struct VendorEngineConfig {
@@ -51,5 +53,13 @@ struct KeydConfig {
 Expected<KeydConfig> LoadKeydConfig(const Layout& layout);
 // Applies one parsed file on top of `config`.
 Status ApplyKeydConfigFile(const config::ParsedFile& file, KeydConfig* config);
+
+// Read and written through one field table (config/field_table.hpp). A blank config (no defaults:
+// empty strings, zero mode, no built-in engine) is what config apply starts from; writing it back
+// gives only the keys it set, in the table's order, after `header` as a comment, with
+// `principals_comment` (when not empty) above the [[principal]] tables.
+KeydConfig BlankKeydConfig();
+std::string WriteKeydConfig(const KeydConfig& config, const std::string& header,
+                            const std::string& principals_comment = {});
 
 }  // namespace edgesec::keyd

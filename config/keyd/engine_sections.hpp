@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "config/toml_reader.hpp"
+#include "config/toml_writer.hpp"
 
 namespace edgesec::keyd {
 
@@ -50,5 +51,8 @@ const BuiltinEngineName* EngineForUri(const std::string& uri);
 // Reads the section of the built-in engine `name`; kConfig with file:line:col on a bad key (never
 // quoting a PIN).
 Expected<EngineSection> ReadEngineSection(const std::string& name, config::Reader& section);
+// Writes `section` as [name] through the same field table (nothing for the file engine).
+void WriteEngineSection(config::TomlWriter& w, const std::string& name,
+                        const EngineSection& section);
 
 }  // namespace edgesec::keyd

@@ -1,12 +1,16 @@
 // Apply(): the super config → keyd, certd and identityd's config.d/00-super.toml. Pure: no I/O, no
 // clock; ids of what it names are fixed (edge-ca, device-id, est-bootstrap, est-id, local-ca).
 #include <algorithm>
+#include <memory>
 #include <set>
+#include <tuple>
 
+#include "certd/renewal/policy.hpp"
+#include "config/certd/config.hpp"
 #include "config/identityd/config.hpp"
+#include "config/keyd/config.hpp"
 #include "config/super/super.hpp"
 #include "config/super/values.hpp"
-#include "config/toml_writer.hpp"
 
 namespace edgesec::config::super {
 namespace {
@@ -88,16 +92,6 @@ std::pair<std::string, std::string> SplitEstUrl(std::string url) {
   return {url.substr(0, at), label};
 }
 
-void Principal(TomlWriter& w, const std::string& name, const std::optional<int64_t>& uid,
-               const char* what, const std::vector<std::string>& globs) {
-  w.ArrayTable("principal");
-  if (uid)
-    w.Integer("uid", *uid);
-  else
-    w.String("name", name);
-  w.Strings(what, globs);
-}
-
 std::vector<std::string> Versioned(std::vector<std::string> ids) {
   std::set<std::string> seen;
   std::vector<std::string> out;
@@ -109,227 +103,232 @@ std::vector<std::string> Versioned(std::vector<std::string> ids) {
   return out;
 }
 
-std::string Keyd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
-  TomlWriter w(kHeader);
+// keyd's [pkcs11] needs a token: a library path alone (no base slot, no pkcs11: key) configures
+// nothing keyd could use, so no [pkcs11] section is written for it.
+void KeydBuiltinEngines(const SuperConfig& c, keyd::KeydConfig* out) {
   const Keys& k = c.keys;
   std::string first_pkcs11;
-  auto note = [&](const std::string& uri) {
+  for (const auto& [id, uri] : out->preloaded_keys)
     if (first_pkcs11.empty() && uri.rfind("pkcs11:", 0) == 0) first_pkcs11 = uri;
-  };
-  std::map<std::string, std::string> preloaded = c.preloaded_keys;
-  for (const auto& [id, uri] : ids.keys) preloaded[id] = uri;
-  for (const auto& [id, uri] : preloaded) note(uri);
-  // keyd's [pkcs11] needs a token: a library path alone (no base slot, no pkcs11: key) configures
-  // nothing keyd could use, so no [pkcs11] table is written for it.
-  bool pkcs11 = !k.pkcs11_base_slot.empty() || !first_pkcs11.empty();
-  std::string engine = k.default_engine;
-  if (engine.empty() && !k.pkcs11_base_slot.empty())
-    engine = "pkcs11";  // as the peer: new keys
-                        // go to the base slot
-  if (!engine.empty()) w.String("default_engine", engine);
-  if (!k.preferred_algorithms.empty()) w.String("preferred_algorithms", k.preferred_algorithms);
-  if (!preloaded.empty()) {
-    w.Table("preloaded_keys");
-    for (const auto& [id, uri] : preloaded) w.String(id, uri);
-  }
-  if (pkcs11) {
-    w.Table("pkcs11");
-    w.String("lib_path", k.pkcs11_lib_path.empty() ? EDGESEC_P11KIT_PROXY : k.pkcs11_lib_path);
-    w.String("base_slot",
-             k.pkcs11_base_slot.empty() ? Pkcs11TokenOf(first_pkcs11) : k.pkcs11_base_slot);
-    if (k.pkcs11_security_level) w.Integer("security_level", *k.pkcs11_security_level);
+  if (!k.pkcs11_base_slot.empty() || !first_pkcs11.empty()) {
+    keyd::Pkcs11EngineSection p;
+    p.lib_path = k.pkcs11_lib_path.empty() ? EDGESEC_P11KIT_PROXY : k.pkcs11_lib_path;
+    p.base_slot = k.pkcs11_base_slot.empty() ? Pkcs11TokenOf(first_pkcs11) : k.pkcs11_base_slot;
+    if (k.pkcs11_security_level) p.security_level = static_cast<uint32_t>(*k.pkcs11_security_level);
+    out->builtin_engines["pkcs11"] = std::move(p);
   }
   if (c.tpm) {
-    w.Table("tpm");
-    w.String("tcti", c.tpm->tcti);
-    if (!c.tpm->owner_auth_file.empty()) w.String("owner_auth_file", c.tpm->owner_auth_file);
-    if (c.tpm->owner_auth) w.String("owner_auth", *c.tpm->owner_auth);
-    if (c.tpm->persistent_handle) w.Integer("persistent_handle", *c.tpm->persistent_handle);
-    if (c.tpm->security_level) w.Integer("security_level", *c.tpm->security_level);
+    keyd::TpmEngineSection t;
+    t.tcti = c.tpm->tcti;
+    if (!c.tpm->owner_auth_file.empty()) t.owner_auth_file = c.tpm->owner_auth_file;
+    t.owner_auth = c.tpm->owner_auth;
+    t.persistent_handle = c.tpm->persistent_handle;
+    if (c.tpm->security_level) t.security_level = static_cast<uint32_t>(*c.tpm->security_level);
+    out->builtin_engines["tpm"] = std::move(t);
   }
+}
+
+keyd::Principal KeydPrincipal(const std::string& name, const std::optional<int64_t>& uid,
+                              std::vector<std::string> globs) {
+  keyd::Principal p;
+  p.uid = uid ? static_cast<uid_t>(*uid) : 0;
+  p.name = uid ? std::string() : name;
+  p.key_globs = std::move(globs);
+  return p;
+}
+
+// keyd's typed config, written through its own field table (config/keyd).
+std::string Keyd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
+  keyd::KeydConfig out = keyd::BlankKeydConfig();
+  const Keys& k = c.keys;
+  out.preloaded_keys = c.preloaded_keys;
+  for (const auto& [id, uri] : ids.keys) out.preloaded_keys[id] = uri;
+  out.default_engine = k.default_engine;
+  if (out.default_engine.empty() && !k.pkcs11_base_slot.empty())
+    out.default_engine = "pkcs11";  // as the peer: new keys go to the base slot
+  out.preferred_algorithms = k.preferred_algorithms;
+  KeydBuiltinEngines(c, &out);
   for (const auto& e : c.engines) {
-    w.Table("engines." + e.name);
-    w.String("path", e.path);
-    if (!e.options.empty()) w.String("options", e.options);
-    if (e.security_level) w.Integer("security_level", *e.security_level);
+    keyd::VendorEngineConfig v{e.name, e.path, e.options, std::nullopt};
+    if (e.security_level) v.security_level = static_cast<uint32_t>(*e.security_level);
+    out.engines.push_back(std::move(v));
   }
-  for (const auto& r : c.key_engines) {
-    w.ArrayTable("key_engine");
-    w.Strings("keys", r.keys);
-    w.String("engine", r.engine);
-  }
+  for (const auto& r : c.key_engines) out.key_engines.push_back({r.keys, r.engine});
+  std::string comment;
   if (!o.rooted) {
-    w.Text("\n# certd signs and enrolls with these keys; identityd uses the device key.\n");
-    Principal(w, o.certd_user, std::nullopt, "keys", Versioned(ids.certd_key_ids));
+    comment = "certd signs and enrolls with these keys; identityd uses the device key.";
+    out.principals.push_back(
+        KeydPrincipal(o.certd_user, std::nullopt, Versioned(ids.certd_key_ids)));
     if (!ids.device_key.empty())
-      Principal(w, o.identityd_user, std::nullopt, "keys", Versioned({ids.device_key}));
+      out.principals.push_back(
+          KeydPrincipal(o.identityd_user, std::nullopt, Versioned({ids.device_key})));
   }
   for (const auto& p : c.principals)
-    if (!p.keys.empty()) Principal(w, p.name, p.uid, "keys", p.keys);
-  return w.text();
+    if (!p.keys.empty()) out.principals.push_back(KeydPrincipal(p.name, p.uid, p.keys));
+  return keyd::WriteKeydConfig(out, kHeader, comment);
 }
 
-void Policy(TomlWriter& w, const std::optional<RenewPolicy>& p,
+// A span as the super config gives it (already checked there): its text is what certd gets.
+certd::renewal::Span SpanOf(const std::string& text, bool allow_percent) {
+  auto span = certd::renewal::ParseSpan(text, allow_percent);
+  return span ? *span : certd::renewal::Span{certd::renewal::Span::Kind::kSeconds, 0, text};
+}
+
+void Policy(certd::CredentialFile* f, const std::optional<RenewPolicy>& p,
             const std::vector<std::string>& warnings) {
   if (p) {
-    if (p->threshold) w.String("threshold", *p->threshold);
-    if (p->retry) w.String("retry", *p->retry);
-    if (p->rotate_key) w.Boolean("rotate_key", *p->rotate_key);
-    if (p->enabled) w.Boolean("auto_renew", *p->enabled);
+    if (p->threshold) f->threshold = SpanOf(*p->threshold, true);
+    if (p->retry) f->retry = SpanOf(*p->retry, true);
+    f->rotate_key = p->rotate_key;
+    f->auto_renew = p->enabled;
   }
-  if (!warnings.empty()) w.Strings("expiry_warnings", warnings);
+  if (!warnings.empty()) {
+    f->expiry_warnings.emplace();
+    for (const auto& w : warnings) f->expiry_warnings->push_back(SpanOf(w, false));
+  }
 }
 
-// certd puts common_name first and the subject table after it in key order.
-void Subject(TomlWriter& w, const std::vector<std::pair<std::string, std::string>>& subject) {
-  std::string rest;
-  for (const auto& [k, v] : subject) {
-    if (k == "CN")
-      w.String("common_name", v);
-    else
-      rest += (rest.empty() ? "{ " : ", ") + TomlString(k) + " = " + TomlString(v);
-  }
-  if (!rest.empty()) w.Raw("subject", rest + " }");
-}
-
-void Issued(TomlWriter& w, const IssuedCert& cert, const std::string& profile) {
-  w.String("method", certd::IssuanceMethodName(cert.method));
-  if (cert.method != certd::IssuanceMethod::kEst) w.String("profile", profile);
-  Subject(w, cert.subject);
-  if (!cert.sans.empty()) w.Strings("sans", cert.sans);
-  if (!cert.algorithm.empty()) w.String("algorithm", cert.algorithm);
+certd::CredentialFile Issued(const std::string& cert_id, const std::string& key_id,
+                             const IssuedCert& cert, const std::string& profile) {
+  certd::CredentialFile f;
+  f.cert_id = cert_id;
+  f.key_id = key_id;
+  f.method = cert.method;
+  if (cert.method != certd::IssuanceMethod::kEst) f.profile = profile;
+  f.subject = cert.subject;
+  f.sans = cert.sans;
+  f.algorithm = cert.algorithm;
   if (cert.method == certd::IssuanceMethod::kEst) {
-    if (!cert.est.url.empty()) w.String("url", SplitEstUrl(cert.est.url).first);
-    if (!cert.est.username.empty()) w.String("username", cert.est.username);
-    if (cert.est.password) w.String("password", *cert.est.password);
-    if (!cert.est.password_file.empty()) w.String("password_file", cert.est.password_file);
+    if (!cert.est.url.empty()) f.est.url = SplitEstUrl(cert.est.url).first;
+    f.est.username = cert.est.username;
+    if (cert.est.password)
+      f.est.password = std::make_shared<const Secret>(Secret::FromString(*cert.est.password));
+    f.est.password_file = cert.est.password_file;
   }
+  return f;
 }
 
-std::string Certd(const SuperConfig& c, const ApplyOptions& o, Ids& ids) {
-  TomlWriter w(kHeader);
-  std::string hostname = c.hostname.empty() ? o.os_hostname : c.hostname;
-  if (!c.hostname.empty()) w.String("hostname", c.hostname);
-  const EdgeCa& e = c.edge_ca;
-  bool quickstart_credential =
-      e.mode == EdgeCa::Mode::kQuickstart && (e.auto_renew || !c.expiry_warnings.empty());
-  if (e.mode == EdgeCa::Mode::kFiles) {
-    w.Table("edge_ca");
-    w.Boolean("quickstart", false);
-  }
-  std::map<std::string, std::string> certs = c.preloaded_certs;
-  for (const auto& [id, uri] : ids.certs) certs[id] = uri;
-  if (!certs.empty()) {
-    w.Table("preloaded_certs");
-    for (const auto& [id, uri] : certs) w.String(id, uri);
-  }
-  if (c.local_ca) {
-    w.Table("local_ca");
-    w.String("cert", ids.local_ca_cert);
-    w.String("key", ids.local_ca_key);
-  }
+// certd's [est]: [cert_issuance.est], with the first per-certificate URL when it has none.
+void CertdEst(const SuperConfig& c, const Ids& ids, certd::EstSettings* out) {
   const Est& est = c.est;
-  // The EST server: [cert_issuance.est], or the first per-certificate URL when it has none.
   std::string url = est.url;
-  if (url.empty() && e.mode == EdgeCa::Mode::kIssued) url = e.issued.est.url;
+  if (url.empty() && c.edge_ca.mode == EdgeCa::Mode::kIssued) url = c.edge_ca.issued.est.url;
   if (url.empty() && c.device.mode == DeviceIdentity::Mode::kIssued) url = c.device.issued.est.url;
-  auto [base, label] = SplitEstUrl(url);
-  if (!est.label.empty()) label = est.label;
-  bool any_est = est.present || !url.empty() || !ids.est_bootstrap_cert.empty();
-  if (any_est) {
-    w.Table("est");
-    if (!base.empty()) w.String("url", base);
-    if (!label.empty()) w.String("label", label);
-    if (!est.trusted_certs.empty()) {
-      std::vector<std::string> paths;
-      for (const auto& t : est.trusted_certs) paths.push_back(PathOf(t));
-      w.Strings("trusted_certs", paths);
-    }
-    if (!est.username.empty()) w.String("username", est.username);
-    if (est.password) w.String("password", *est.password);
-    if (!est.password_file.empty()) w.String("password_file", est.password_file);
-    if (!ids.est_bootstrap_cert.empty()) {
-      w.String("bootstrap_identity_cert", ids.est_bootstrap_cert);
-      w.String("bootstrap_identity_key", ids.est_bootstrap_key);
-    }
-    if (!ids.est_identity_cert.empty()) {
-      w.String("identity_cert", ids.est_identity_cert);
-      if (!ids.est_identity_key.empty()) w.String("identity_key", ids.est_identity_key);
-    }
-    if (!est.identity_common_name.empty())
-      w.String("identity_common_name", est.identity_common_name);
-    if (est.max_wait) w.String("max_wait", *est.max_wait);
+  std::tie(out->url, out->label) = SplitEstUrl(url);
+  if (!est.label.empty()) out->label = est.label;
+  for (const auto& t : est.trusted_certs) out->trusted_certs.push_back(PathOf(t));
+  out->username = est.username;
+  if (est.password)
+    out->password = std::make_shared<const Secret>(Secret::FromString(*est.password));
+  out->password_file = est.password_file;
+  if (!ids.est_bootstrap_cert.empty()) {
+    out->bootstrap_identity_cert = ids.est_bootstrap_cert;
+    out->bootstrap_identity_key = ids.est_bootstrap_key;
   }
-  // Profiles: the integrator's, then the validity of the Edge CA and of the device identity.
-  for (const auto& p : c.profiles) {
-    w.Table("profiles." + p.name);
-    if (p.validity_days) w.Integer("validity_days", *p.validity_days);
-    if (p.key_usage) w.Strings("key_usage", *p.key_usage);
-    if (p.extended_key_usage) w.Strings("extended_key_usage", *p.extended_key_usage);
-    if (p.san) w.String("san", *p.san);
-    if (p.ca) w.Boolean("ca", *p.ca);
-    if (p.pathlen) w.Integer("pathlen", *p.pathlen);
-  }
+  out->identity_cert = ids.est_identity_cert;
+  if (!ids.est_identity_cert.empty()) out->identity_key = ids.est_identity_key;
+  out->identity_common_name = est.identity_common_name;
+  if (est.max_wait)
+    if (auto span = certd::renewal::ParseSpan(*est.max_wait, false, true))
+      out->max_wait_seconds = span->value;
+}
+
+// certd's profiles: the integrator's, then the validity of the Edge CA and of the device identity.
+certd::ProfileFiles CertdProfiles(const SuperConfig& c, std::string* device_profile) {
+  certd::ProfileFiles out;
+  for (const auto& p : c.profiles)
+    out.push_back(
+        {p.name, {p.validity_days, p.pathlen, p.key_usage, p.extended_key_usage, p.san, p.ca}});
+  const EdgeCa& e = c.edge_ca;
   std::optional<int64_t> edge_days =
       e.mode == EdgeCa::Mode::kQuickstart ? e.quickstart_expiry_days
       : e.mode == EdgeCa::Mode::kIssued && e.issued.method != certd::IssuanceMethod::kEst
           ? e.issued.expiry_days
           : std::nullopt;
-  if (edge_days) {
-    w.Table("profiles.edge-ca");
-    w.Integer("validity_days", *edge_days);
-  }
+  if (edge_days) out.push_back({"edge-ca", {edge_days, {}, {}, {}, {}, {}}});
   const IssuedCert& dev = c.device.issued;
-  bool device_issued = c.device.mode == DeviceIdentity::Mode::kIssued;
-  std::string device_profile = "default";
-  if (device_issued && dev.method != certd::IssuanceMethod::kEst && dev.expiry_days) {
-    device_profile = "device-id";
-    w.Table("profiles.device-id");
-    w.Integer("validity_days", *dev.expiry_days);
+  *device_profile = "default";
+  if (c.device.mode == DeviceIdentity::Mode::kIssued && dev.method != certd::IssuanceMethod::kEst &&
+      dev.expiry_days) {
+    out.push_back({"device-id", {dev.expiry_days, {}, {}, {}, {}, {}}});
+    *device_profile = "device-id";
   }
-  // Credentials: the Edge CA, the device identity, the EST identity.
-  if (quickstart_credential) {
-    w.ArrayTable("credential");
-    w.String("cert_id", "edge-ca");
-    w.String("key_id", "edge-ca");
-    w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kSelfSigned));
-    w.String("profile", "edge-ca");
-    w.String("common_name", ("edgesec Edge CA " + hostname).substr(0, 64));
-    Policy(w, e.auto_renew, c.expiry_warnings);
+  return out;
+}
+
+// certd's credentials: the Edge CA, the device identity, the EST identity.
+std::vector<certd::CredentialFile> CertdCredentials(const SuperConfig& c, const Ids& ids,
+                                                    const std::string& hostname,
+                                                    const std::string& device_profile) {
+  std::vector<certd::CredentialFile> out;
+  const EdgeCa& e = c.edge_ca;
+  std::string edge_ca_cn = ("edgesec Edge CA " + hostname).substr(0, 64);
+  if (e.mode == EdgeCa::Mode::kQuickstart && (e.auto_renew || !c.expiry_warnings.empty())) {
+    certd::CredentialFile f;
+    f.cert_id = f.key_id = "edge-ca";
+    f.method = certd::IssuanceMethod::kSelfSigned;
+    f.profile = "edge-ca";
+    f.subject = {{"CN", edge_ca_cn}};
+    Policy(&f, e.auto_renew, c.expiry_warnings);
+    out.push_back(std::move(f));
   } else if (e.mode == EdgeCa::Mode::kIssued) {
-    w.ArrayTable("credential");
-    w.String("cert_id", "edge-ca");
-    w.String("key_id", "edge-ca");
     IssuedCert cert = e.issued;
-    if (cert.subject.empty())
-      cert.subject = {{"CN", ("edgesec Edge CA " + hostname).substr(0, 64)}};
-    Issued(w, cert, "edge-ca");
-    Policy(w, e.auto_renew, c.expiry_warnings);
+    if (cert.subject.empty()) cert.subject = {{"CN", edge_ca_cn}};
+    out.push_back(Issued("edge-ca", "edge-ca", cert, "edge-ca"));
+    Policy(&out.back(), e.auto_renew, c.expiry_warnings);
   }
-  if (device_issued) {
-    w.ArrayTable("credential");
-    w.String("cert_id", ids.device_cert);
-    w.String("key_id", ids.device_key);
-    Issued(w, dev, device_profile);
-    Policy(w, dev.auto_renew, c.expiry_warnings);
+  if (c.device.mode == DeviceIdentity::Mode::kIssued) {
+    out.push_back(Issued(ids.device_cert, ids.device_key, c.device.issued, device_profile));
+    Policy(&out.back(), c.device.issued.auto_renew, c.expiry_warnings);
   }
+  const Est& est = c.est;
   if (est.identity_auto_renew && !ids.est_identity_cert.empty() && !IsUri(ids.est_identity_cert)) {
-    w.ArrayTable("credential");
-    w.String("cert_id", ids.est_identity_cert);
-    w.String("key_id", ids.est_identity_key);
-    w.String("method", certd::IssuanceMethodName(certd::IssuanceMethod::kEst));
-    if (!est.identity_common_name.empty()) w.String("common_name", est.identity_common_name);
-    Policy(w, est.identity_auto_renew, c.expiry_warnings);
+    certd::CredentialFile f;
+    f.cert_id = ids.est_identity_cert;
+    f.key_id = ids.est_identity_key;
+    f.method = certd::IssuanceMethod::kEst;
+    if (!est.identity_common_name.empty()) f.subject = {{"CN", est.identity_common_name}};
+    Policy(&f, est.identity_auto_renew, c.expiry_warnings);
+    out.push_back(std::move(f));
   }
+  return out;
+}
+
+certd::Principal CertdPrincipal(const std::string& name, const std::optional<int64_t>& uid,
+                                std::vector<std::string> globs) {
+  certd::Principal p;
+  p.uid = uid ? static_cast<uid_t>(*uid) : 0;
+  p.name = uid ? std::string() : name;
+  p.cert_globs = std::move(globs);
+  return p;
+}
+
+// certd's typed config, written through its own field tables (config/certd).
+std::string Certd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
+  certd::CertdConfig out = certd::BlankCertdConfig();
+  out.hostname = c.hostname;
+  out.edge_ca_quickstart = c.edge_ca.mode != EdgeCa::Mode::kFiles;
+  for (const auto& [id, uri] : c.preloaded_certs) out.preloaded_certs[id] = PathOf(uri);
+  for (const auto& [id, uri] : ids.certs) out.preloaded_certs[id] = PathOf(uri);
+  if (c.local_ca) {
+    out.local_ca_cert = ids.local_ca_cert;
+    out.local_ca_key = ids.local_ca_key;
+  }
+  CertdEst(c, ids, &out.est);
+  std::string device_profile;
+  certd::ProfileFiles profiles = CertdProfiles(c, &device_profile);
+  auto credentials =
+      CertdCredentials(c, ids, c.hostname.empty() ? o.os_hostname : c.hostname, device_profile);
+  std::string comment;
   if (!o.rooted) {
-    w.Text("\n# identityd issues module certs from the Edge CA and serves the device identity.\n");
+    comment = "identityd issues module certs from the Edge CA and serves the device identity.";
     std::vector<std::string> certs_of_identityd = {"edge-ca", "module:*"};
     if (!ids.device_cert.empty()) certs_of_identityd.push_back(ids.device_cert);
-    Principal(w, o.identityd_user, std::nullopt, "certs", certs_of_identityd);
+    out.principals.push_back(CertdPrincipal(o.identityd_user, std::nullopt, certs_of_identityd));
   }
   for (const auto& p : c.principals)
-    if (!p.certs.empty()) Principal(w, p.name, p.uid, "certs", p.certs);
-  return w.text();
+    if (!p.certs.empty()) out.principals.push_back(CertdPrincipal(p.name, p.uid, p.certs));
+  return certd::WriteCertdConfig(out, kHeader, profiles, credentials, comment);
 }
 
 // identityd's typed config, written through its own field table (config/identityd).
