@@ -24,8 +24,8 @@ namespace edgesec::certd {
 struct Principal {
   uid_t uid = 0;
   std::vector<std::string> cert_globs;
-  std::string name =
-      {};  // written by config apply instead of `uid` when set (the reader resolves it)
+  // Written by config apply instead of `uid` when set (the reader resolves it).
+  std::string name = {};
 };
 
 // A managed credential: which key, how it is issued (POST /certificates without an issuer, and

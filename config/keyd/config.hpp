@@ -20,8 +20,8 @@ namespace edgesec::keyd {
 struct Principal {
   uid_t uid = 0;
   std::vector<std::string> key_globs;
-  std::string name =
-      {};  // written by config apply instead of `uid` when set (the reader resolves it)
+  // Written by config apply instead of `uid` when set (the reader resolves it).
+  std::string name = {};
 };
 
 struct VendorEngineConfig {
