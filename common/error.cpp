@@ -10,6 +10,8 @@ const char* ReasonName(ErrorReason reason) {
       return "issuer-expired";
     case ErrorReason::kNotIssuedYet:
       return "not-issued-yet";
+    case ErrorReason::kUnsupportedMechanism:
+      return "unsupported-mechanism";
     case ErrorReason::kNone:
       break;
   }
@@ -17,7 +19,8 @@ const char* ReasonName(ErrorReason reason) {
 }
 
 ErrorReason ParseReason(std::string_view name) {
-  for (ErrorReason r : {ErrorReason::kIssuerExpired, ErrorReason::kNotIssuedYet})
+  for (ErrorReason r : {ErrorReason::kIssuerExpired, ErrorReason::kNotIssuedYet,
+                        ErrorReason::kUnsupportedMechanism})
     if (name == ReasonName(r)) return r;
   return ErrorReason::kNone;
 }

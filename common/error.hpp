@@ -28,8 +28,9 @@ enum class ErrorKind {
 // clients ignore; ReasonName/ParseReason are that mapping.
 enum class ErrorReason {
   kNone,
-  kIssuerExpired,  // the issuing certificate has expired: renew it, then retry
-  kNotIssuedYet,   // the credential exists but has no certificate yet
+  kIssuerExpired,         // the issuing certificate has expired: renew it, then retry
+  kNotIssuedYet,          // the credential exists but has no certificate yet
+  kUnsupportedMechanism,  // the key cannot do this signature mechanism (an engine's refusal)
 };
 const char* ReasonName(ErrorReason reason);      // "" for kNone
 ErrorReason ParseReason(std::string_view name);  // kNone for anything unknown

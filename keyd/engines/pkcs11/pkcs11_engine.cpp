@@ -101,7 +101,7 @@ edgesec_status SignFn(void* ctx, const char* id, edgesec_mechanism mechanism, co
     return Fail(err, EDGESEC_E_UNSUPPORTED, "mechanism cannot be used with this key type");
   auto sig = Sign(Ctx(ctx), id, mechanism, Bytes(in, in + in_len));
   if (!sig) {
-    if (sig.error().message == "mechanism cannot be used with this key type")
+    if (sig.error().reason == ErrorReason::kUnsupportedMechanism)
       return Fail(err, EDGESEC_E_UNSUPPORTED, sig.error().message);
     return Fail(err, sig.error());
   }

@@ -71,7 +71,8 @@ Expected<Bytes> SignOnce(const Call& c, const PrivateKey& key, edgesec_mechanism
       mech.mechanism = CKM_RSA_X_509;
       break;
     default:
-      return InvalidParameter("mechanism cannot be used with this key type");
+      return InvalidParameter("mechanism cannot be used with this key type")
+          .WithReason(ErrorReason::kUnsupportedMechanism);
   }
   EDGESEC_TRY(Check(c.f.C_SignInit(c.session, &mech, key.handle), "C_SignInit"));
   Bytes sig(key.key_type == CKK_EC ? 2 * key.size : key.size);
@@ -98,7 +99,8 @@ Expected<Bytes> Sign(Context& ctx, const std::string& key_id, edgesec_mechanism 
   return where.token->Run<Bytes>([&](const Call& c) -> Expected<Bytes> {
     EDGESEC_ASSIGN_OR_RETURN(PrivateKey key, ctx.KeyPair(c, key_id, where));
     if (!MechanismFits(m, key.algorithm))
-      return InvalidParameter("mechanism cannot be used with this key type");
+      return InvalidParameter("mechanism cannot be used with this key type")
+          .WithReason(ErrorReason::kUnsupportedMechanism);
     auto sig = SignOnce(c, key, m, in);
     ck_rv_t rv = LastFailure();
     if (!sig && (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID)) {

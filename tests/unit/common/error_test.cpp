@@ -51,7 +51,8 @@ TEST_CASE("the router writes an error's reason beside its message, and none when
 }
 
 TEST_CASE("reason names round-trip and an unknown name is no reason") {
-  for (ErrorReason r : {ErrorReason::kIssuerExpired, ErrorReason::kNotIssuedYet})
+  for (ErrorReason r : {ErrorReason::kIssuerExpired, ErrorReason::kNotIssuedYet,
+                        ErrorReason::kUnsupportedMechanism})
     CHECK(edgesec::ParseReason(edgesec::ReasonName(r)) == r);
   CHECK(edgesec::ParseReason("a-reason-from-a-newer-server") == ErrorReason::kNone);
   CHECK(edgesec::ParseReason("") == ErrorReason::kNone);
