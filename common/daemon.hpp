@@ -46,10 +46,6 @@ using DaemonSetup = std::function<Expected<DaemonParts>(const Layout&)>;
 // The whole life of a daemon: 0 after a clean stop, 1 when it cannot start, 2 on a usage error.
 int RunDaemon(int argc, char** argv, const DaemonInfo& info, const DaemonSetup& setup);
 
-}  // namespace edgesec
-
-namespace edgesec {
-
 // A handler that dispatches to `router` (kept alive by the handler).
 inline http::Handler RouterHandler(http::Router router) {
   auto shared = std::make_shared<http::Router>(std::move(router));
