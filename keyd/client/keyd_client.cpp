@@ -127,7 +127,7 @@ Expected<Json> KeydClient::Version() {
   return http_.CallJson("GET", Path("/version"));
 }
 
-Expected<EvpPkeyPtr> KeydClient::PublicKey(const std::string& handle) {
+Expected<EvpPkeyPtr> KeydClient::PublicKey(const std::string& handle, const char* propq) {
   EDGESEC_ASSIGN_OR_RETURN(std::string algorithm, GetParameter(handle, "algorithm"));
   auto param = [&](const char* name) -> Expected<Bytes> {
     EDGESEC_ASSIGN_OR_RETURN(std::string v, GetParameter(handle, name));
@@ -156,8 +156,8 @@ Expected<EvpPkeyPtr> KeydClient::PublicKey(const std::string& handle) {
     if (!oid) return Internal("keyd answered with an invalid curve OID");
     int nid = OBJ_obj2nid(oid.get());
     if (algorithm == "EdDSA") {
-      EVP_PKEY* raw =
-          EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, point.data(), point.size());
+      EVP_PKEY* raw = EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", propq, point.data(),
+                                                     point.size());
       if (raw == nullptr) return OpenSslError("invalid Ed25519 public key from keyd");
       return EvpPkeyPtr(raw);
     }
@@ -170,7 +170,7 @@ Expected<EvpPkeyPtr> KeydClient::PublicKey(const std::string& handle) {
     return Internal("keyd reported an unknown key algorithm '" + algorithm + "'");
   }
   UniquePtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, propq));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)

@@ -16,6 +16,7 @@ namespace edgesec::keyd {
 class KeydClient {
  public:
   explicit KeydClient(std::string socket_path) : http_(std::move(socket_path)) {}
+  const std::string& socket_path() const { return http_.socket_path(); }
 
   Expected<std::string> CreateKeyPairIfNotExists(
       const std::string& id, const std::optional<std::string>& preferred = std::nullopt);
@@ -35,8 +36,9 @@ class KeydClient {
   Expected<Bytes> ExportDerivedKey(const std::string& handle);
   Expected<Json> Version();
 
-  // The public key of a key pair, rebuilt from its parameters.
-  Expected<EvpPkeyPtr> PublicKey(const std::string& handle);
+  // The public key of a key pair, rebuilt from its parameters; `propq` picks the provider that
+  // holds it (the edgesec provider asks for any provider but itself).
+  Expected<EvpPkeyPtr> PublicKey(const std::string& handle, const char* propq = nullptr);
 
  private:
   std::string Path(const std::string& route) const;

@@ -1,10 +1,10 @@
 #pragma once
 // Keys held elsewhere, used here (DESIGN.md): an OpenSSL EVP_PKEY whose public half is a keyd key
-// pair's and whose private operations are keyd /sign and /encrypt calls. Works wherever OpenSSL
-// takes a private key: X509_sign, X509_REQ_sign, SSL_CTX_use_PrivateKey (TLS client auth),
-// EVP_DigestSign. Built on OpenSSL's EC_KEY_METHOD / RSA_METHOD, which OpenSSL 3 routes through its
-// legacy path for such "foreign" keys. EC (P-256, P-384) and RSA; Ed25519 keys are refused (no such
-// method exists).
+// pair's and whose private operations are keyd calls. Works wherever OpenSSL takes a private key:
+// X509_sign, X509_REQ_sign, SSL_CTX_use_PrivateKey (TLS client auth), EVP_DigestSign. The key
+// belongs to the edgesec OpenSSL provider (keyd/client/provider/), built in to this process and
+// loaded into OpenSSL's default library context beside the default provider on first use. EC
+// (P-256, P-384), RSA (PKCS#1 v1.5 and PSS, any digest) and Ed25519.
 
 #include <memory>
 #include <string>
