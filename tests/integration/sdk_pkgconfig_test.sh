@@ -59,6 +59,14 @@ cp "$EDGESEC_SOURCE_ROOT/tests/integration/sdk_client.c" "$PROG/sdk_client.cpp"
 # shellcheck disable=SC2086
 (cd "$PROG" && c++ -std=c++17 -o sdk_client_cxx sdk_client.cpp $FLAGS) ||
   { echo "FAIL: the program does not build as C++17 with pkg-config alone" >&2; exit 1; }
+# The headers are clean C99 and C++17 under -pedantic -Werror, and the client API's names do not clash
+# with key_engine.h's (both included in one file).
+printf '#include <edgesec/edgesec.h>\n#include <edgesec/key_engine.h>\nint main(void) { return edgesec_version() == 0; }\n' >"$PROG/headers.c"
+cp "$PROG/headers.c" "$PROG/headers.cpp"
+# shellcheck disable=SC2086
+(cd "$PROG" && cc -std=c99 -pedantic -Wall -Wextra -Werror -c headers.c $FLAGS) || fail "the headers are not clean C99"
+# shellcheck disable=SC2086
+(cd "$PROG" && c++ -std=c++17 -pedantic -Wall -Wextra -Werror -c headers.cpp $FLAGS) || fail "the headers are not clean C++17"
 export LD_LIBRARY_PATH=$LIBDIR
 LDD=$(ldd "$PROG/sdk_client_c")
 [[ $LDD == *"libedgesec.so.0 => $LIBDIR/libedgesec.so.0 "* ]] ||
