@@ -106,19 +106,30 @@ extern "C" {
 
 const char* edgesec_code_name(edgesec_code code) {
   switch (code) {
-    case EDGESEC_CODE_OK: return "ok";
-    case EDGESEC_CODE_INVALID_ARGUMENT: return "invalid-argument";
-    case EDGESEC_CODE_UNAUTHORIZED: return "unauthorized";
-    case EDGESEC_CODE_NOT_FOUND: return "not-found";
-    case EDGESEC_CODE_UNAVAILABLE: return "unavailable";
-    case EDGESEC_CODE_UNSUPPORTED: return "unsupported";
-    case EDGESEC_CODE_FAILED: return "failed";
+    case EDGESEC_CODE_OK:
+      return "ok";
+    case EDGESEC_CODE_INVALID_ARGUMENT:
+      return "invalid-argument";
+    case EDGESEC_CODE_UNAUTHORIZED:
+      return "unauthorized";
+    case EDGESEC_CODE_NOT_FOUND:
+      return "not-found";
+    case EDGESEC_CODE_UNAVAILABLE:
+      return "unavailable";
+    case EDGESEC_CODE_UNSUPPORTED:
+      return "unsupported";
+    case EDGESEC_CODE_FAILED:
+      return "failed";
   }
   return "unknown";
 }
 
-const char* edgesec_version(void) { return EDGESEC_VERSION; }
+const char* edgesec_version(void) {
+  return EDGESEC_VERSION;
+}
 
-void edgesec_free(void* p) { std::free(p); }
+void edgesec_free(void* p) {
+  std::free(p);
+}
 
 }  // extern "C"

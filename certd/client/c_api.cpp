@@ -1,13 +1,14 @@
 // libedgesec's certificates API (<edgesec/certs.h>): the certd client library behind C functions.
 // Arguments are checked, the client is called, results are copied into memory the caller frees.
 
+#include "common/c_api.hpp"
+
 #include <edgesec/certs.h>
 
 #include <memory>
 #include <string>
 
 #include "certd/client/certd_client.hpp"
-#include "common/c_api.hpp"
 
 struct edgesec_certs {
   std::unique_ptr<edgesec::certd::CertdClient> client;
@@ -23,11 +24,13 @@ using edgesec::capi::Ok;
 using edgesec::capi::Return;
 namespace api = edgesec::certd::api;
 
-std::string Context(const char* cert_id) { return "certificate '" + std::string(cert_id) + "'"; }
+std::string Context(const char* cert_id) {
+  return "certificate '" + std::string(cert_id) + "'";
+}
 
 void FreeInfo(edgesec_cert_info* c) {
-  for (char* s : {c->cert_id, c->subject, c->issuer, c->not_before, c->not_after, c->sha256,
-                  c->key_id}) {
+  for (char* s :
+       {c->cert_id, c->subject, c->issuer, c->not_before, c->not_after, c->sha256, c->key_id}) {
     std::free(s);
   }
 }
@@ -52,7 +55,8 @@ edgesec_code edgesec_certs_open(const char* socket_path, edgesec_certs** out, ed
   return Guard(err, [&] {
     if (Missing(out, "out", err)) return EDGESEC_CODE_INVALID_ARGUMENT;
     if (socket_path != nullptr && *socket_path == '\0') {
-      return Fail(err, EDGESEC_CODE_INVALID_ARGUMENT, "socket_path is empty (NULL means the default)");
+      return Fail(err, EDGESEC_CODE_INVALID_ARGUMENT,
+                  "socket_path is empty (NULL means the default)");
     }
     auto certs = std::make_unique<edgesec_certs>();
     certs->client = std::make_unique<edgesec::certd::CertdClient>(
@@ -62,7 +66,9 @@ edgesec_code edgesec_certs_open(const char* socket_path, edgesec_certs** out, ed
   });
 }
 
-void edgesec_certs_close(edgesec_certs* certs) { delete certs; }
+void edgesec_certs_close(edgesec_certs* certs) {
+  delete certs;
+}
 
 edgesec_code edgesec_certs_get(edgesec_certs* certs, const char* cert_id, char** pem,
                                edgesec_err* err) {

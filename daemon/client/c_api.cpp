@@ -2,6 +2,8 @@
 // functions. Arguments are checked, the client is called, results are copied into memory the
 // caller frees; private keys are wiped when freed.
 
+#include "common/c_api.hpp"
+
 #include <edgesec/identity.h>
 #include <openssl/crypto.h>
 
@@ -9,7 +11,6 @@
 #include <memory>
 #include <string>
 
-#include "common/c_api.hpp"
 #include "daemon/client/identityd_client.hpp"
 
 struct edgesec_identity {
@@ -47,13 +48,15 @@ edgesec::Expected<IdentityFields> ParseIdentity(const edgesec::Json& j) {
   f.type = j.is_object() ? j.value("type", "") : "";
   if (f.type == "aziot") {
     auto d = api::DeviceIdentity::FromJson(j);
-    if (!d) return edgesec::Internal("identityd answered a malformed identity: " + d.error().message);
+    if (!d)
+      return edgesec::Internal("identityd answered a malformed identity: " + d.error().message);
     f.device_id = d->device_id;
     f.key_handle = d->key_handle;
     f.cert_id = d->cert_id;
   } else if (f.type == "local") {
     auto l = api::LocalIdentity::FromJson(j);
-    if (!l) return edgesec::Internal("identityd answered a malformed identity: " + l.error().message);
+    if (!l)
+      return edgesec::Internal("identityd answered a malformed identity: " + l.error().message);
     f.module_id = l->module_id;
     f.auth = std::move(l->auth);
   } else {
@@ -67,7 +70,8 @@ edgesec_code Open(const char* socket_path, const char* env_var, const char* name
                   edgesec_err* err) {
   if (Missing(out, "out", err)) return EDGESEC_CODE_INVALID_ARGUMENT;
   if (socket_path != nullptr && *socket_path == '\0') {
-    return Fail(err, EDGESEC_CODE_INVALID_ARGUMENT, "socket_path is empty (NULL means the default)");
+    return Fail(err, EDGESEC_CODE_INVALID_ARGUMENT,
+                "socket_path is empty (NULL means the default)");
   }
   auto h = std::make_unique<Handle>();
   h->client = std::make_unique<Client>(edgesec::capi::SocketPath(socket_path, env_var, name));
@@ -87,7 +91,9 @@ edgesec_code edgesec_identity_open(const char* socket_path, edgesec_identity** o
   });
 }
 
-void edgesec_identity_close(edgesec_identity* identity) { delete identity; }
+void edgesec_identity_close(edgesec_identity* identity) {
+  delete identity;
+}
 
 edgesec_code edgesec_identity_get(edgesec_identity* identity, edgesec_identity_info** out,
                                   edgesec_err* err) {
@@ -150,7 +156,9 @@ edgesec_code edgesec_workload_open(const char* socket_path, edgesec_workload** o
   });
 }
 
-void edgesec_workload_close(edgesec_workload* workload) { delete workload; }
+void edgesec_workload_close(edgesec_workload* workload) {
+  delete workload;
+}
 
 edgesec_code edgesec_workload_server_cert(edgesec_workload* workload, const char* module_id,
                                           const char* gen_id, const char* common_name,

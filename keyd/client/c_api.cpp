@@ -2,12 +2,13 @@
 // behind C functions. Nothing here decides anything: arguments are checked, the client is called,
 // results are copied into memory the caller frees.
 
+#include "common/c_api.hpp"
+
 #include <edgesec/keys.h>
 
 #include <memory>
 #include <string>
 
-#include "common/c_api.hpp"
 #include "keyd/client/keyd_client.hpp"
 #include "keyd/client/remote_key.hpp"
 
@@ -28,11 +29,21 @@ namespace api = edgesec::keyd::api;
 
 bool ToAlgorithm(edgesec_sign_algorithm in, api::SignAlgorithm* out) {
   switch (in) {
-    case EDGESEC_SIGN_ECDSA: *out = api::SignAlgorithm::kEcdsa; return true;
-    case EDGESEC_SIGN_RSA_PKCS1_SHA256: *out = api::SignAlgorithm::kRsaPkcs1Sha256; return true;
-    case EDGESEC_SIGN_RSA_PSS_SHA256: *out = api::SignAlgorithm::kRsaPssSha256; return true;
-    case EDGESEC_SIGN_EDDSA: *out = api::SignAlgorithm::kEdDsa; return true;
-    case EDGESEC_SIGN_HMAC_SHA256: *out = api::SignAlgorithm::kHmacSha256; return true;
+    case EDGESEC_SIGN_ECDSA:
+      *out = api::SignAlgorithm::kEcdsa;
+      return true;
+    case EDGESEC_SIGN_RSA_PKCS1_SHA256:
+      *out = api::SignAlgorithm::kRsaPkcs1Sha256;
+      return true;
+    case EDGESEC_SIGN_RSA_PSS_SHA256:
+      *out = api::SignAlgorithm::kRsaPssSha256;
+      return true;
+    case EDGESEC_SIGN_EDDSA:
+      *out = api::SignAlgorithm::kEdDsa;
+      return true;
+    case EDGESEC_SIGN_HMAC_SHA256:
+      *out = api::SignAlgorithm::kHmacSha256;
+      return true;
   }
   return false;
 }
@@ -64,10 +75,10 @@ edgesec_code edgesec_keys_open(const char* socket_path, edgesec_keys** out, edge
   return Guard(err, [&] {
     if (Missing(out, "out", err)) return EDGESEC_CODE_INVALID_ARGUMENT;
     if (socket_path != nullptr && *socket_path == '\0') {
-      return Fail(err, EDGESEC_CODE_INVALID_ARGUMENT, "socket_path is empty (NULL means the default)");
+      return Fail(err, EDGESEC_CODE_INVALID_ARGUMENT,
+                  "socket_path is empty (NULL means the default)");
     }
-    std::string path =
-        edgesec::capi::SocketPath(socket_path, "EDGESEC_KEYD_SOCKET", "keyd");
+    std::string path = edgesec::capi::SocketPath(socket_path, "EDGESEC_KEYD_SOCKET", "keyd");
     auto keys = std::make_unique<edgesec_keys>();
     keys->client = std::make_shared<edgesec::keyd::KeydClient>(path);
     *out = keys.release();
@@ -75,7 +86,9 @@ edgesec_code edgesec_keys_open(const char* socket_path, edgesec_keys** out, edge
   });
 }
 
-void edgesec_keys_close(edgesec_keys* keys) { delete keys; }
+void edgesec_keys_close(edgesec_keys* keys) {
+  delete keys;
+}
 
 edgesec_code edgesec_keys_create_key_pair(edgesec_keys* keys, const char* key_id,
                                           const char* preferred_algorithms, char** handle,
@@ -121,8 +134,8 @@ edgesec_code edgesec_keys_get_parameter(edgesec_keys* keys, const char* handle, 
   });
 }
 
-edgesec_code edgesec_keys_public_key_der(edgesec_keys* keys, const char* handle,
-                                         uint8_t** spki_der, size_t* spki_len, edgesec_err* err) {
+edgesec_code edgesec_keys_public_key_der(edgesec_keys* keys, const char* handle, uint8_t** spki_der,
+                                         size_t* spki_len, edgesec_err* err) {
   return Guard(err, [&] {
     if (Missing(keys, "keys", err) || Missing(handle, "handle", err) ||
         Missing(spki_der, "spki_der", err) || Missing(spki_len, "spki_len", err)) {
@@ -205,8 +218,7 @@ void edgesec_key_list_free(edgesec_key_list* list) {
 edgesec_code edgesec_keys_load_evp_pkey(edgesec_keys* keys, const char* key_id, EVP_PKEY** out,
                                         edgesec_err* err) {
   return Guard(err, [&] {
-    if (Missing(keys, "keys", err) || Missing(key_id, "key_id", err) ||
-        Missing(out, "out", err)) {
+    if (Missing(keys, "keys", err) || Missing(key_id, "key_id", err) || Missing(out, "out", err)) {
       return EDGESEC_CODE_INVALID_ARGUMENT;
     }
     const std::string context = "key '" + std::string(key_id) + "'";
