@@ -7,6 +7,7 @@
 #include <edgesec/keys.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "keyd/client/keyd_client.hpp"
@@ -225,7 +226,14 @@ edgesec_code edgesec_keys_load_evp_pkey(edgesec_keys* keys, const char* key_id, 
     auto handle = keys->client->GetKeyPair(key_id);
     if (!handle) return Fail(err, handle.error().Context(context));
     auto key = edgesec::keyd::LoadRemoteKey(keys->client, *handle);
-    if (!key) return Fail(err, key.error().Context(context));
+    if (!key) {
+      // The handle is keyd's own, just answered: an invalid parameter here is the key's type,
+      // which the helper cannot use (e.g. Ed25519 on the legacy-method path).
+      if (key.error().kind == edgesec::ErrorKind::kInvalidParameter) {
+        return Fail(err, EDGESEC_CODE_UNSUPPORTED, key.error().Context(context).message);
+      }
+      return Fail(err, key.error().Context(context));
+    }
     *out = key->release();
     return Ok(err);
   });
