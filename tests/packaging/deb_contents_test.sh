@@ -1,8 +1,11 @@
 #!/bin/bash
-# scripts/package.sh builds the Debian package from the `meson install --destdir` tree of this build;
+# scripts/package.sh builds the Debian packages from the `meson install --destdir` tree of this build;
 # `dpkg-deb -c` lists the binaries, units, sysusers.d, tmpfiles.d and man pages (all owned by root),
 # `dpkg-deb -I` has the control fields and the maintainer scripts, and every unit's ExecStart= names
-# a binary in the package. Skipped when the build's prefix is not /usr (package.sh refuses it).
+# a binary in the package. Beside it: libedgesec0 (only the soname-versioned library, with shlibs,
+# symbols and the ldconfig trigger) and libedgesec-dev (headers, the .so link, edgesec.pc; Depends on
+# libedgesec0 of the same version), and no SDK file in the edgesec package. Skipped when the
+# build's prefix is not /usr (package.sh refuses it).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 require_tool dpkg-deb dpkg-shlibdeps meson python3
@@ -80,5 +83,50 @@ file_out=$(LC_ALL=C od -An -c -N4 "$TMP/root/usr/bin/edgectl" | tr -d ' ')
 if command -v readelf >/dev/null; then
   readelf -S "$TMP/root/usr/bin/edgectl" | grep -q '\.debug_info' && fail "/usr/bin/edgectl is not stripped"
 fi
+
+# --- the SDK's packages ------------------------------------------------------------------------------
+LIBDIR=usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+printf '%s\n' "$LISTING" | awk '{print $6}' | grep -E 'libedgesec|/include/|\.pc$' &&
+  fail "the edgesec package holds files of libedgesec0 or libedgesec-dev (above)"
+for pkg in libedgesec0 libedgesec-dev; do
+  SDK_DEB=$TMP/out/${pkg}_${VERSION}_${ARCH}.deb
+  [ -f "$SDK_DEB" ] || { fail "package.sh wrote no $(basename "$SDK_DEB")"; continue; }
+  [ "$(dpkg-deb -f "$SDK_DEB" Package)" = "$pkg" ] || fail "$pkg: Package: '$(dpkg-deb -f "$SDK_DEB" Package)'"
+  [ "$(dpkg-deb -f "$SDK_DEB" Version)" = "$VERSION" ] || fail "$pkg: Version: '$(dpkg-deb -f "$SDK_DEB" Version)'"
+  LISTING=$(dpkg-deb -c "$SDK_DEB")
+  NOT_ROOT=$(printf '%s\n' "$LISTING" | awk '$2 != "root/root"')
+  [ -z "$NOT_ROOT" ] || fail "$pkg: entries not owned by root/root: $NOT_ROOT"
+  has "usr/share/doc/$pkg/copyright" -rw-r--r--
+  has "usr/share/doc/$pkg/changelog.gz" -rw-r--r--
+  dpkg-deb -e "$SDK_DEB" "$TMP/control-$pkg" && dpkg-deb -x "$SDK_DEB" "$TMP/root-$pkg" || fail "$pkg: cannot unpack"
+  (cd "$TMP/root-$pkg" && md5sum --quiet -c "$TMP/control-$pkg/md5sums") || fail "$pkg: md5sums does not match the files"
+done
+LISTING=$(dpkg-deb -c "$TMP/out/libedgesec0_${VERSION}_${ARCH}.deb")
+has "$LIBDIR/libedgesec.so.0.1.0" -rw-r--r--
+printf '%s\n' "$LISTING" | grep -q "\./$LIBDIR/libedgesec.so.0 -> libedgesec.so.0.1.0" || fail "libedgesec0: no libedgesec.so.0 link"
+EXTRA=$(printf '%s\n' "$LISTING" | awk '$1 !~ /^d/ {print $6}' | grep -v -e "^./$LIBDIR/libedgesec.so.0" -e '^./usr/share/doc/libedgesec0/')
+[ -z "$EXTRA" ] || fail "libedgesec0 holds more than the library: $EXTRA"
+if command -v readelf >/dev/null; then
+  SONAME=$(readelf -d "$TMP/root-libedgesec0/$LIBDIR/libedgesec.so.0.1.0" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+  [ "$SONAME" = libedgesec.so.0 ] || fail "libedgesec0: soname '$SONAME'"
+fi
+[ "$(cat "$TMP/control-libedgesec0/shlibs" 2>/dev/null)" = "libedgesec 0 libedgesec0 (>= $VERSION)" ] ||
+  fail "libedgesec0: shlibs is '$(cat "$TMP/control-libedgesec0/shlibs" 2>/dev/null)'"
+head -n 1 "$TMP/control-libedgesec0/symbols" 2>/dev/null | grep -q '^libedgesec.so.0 libedgesec0 ' || fail "libedgesec0: no symbols file"
+grep -q '^ edgesec_keys_load_evp_pkey@LIBEDGESEC_0 ' "$TMP/control-libedgesec0/symbols" 2>/dev/null ||
+  fail "libedgesec0: the symbols file lacks edgesec_keys_load_evp_pkey"
+grep -qx 'activate-noawait ldconfig' "$TMP/control-libedgesec0/triggers" 2>/dev/null || fail "libedgesec0: no ldconfig trigger"
+DEPENDS=$(dpkg-deb -f "$TMP/out/libedgesec0_${VERSION}_${ARCH}.deb" Depends)
+for lib in libc6 libssl3 libcurl4 libstdc++6; do
+  [[ $DEPENDS == *"$lib "* || $DEPENDS == *"$lib," || $DEPENDS == *"$lib" ]] || fail "libedgesec0: Depends lacks $lib: '$DEPENDS'"
+done
+[[ $DEPENDS == *libmicrohttpd* || $DEPENDS == *libsystemd* ]] && fail "libedgesec0 depends on a daemon's library: '$DEPENDS'"
+LISTING=$(dpkg-deb -c "$TMP/out/libedgesec-dev_${VERSION}_${ARCH}.deb")
+for h in edgesec.h common.h keys.h certs.h identity.h key_engine.h; do has "usr/include/edgesec/$h" -rw-r--r--; done
+has "$LIBDIR/pkgconfig/edgesec.pc" -rw-r--r--
+printf '%s\n' "$LISTING" | grep -q "\./$LIBDIR/libedgesec.so -> libedgesec.so.0\$" || fail "libedgesec-dev: no libedgesec.so link"
+DEPENDS=$(dpkg-deb -f "$TMP/out/libedgesec-dev_${VERSION}_${ARCH}.deb" Depends)
+[[ $DEPENDS == *"libedgesec0 (= $VERSION)"* && $DEPENDS == *libssl-dev* ]] || fail "libedgesec-dev: Depends '$DEPENDS'"
+grep -q '^Requires: libcrypto' "$TMP/root-libedgesec-dev/$LIBDIR/pkgconfig/edgesec.pc" || fail "edgesec.pc does not require libcrypto"
 
 finish
