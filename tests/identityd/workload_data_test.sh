@@ -183,4 +183,50 @@ call workload POST "/modules/%24edgeHub/genid/637/encrypt?api-version=$V" \
 [ "$STATUS" = 200 ] && [ "$(echo "$BODY" | json ciphertext)" = "$CT" ] \
   && pass "after a restart with a config.toml, the same master key encrypts" || fail "after restart: $STATUS $BODY"
 
+# --- outside --root's one-user world: identityd as its own uid, keyd as another, with the keyd
+# principals that `edgectl config apply` generates (golden tests/data/apply/empty/keyd.toml, the
+# service user names as uids): identityd creates and uses the master encryption key; without the
+# key in its principal, a 500 that says what to add.
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+  echo "SKIP (part): identityd as another uid needs root and setpriv" >&2
+else
+  down
+  U=$DIR/u
+  mkdir -p "$U/etc/edgesec/keyd" "$U/run/edgesec" "$U/var/lib/edgesec/identityd"
+  chmod 0755 "$U" "$U/var" "$U/var/lib" "$U/var/lib/edgesec"
+  chmod 0777 "$U/run/edgesec"
+  chown 65534:65534 "$U/var/lib/edgesec/identityd"
+  { echo 'socket_mode = "0666"'
+    sed 's/name = "edgeid"/uid = 65534/; s/name = "edgecs"/uid = 65533/' \
+      "$EDGESEC_SOURCE_ROOT/tests/data/apply/empty/keyd.toml"; } > "$U/etc/edgesec/keyd/config.toml"
+  grep -q '"iotedge_master_encryption_id"' "$U/etc/edgesec/keyd/config.toml" \
+    || fail "the generated keyd principal of identityd lacks the master encryption key"
+  "$EDGESEC_KEYD" --root "$U" > "$U/keyd.log" 2>&1 &
+  KEYD_PID=$!
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$EDGESEC_IDENTITYD" --root "$U" > "$U/identityd.log" 2>&1 &
+  IDENTITYD_PID=$!
+  trap 'kill "$KEYD_PID" "$IDENTITYD_PID" 2>/dev/null; cleanup' EXIT
+  for _ in $(seq 100); do [ -S "$U/run/edgesec/keyd.sock" ] && [ -S "$U/run/edgesec/workload.sock" ] && break; sleep 0.1; done
+  RUN_SAVED=$RUN; RUN=$U/run/edgesec
+  call workload POST "/modules/%24edgeHub/genid/637/encrypt?api-version=$V" \
+    "{\"plaintext\":\"$(b64 "$PLAIN")\",\"initializationVector\":\"$IV\"}" 65534
+  [ "$STATUS" = 200 ] && CT2=$(echo "$BODY" | json ciphertext) \
+    && pass "identityd as uid 65534 creates and uses the master key with the generated keyd principal" \
+    || fail "identityd as its own uid: $STATUS $BODY $(tail -3 "$U/keyd.log")"
+  decrypt %24edgeHub 637 "${CT2:-}" "$IV" 65534
+  [ "$STATUS" = 200 ] && [ "$(echo "$BODY" | json plaintext | base64 -d)" = "$PLAIN" ] \
+    && pass "… and decrypts with it" || fail "decrypt as its own uid: $STATUS $BODY"
+  sed -i 's/, "iotedge_master_encryption_id"\|"iotedge_master_encryption_id"/"device-id"/' "$U/etc/edgesec/keyd/config.toml"
+  kill -HUP "$KEYD_PID"
+  for _ in $(seq 50); do grep -q "reloaded" "$U/keyd.log" && break; sleep 0.1; done
+  call workload POST "/modules/%24edgeHub/genid/637/encrypt?api-version=$V" \
+    "{\"plaintext\":\"$(b64 "$PLAIN")\",\"initializationVector\":\"$IV\"}" 65534
+  [ "$STATUS" = 500 ] && echo "$BODY" | grep -q "add it to identityd's principal in keyd's config" \
+    && pass "without the key in identityd's keyd principal: 500 saying what to add" \
+    || fail "principal without the master key: $STATUS $BODY"
+  RUN=$RUN_SAVED
+  kill "$KEYD_PID" "$IDENTITYD_PID" 2>/dev/null
+  wait "$KEYD_PID" "$IDENTITYD_PID" 2>/dev/null
+fi
+
 finish
