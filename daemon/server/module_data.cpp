@@ -85,6 +85,7 @@ Expected<Bytes> IdentityService::ModuleCrypt(const Caller& c, const std::string&
   op.aad = Aad(module_id, gen_id);
   op.data = request.data;
   auto out = decrypt ? s->keyd->Decrypt(op) : s->keyd->Encrypt(op);
+  OPENSSL_cleanse(op.data.data(), op.data.size());  // the module's plaintext, when encrypting
   if (!out && decrypt && out.error().kind == ErrorKind::kInvalidParameter)
     return InvalidParameter(
         "parameter 'ciphertext' cannot be decrypted for module '" + module_id + "' genid '" +
