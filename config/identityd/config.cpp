@@ -27,13 +27,13 @@ Status ReadId(Reader& r, const char* key, const char* what, std::string* out) {
   return {};
 }
 
-Status ReadTrustBundle(Reader& r, const char* key, IdentitydConfig* c) {
+Status ReadPemPath(Reader& r, const char* key, std::string* out) {
   EDGESEC_ASSIGN_OR_RETURN(auto bundle, r.String(key));
   if (!bundle) return {};
   std::string path = bundle->rfind("file://", 0) == 0 ? bundle->substr(7) : *bundle;
   if (path.empty() || path[0] != '/')
     return r.ErrorAt(key, "must be an absolute path or file:///absolute/path of a PEM file");
-  c->trust_bundle_cert = path;
+  *out = path;
   return {};
 }
 
@@ -208,9 +208,19 @@ const FieldTable<IdentitydConfig>& IdentitydFields() {
        [](TomlWriter& w, const char* k, const IdentitydConfig& c) {
          WriteString(w, k, c.certd_socket);
        }},
-      {"trust_bundle_cert", ReadTrustBundle,
+      {"trust_bundle_cert",
+       [](Reader& r, const char* k, IdentitydConfig* c) {
+         return ReadPemPath(r, k, &c->trust_bundle_cert);
+       },
        [](TomlWriter& w, const char* k, const IdentitydConfig& c) {
          WriteString(w, k, c.trust_bundle_cert);
+       }},
+      {"manifest_trust_bundle_cert",
+       [](Reader& r, const char* k, IdentitydConfig* c) {
+         return ReadPemPath(r, k, &c->manifest_trust_bundle_cert);
+       },
+       [](TomlWriter& w, const char* k, const IdentitydConfig& c) {
+         WriteString(w, k, c.manifest_trust_bundle_cert);
        }},
       {"edge_ca",
        [](Reader& r, const char* k, IdentitydConfig* c) {

@@ -16,6 +16,11 @@
 
 namespace edgesec::identityd {
 
+// keyd's id of the workload API's master encryption key (a secret key, usage "encrypt"): the id
+// IoT Edge uses, so that keyd's config (principals, [preloaded_keys], [[key_engine]]) reads the
+// same.
+inline constexpr const char* kMasterEncryptionKeyId = "iotedge_master_encryption_id";
+
 struct Principal {
   uid_t uid = 0;
   std::vector<std::string> modules;  // module ids this caller may act as (workload, identity)
@@ -26,8 +31,9 @@ struct Principal {
 struct IdentitydConfig {
   mode_t socket_mode = 0660;
   mode_t workload_socket_mode = 0666;
-  std::string keyd_socket, certd_socket;  // empty: the layout's
-  std::string trust_bundle_cert;          // a PEM file (file:///path or /path); empty: none
+  std::string keyd_socket, certd_socket;   // empty: the layout's
+  std::string trust_bundle_cert;           // a PEM file (file:///path or /path); empty: none
+  std::string manifest_trust_bundle_cert;  // the same; served by GET /manifest-trust-bundle
   // The Edge CA: a credential of certd (issued, renewed and stored there).
   std::string edge_ca_cert = "edge-ca";
   std::vector<std::string> edge_ca_on_change;  // command run (no shell) when the Edge CA changes

@@ -156,12 +156,15 @@ std::string Keyd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
   for (const auto& r : c.key_engines) out.key_engines.push_back({r.keys, r.engine});
   std::string comment;
   if (!o.rooted) {
-    comment = "certd signs and enrolls with these keys; identityd uses the device key.";
+    comment =
+        "certd signs and enrolls with these keys; identityd uses the device and workload "
+        "encryption keys.";
     out.principals.push_back(
         KeydPrincipal(o.certd_user, std::nullopt, Versioned(ids.certd_key_ids)));
-    if (!ids.device_key.empty())
-      out.principals.push_back(
-          KeydPrincipal(o.identityd_user, std::nullopt, Versioned({ids.device_key})));
+    std::vector<std::string> keys_of_identityd;
+    if (!ids.device_key.empty()) keys_of_identityd = Versioned({ids.device_key});
+    keys_of_identityd.push_back(identityd::kMasterEncryptionKeyId);
+    out.principals.push_back(KeydPrincipal(o.identityd_user, std::nullopt, keys_of_identityd));
   }
   for (const auto& p : c.principals)
     if (!p.keys.empty()) out.principals.push_back(KeydPrincipal(p.name, p.uid, p.keys));
@@ -335,6 +338,7 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
 std::string Identityd(const SuperConfig& c, const Ids& ids) {
   identityd::IdentitydConfig out = identityd::BlankIdentitydConfig();
   out.trust_bundle_cert = c.trust_bundle_cert;
+  out.manifest_trust_bundle_cert = c.manifest_trust_bundle_cert;
   out.edge_ca_on_change = c.edge_ca.on_change;
   out.module_validity_days = static_cast<int>(c.module_certs.validity_days.value_or(0));
   out.module_key_algorithm = c.module_certs.algorithm;

@@ -139,6 +139,7 @@ struct FileRef {
 struct SuperConfig {
   std::string hostname;
   std::string trust_bundle_cert;
+  std::string manifest_trust_bundle_cert;  // file:// URI; identityd serves it on the workload API
   std::vector<std::string> expiry_warnings;
   DeviceIdentity device;
   Est est;

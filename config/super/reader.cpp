@@ -26,6 +26,8 @@ Expected<ReadResult> ReadSuperConfig(std::string_view text, const std::string& p
     return r.ErrorAt("hostname", "must be a host name (no spaces or slashes, at most 255 chars)");
   EDGESEC_TRY(CertUri(ctx, r, "trust_bundle_cert", false, &c.trust_bundle_cert));
   if (!c.trust_bundle_cert.empty()) c.files.back().service = "identityd";
+  EDGESEC_TRY(CertUri(ctx, r, "manifest_trust_bundle_cert", false, &c.manifest_trust_bundle_cert));
+  if (!c.manifest_trust_bundle_cert.empty()) c.files.back().service = "identityd";
   EDGESEC_ASSIGN_OR_RETURN(auto warnings, r.StringArray("expiry_warnings"));
   for (const auto& w : warnings.value_or(std::vector<std::string>{})) {
     if (auto problem = SpanProblem(w, false)) return r.ErrorAt("expiry_warnings", *problem);

@@ -1,5 +1,7 @@
 #include "daemon/api/identity_api.hpp"
 
+#include "common/base64.hpp"
+
 namespace edgesec::identityd::api {
 
 Expected<ServerCertRequest> ServerCertRequest::FromJson(const Json& j) {
@@ -35,6 +37,19 @@ Json IssuedCert::ToJson() const {
 Json IssuedCert::ToLocalAuthJson() const {
   return Json{
       {"privateKey", private_key_pem}, {"certificate", certificate}, {"expiration", expiration}};
+}
+
+Expected<ModuleDataRequest> ModuleDataRequest::FromJson(const Json& j, bool decrypt) {
+  JsonFields f(j);
+  ModuleDataRequest r;
+  EDGESEC_ASSIGN_OR_RETURN(r.data, f.RequiredBytes(decrypt ? "ciphertext" : "plaintext"));
+  EDGESEC_ASSIGN_OR_RETURN(r.iv, f.RequiredBytes("initializationVector"));
+  return r;
+}
+
+Json ModuleDataRequest::ToJson(bool decrypt) const {
+  return Json{{decrypt ? "ciphertext" : "plaintext", Base64Encode(data)},
+              {"initializationVector", Base64Encode(iv)}};
 }
 
 Expected<CreateModuleRequest> CreateModuleRequest::FromJson(const Json& j) {

@@ -94,7 +94,17 @@ struct EdgeCaStatus {
   Json ToJson() const;
 };
 
-// GET /trust-bundle (both sockets).
+// POST /modules/{moduleId}/genid/{genId}/encrypt {"plaintext","initializationVector"} and
+// …/decrypt {"ciphertext","initializationVector"}, both base64. Answered {"ciphertext"} and
+// {"plaintext"}.
+struct ModuleDataRequest {
+  Bytes data;  // plaintext (encrypt) or ciphertext (decrypt)
+  Bytes iv;
+  static Expected<ModuleDataRequest> FromJson(const Json& j, bool decrypt);
+  Json ToJson(bool decrypt) const;
+};
+
+// GET /trust-bundle (both sockets), GET /manifest-trust-bundle (workload).
 struct TrustBundle {
   std::string certificate;
   static Expected<TrustBundle> FromJson(const Json& j);

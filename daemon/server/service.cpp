@@ -52,14 +52,17 @@ Expected<std::unique_ptr<IdentityService>> IdentityService::Create(
 }
 
 Status IdentityService::Reload(const IdentitydConfig& config) {
-  if (!config.trust_bundle_cert.empty()) {
-    auto bundle = fs::ReadFile(config.trust_bundle_cert);
+  for (const auto& [key, path] :
+       {std::pair{"trust_bundle_cert", &config.trust_bundle_cert},
+        std::pair{"manifest_trust_bundle_cert", &config.manifest_trust_bundle_cert}}) {
+    if (path->empty()) continue;
+    auto bundle = fs::ReadFile(*path);
     if (!bundle)
-      return MakeError(ErrorKind::kConfig, "trust_bundle_cert '" + config.trust_bundle_cert +
+      return MakeError(ErrorKind::kConfig, std::string(key) + " '" + *path +
                                                "' cannot be read: " + bundle.error().message);
     if (auto chain = x509::ParsePemChain(*bundle); !chain)
-      return MakeError(ErrorKind::kConfig, "trust_bundle_cert '" + config.trust_bundle_cert +
-                                               "': " + chain.error().message);
+      return MakeError(ErrorKind::kConfig,
+                       std::string(key) + " '" + *path + "': " + chain.error().message);
   }
   auto state = std::make_shared<State>();
   state->config = config;
@@ -87,11 +90,7 @@ bool IdentityService::IsDeviceCaller(const State& s, uid_t uid) const {
 Status IdentityService::AuthorizeModule(const State& s, const Caller& c,
                                         const std::string& module_id) const {
   EDGESEC_TRY(ValidateId(module_id, "module id"));
-  if (IsDeviceCaller(s, c.uid)) return {};
-  for (const Principal& p : s.config.principals)
-    if (p.uid == c.uid &&
-        std::find(p.modules.begin(), p.modules.end(), module_id) != p.modules.end())
-      return {};
+  if (IsDeviceCaller(s, c.uid) || ListsModule(s, c.uid, module_id)) return {};
   return Unauthorized(c.uid, "act as module '" + module_id + "'");
 }
 

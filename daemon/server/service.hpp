@@ -1,9 +1,11 @@
 #pragma once
 // identityd's operations, independent of HTTP: the identity API (device identity, local module
-// identities, trust bundle) and the workload API (module server and identity certs, trust bundle).
+// identities, trust bundle) and the workload API (module server and identity certs, trust bundle,
+// encrypt/decrypt for a module, manifest trust bundle).
 // Each checks the caller first: root and identityd's own uid may do everything; others by
 // [[principal]] (`idtype = "device"` gets the device identity and manages module identities;
-// `modules = […]` names the modules a caller may act as).
+// `modules = […]` names the modules a caller may act as). Encrypt/decrypt are stricter: only root,
+// identityd's own uid and the principals that name the module.
 // Errors: kInvalidParameter (bad input), kUnauthorized (401 on identityd.sock, 403 on workload),
 // kNotFound, kUnavailable (certd/keyd unreachable, the Edge CA or the device identity not ready —
 // with the reason; answered 503 with Retry-After), kInternal.
@@ -45,6 +47,14 @@ class IdentityService {
                                        const api::ServerCertRequest& request);
   Expected<api::IssuedCert> IdentityCert(const Caller& c, const std::string& module_id);
   Expected<std::string> TrustBundle(const Caller& c);
+  // AES-256-GCM in keyd under the master encryption key (kMasterEncryptionKeyId, created on first
+  // use), the request's IV, AAD = module id ‖ gen id: the ciphertext (data + 16-byte tag) or the
+  // plaintext. A ciphertext of another module, genid or IV, or an altered one: kInvalidParameter.
+  Expected<Bytes> ModuleCrypt(const Caller& c, const std::string& module_id,
+                              const std::string& gen_id, const api::ModuleDataRequest& request,
+                              bool decrypt);
+  // manifest_trust_bundle_cert's certificates as PEM; "" when none is configured.
+  Expected<std::string> ManifestTrustBundle(const Caller& c);
 
   // Identity API.
   Expected<Json> Identity(const Caller& c);
@@ -64,7 +74,10 @@ class IdentityService {
   IdentityService(const Layout& layout, std::shared_ptr<const Clock> clock);
   std::shared_ptr<const State> Snapshot() const;
   bool IsDeviceCaller(const State& s, uid_t uid) const;
+  bool ListsModule(const State& s, uid_t uid, const std::string& module_id) const;
   Status AuthorizeModule(const State& s, const Caller& c, const std::string& module_id) const;
+  Status AuthorizeModuleData(const State& s, const Caller& c, const std::string& module_id,
+                             const std::string& gen_id) const;
   Status AuthorizeDevice(const State& s, const Caller& c, const char* action) const;
   Expected<api::IssuedCert> Issue(const State& s, const std::string& module_id,
                                   const std::string& common_name, bool server,

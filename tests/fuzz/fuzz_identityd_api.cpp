@@ -39,5 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(back && back->certificate == r->certificate &&
                back->private_key_pem == r->private_key_pem && back->expiration == r->expiration);
   }
+  for (bool decrypt : {false, true}) {
+    if (auto r = api::ModuleDataRequest::FromJson(*j, decrypt)) {
+      auto back = api::ModuleDataRequest::FromJson(r->ToJson(decrypt), decrypt);
+      FUZZ_CHECK(back && back->data == r->data && back->iv == r->iv);
+    }
+  }
   return 0;
 }

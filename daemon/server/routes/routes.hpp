@@ -31,6 +31,10 @@ void AddTrustBundleRoute(http::Router& router, IdentityService& service,
 void AddServerCertRoutes(http::Router& router, IdentityService& service);
 void AddIdentityCertRoutes(http::Router& router, IdentityService& service);
 void AddVersionRoute(http::Router& router, const std::string& min_version);
+void AddEncryptRoute(http::Router& router, IdentityService& service);
+void AddDecryptRoute(http::Router& router, IdentityService& service);
+void AddSignRoute(http::Router& router);
+void AddManifestTrustBundleRoute(http::Router& router, IdentityService& service);
 
 inline http::Router MakeIdentityRouter(IdentityService& service) {
   http::Router router(api::IdentityVersions(), 401);
@@ -47,6 +51,10 @@ inline http::Router MakeWorkloadRouter(IdentityService& service) {
   AddServerCertRoutes(router, service);
   AddIdentityCertRoutes(router, service);
   AddTrustBundleRoute(router, service, "2018-06-28");
+  AddManifestTrustBundleRoute(router, service);
+  AddEncryptRoute(router, service);
+  AddDecryptRoute(router, service);
+  AddSignRoute(router);
   AddVersionRoute(router, "2018-06-28");
   return router;
 }

@@ -32,6 +32,7 @@ TEST_CASE("identityd without a config file uses the quickstart defaults") {
   CHECK(c->socket_mode == 0660);
   CHECK(c->workload_socket_mode == 0666);
   CHECK(c->device_cert.empty());
+  CHECK(c->manifest_trust_bundle_cert.empty());
   CHECK(c->principals.empty());
 }
 
@@ -40,6 +41,7 @@ TEST_CASE("a full identityd config is read") {
   auto c = root.Load(R"(
 socket_mode = "0600"
 trust_bundle_cert = "file:///etc/edgesec/root.pem"
+manifest_trust_bundle_cert = "file:///etc/edgesec/manifest.pem"
 [edge_ca]
 cert_id = "my-edge-ca"
 on_change = ["/usr/bin/systemctl", "reload", "edgehub.service"]
@@ -60,6 +62,7 @@ idtype = "device"
   REQUIRE(c);
   CHECK(c->socket_mode == 0600);
   CHECK(c->trust_bundle_cert == "/etc/edgesec/root.pem");
+  CHECK(c->manifest_trust_bundle_cert == "/etc/edgesec/manifest.pem");
   CHECK(c->edge_ca_cert == "my-edge-ca");
   CHECK(c->edge_ca_on_change.size() == 3);
   CHECK(c->module_validity_days == 7);
@@ -106,6 +109,11 @@ TEST_CASE("identityd config errors name the file, position and key, and say what
 
   e = root.Error("trust_bundle_cert = \"root.pem\"\n");
   CHECK(e.find("absolute path") != std::string::npos);
+
+  e = root.Error("socket_mode = \"0600\"\nmanifest_trust_bundle_cert = \"https://x/m.pem\"\n");
+  CHECK(e.find(root.path + ":2:") != std::string::npos);
+  CHECK(e.find("manifest_trust_bundle_cert") != std::string::npos);
+  CHECK(e.find("file:///absolute/path") != std::string::npos);
 
   e = root.Error("socket_mode = \"rw\"\n");
   CHECK(e.find("octal") != std::string::npos);

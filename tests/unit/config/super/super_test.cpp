@@ -199,3 +199,38 @@ TEST_CASE(
   }
   CHECK(variants > 500);
 }
+
+TEST_CASE(
+    "manifest_trust_bundle_cert: a file:// URI for identityd; another scheme is refused with its "
+    "position, a missing file is named by the cross-check") {
+  edgesec::testing::TempDir dir;
+  std::string present = dir.path() + "/manifest.pem";
+  REQUIRE(edgesec::fs::AtomicWriteFile(present, "x", 0644));
+  auto r = super::ReadSuperConfig("manifest_trust_bundle_cert = \"file://" + present + "\"\n",
+                                  "config.toml");
+  REQUIRE(r);
+  CHECK(r->warnings.empty());
+  CHECK(r->config.manifest_trust_bundle_cert == "file://" + present);
+  CHECK(super::CrossCheck(r->config, super::CheckOptions{.rooted = true}).empty());
+  auto generated = super::Apply(r->config, super::ApplyOptions{});
+  CHECK(generated.identityd.find("manifest_trust_bundle_cert = \"file://" + present + "\"") !=
+        std::string::npos);
+  CHECK(generated.keyd.find("iotedge_master_encryption_id") != std::string::npos);
+
+  std::string e = ErrorOf("hostname = \"gw\"\nmanifest_trust_bundle_cert = \"https://x/m.pem\"\n");
+  CHECK(e.find("config.toml:2:") == 0);
+  CHECK(e.find("'manifest_trust_bundle_cert'") != std::string::npos);
+  CHECK(e.find("must be a file:///absolute/path URI") != std::string::npos);
+  CHECK(ErrorOf("manifest_trust_bundle_cert = \"/var/m.pem\"\n").find("file:///") !=
+        std::string::npos);
+
+  auto missing = super::ReadSuperConfig(
+      "manifest_trust_bundle_cert = \"file:///nonexistent/manifest.pem\"\n", "config.toml");
+  REQUIRE(missing);
+  auto problems = super::CrossCheck(missing->config, super::CheckOptions{.rooted = true});
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("config.toml:1:") == 0);
+  CHECK(problems[0].find(
+            "'manifest_trust_bundle_cert': '/nonexistent/manifest.pem' does not exist") !=
+        std::string::npos);
+}
