@@ -1,12 +1,15 @@
 // edgectl trust install|remove (the trust bundle in the OS store, common/trust_store.hpp) and
 // edgectl ca export --downstream (the root a downstream device trusts to verify edgeHub's chain).
+#include <dirent.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "cli/cli.hpp"
 #include "common/fs.hpp"
@@ -53,6 +56,32 @@ Status RunUpdateTool(bool quiet) {
                                        ")");
 }
 
+// Debian's update-ca-certificates leaves the links of a removed local certificate dangling in
+// /etc/ssl/certs when nothing was added (it removes orphans only when the set changed): removes
+// the dangling links into edgesec's folder, then the dangling hash links to those. Links of
+// anything else are left alone.
+void RemoveOrphanLinks(const std::string& store_dir) {
+  const std::string certs = "/etc/ssl/certs";
+  auto pass = [&](auto&& is_ours) {
+    std::set<std::string> gone;
+    DIR* d = ::opendir(certs.c_str());
+    if (d == nullptr) return gone;
+    while (struct dirent* e = ::readdir(d)) {
+      std::string path = certs + "/" + e->d_name;
+      char target[4096];
+      ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+      struct stat st {};
+      if (n <= 0 || ::stat(path.c_str(), &st) == 0) continue;  // not a link, or not dangling
+      target[n] = '\0';
+      if (is_ours(std::string(target)) && ::unlink(path.c_str()) == 0) gone.insert(e->d_name);
+    }
+    ::closedir(d);
+    return gone;
+  };
+  auto named = pass([&](const std::string& t) { return t.rfind(store_dir + "/", 0) == 0; });
+  if (!named.empty()) pass([&](const std::string& t) { return named.count(t) != 0; });
+}
+
 // Refuses early, with what to do, when the store folder (or the nearest folder above it that
 // exists) is not writable: outside --root that needs root.
 Status CheckWritable(const std::string& dir) {
@@ -94,6 +123,7 @@ int TrustInstall(Context& ctx) {
     if (Status st = RunUpdateTool(ctx.Has("--quiet") || ctx.json); !st)
       return Fail("the certificates are in '" + dir + "', but " + st.error().message +
                   "; run update-ca-certificates as root");
+    RemoveOrphanLinks(dir);
   }
   if (ctx.Has("--quiet") && !ctx.json) return kOk;
   Json j{{"dir", dir},
@@ -121,6 +151,7 @@ int TrustRemove(Context& ctx) {
     if (Status st = RunUpdateTool(ctx.Has("--quiet") || ctx.json); !st)
       return Fail("the certificates are gone from '" + dir + "', but " + st.error().message +
                   "; run update-ca-certificates as root");
+    RemoveOrphanLinks(dir);
   }
   if (ctx.Has("--quiet") && !ctx.json) return kOk;
   std::string text = removed->empty() ? "nothing installed in '" + dir + "'\n"
