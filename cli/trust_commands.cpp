@@ -214,9 +214,15 @@ int CaExport(Context& ctx) {
   if (Status st = fs::AtomicWriteFile(out, *pem, 0644); !st) return Fail(st.error().Describe());
   std::string subject = x509::NameText(X509_get_subject_name(*root));
   std::string sha = x509::Sha256Fingerprint(*root);
-  ctx.Print(Json{{"file", out}, {"subject", subject}, {"sha256", sha}},
-            "wrote the root '" + subject + "' (SHA-256 " + sha + ") to '" + out +
-                "': a downstream device trusts it to verify edgeHub's chain");
+  // A self-signed Edge CA (quickstart) is its own root: a renewal replaces it.
+  bool is_edge_ca = *root == chain->front().get();
+  std::string text = "wrote the root '" + subject + "' (SHA-256 " + sha + ") to '" + out +
+                     "': a downstream device trusts it to verify edgeHub's chain";
+  if (is_edge_ca)
+    text += "\nnote: this root is the self-signed Edge CA itself; when it is renewed, downstream "
+            "devices need the new one (export again). A PKI's root does not change.";
+  ctx.Print(Json{{"file", out}, {"subject", subject}, {"sha256", sha}, {"isEdgeCa", is_edge_ca}},
+            text);
   return kOk;
 }
 

@@ -62,6 +62,7 @@ edgectl ca export --downstream "$DIR/downstream.pem" > "$DIR/out" 2>&1 || fail "
 [ "$(fp "$DIR/downstream.pem" 2>/dev/null)" = "$(fp "$PKI/root.pem")" ] \
   && pass "ca export --downstream writes the PKI's root (found through the trust bundle)" \
   || fail "exported: $(openssl x509 -in "$DIR/downstream.pem" -noout -subject 2>&1)"
+grep -q "self-signed Edge CA itself" "$DIR/out" && fail "a PKI's root is not the Edge CA: $(cat "$DIR/out")"
 check "edgeHub's chain (leaf, Edge CA, intermediate) verifies against the exported root alone" \
   openssl verify -CAfile "$DIR/downstream.pem" -untrusted "$DIR/m/chain.pem" -verify_hostname edgegateway.local "$DIR/m/leaf.pem"
 check "… and not against the Edge CA's own intermediate as the only anchor (the export matters)" \

@@ -59,6 +59,7 @@ edgectl ca export --downstream "$DIR/downstream.pem" > "$DIR/out" 2>&1 || fail "
 [ "$(fp "$DIR/downstream.pem")" = "$(fp "$DIR/ca1.pem")" ] && pass "ca export --downstream writes the quickstart root" \
   || fail "exported $(openssl x509 -in "$DIR/downstream.pem" -noout -subject 2>&1)"
 [ "$(stat -c %a "$DIR/downstream.pem")" = 644 ] && pass "… mode 0644" || fail "mode $(stat -c %a "$DIR/downstream.pem")"
+grep -q "is the self-signed Edge CA itself" "$DIR/out" && pass "… and says that a renewal replaces it" || fail "no renewal note: $(cat "$DIR/out")"
 check "a module server cert verifies against the exported root (openssl verify -CAfile)" \
   openssl verify -CAfile "$DIR/downstream.pem" -untrusted "$DIR/m1/chain.pem" -verify_hostname edgegateway.local "$DIR/m1/leaf.pem"
 edgectl ca export > "$DIR/out" 2>&1
