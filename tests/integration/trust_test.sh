@@ -13,6 +13,13 @@ HOST_BEFORE=$(ls -la /usr/local/share/ca-certificates 2>&1; sha256sum /etc/ssl/c
 STORE=$DIR/usr/local/share/ca-certificates/edgesec
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2; }
 crt_count() { ls "$STORE"/*.crt 2>/dev/null | wc -l; }
+# trust_check: the status of edgectl check's trust-store line (pass, warn, skip), its message in $DIR/check.msg.
+trust_check() {
+  edgectl check --json 2>/dev/null | python3 -c 'import json, sys
+r = [e for e in json.load(sys.stdin) if e["id"] == "trust-store"]
+open(sys.argv[1], "w").write(r[0]["message"] if r else "")
+print(r[0]["status"] if r else "none")' "$DIR/check.msg"
+}
 up
 for _ in $(seq 100); do edgectl ca show --json > "$DIR/ca1.json" 2>/dev/null && break; sleep 0.1; done
 json pem < "$DIR/ca1.json" > "$DIR/ca1.pem" || fail "edgectl ca show"
@@ -21,6 +28,8 @@ json pem < "$DIR/ca1.json" > "$DIR/ca1.pem" || fail "edgectl ca show"
 edgectl trust remove > "$DIR/out" 2>&1 && grep -q "nothing installed" "$DIR/out" \
   && pass "trust remove with nothing installed succeeds and says so" || fail "remove on nothing: $(cat "$DIR/out")"
 [ ! -e "$STORE" ] && pass "… and creates nothing" || fail "remove created $STORE"
+
+[ "$(trust_check)" = skip ] && pass "edgectl check: trust-store skipped while nothing is installed" || fail "check before install: $(cat "$DIR/check.msg")"
 
 # --- install
 edgectl trust install > "$DIR/out" 2>&1 || fail "trust install: $(cat "$DIR/out")"
@@ -44,8 +53,11 @@ edgectl --json trust install > "$DIR/again.json" || fail "second install"
 [ "$(json added < "$DIR/again.json")" = "[]" ] && [ "$(json removed < "$DIR/again.json")" = "[]" ] \
   && [ "$(stat -c %Y.%i "$F1")" = "$MTIME" ] && pass "a rerun writes nothing (same file, same inode)" \
   || fail "rerun: $(cat "$DIR/again.json")"
+[ "$(trust_check)" = pass ] && pass "edgectl check: trust-store passes after install" || fail "check after install: $(cat "$DIR/check.msg")"
 cp "$DIR/ca1.pem" "$STORE/stale-0000000000000000.crt"
 cp "$DIR/ca1.pem" "$DIR/usr/local/share/ca-certificates/integrator.crt"
+[ "$(trust_check)" = warn ] && grep -q "stale-0000000000000000.crt" "$DIR/check.msg" \
+  && pass "edgectl check: a file no longer in the bundle is a warning naming it" || fail "check with a stale file: $(cat "$DIR/check.msg")"
 edgectl --json trust install > "$DIR/again.json" || fail "third install"
 [ ! -e "$STORE/stale-0000000000000000.crt" ] && [ "$(json removed < "$DIR/again.json")" = '["stale-0000000000000000.crt"]' ] \
   && pass "a stale .crt in edgesec's folder is removed" || fail "stale: $(cat "$DIR/again.json")"
@@ -77,6 +89,7 @@ ls "$STORE"/*-"$FP16B".crt >/dev/null 2>&1 && pass "after the rollover the new E
 [ "$(crt_count)" = 2 ] && [ -f "$F1" ] && pass "… beside the old one, still in the trust bundle" || fail "folder: $(ls "$STORE")"
 grep -q "refreshed '$STORE' after the Edge CA change" "$DIR/var/log/edgesec/identityd.log" \
   && pass "identityd logged the refresh" || fail "no refresh in identityd's log"
+[ "$(trust_check)" = pass ] && pass "edgectl check: trust-store passes after the refresh" || fail "check after rollover: $(cat "$DIR/check.msg")"
 
 # --- remove; a rollover afterwards does not bring it back
 edgectl trust remove > "$DIR/out" 2>&1 || fail "trust remove: $(cat "$DIR/out")"
