@@ -53,6 +53,14 @@ echo "RESULT dangling_before=$(find /etc/ssl/certs -xtype l | wc -l)"
 ls /usr/local/share/ca-certificates/edgesec
 echo "RESULT linked=$(ls /etc/ssl/certs | grep -c '^edgesec-')"
 fetch installed
+trust_check() {
+  "$EDGESEC_EDGECTL" check --json 2>/dev/null | python3 -c 'import json, sys
+r = [e for e in json.load(sys.stdin) if e["id"] == "trust-store"]
+print(r[0]["status"] if r else "none")'
+}
+echo "RESULT check_installed=$(trust_check)"
+rm /etc/ssl/certs/edgesec-*.pem
+echo "RESULT check_unlinked=$(trust_check)"
 "$EDGESEC_EDGECTL" trust install --quiet >"$NSD/quiet.out"; echo "RESULT reinstall=$? quiet=$(wc -c <"$NSD/quiet.out")"
 fetch reinstalled
 "$EDGESEC_EDGECTL" trust remove; echo "RESULT remove=$?"
@@ -69,6 +77,9 @@ result() { sed -n "s/^RESULT .*\b$1=\([^ ]*\).*/\1/p" "$DIR/ns.log" | tail -1; }
 [ "$(result linked)" -ge 1 ] && pass "update-ca-certificates linked edgesec's certificate into /etc/ssl/certs" || fail "no edgesec- link"
 [ "$(result installed)" = 0 ] && pass "after trust install curl verifies the module's server cert with the system store" \
   || fail "after install: curl exit $(result installed)"
+[ "$(result check_installed)" = pass ] && [ "$(result check_unlinked)" = warn ] \
+  && pass "edgectl check: trust-store passes, and warns once a link in /etc/ssl/certs is gone" \
+  || fail "edgectl check trust-store: $(result check_installed), then $(result check_unlinked)"
 [ "$(result reinstall)" = 0 ] && [ "$(result quiet)" = 0 ] && [ "$(result reinstalled)" = 0 ] \
   && pass "a rerun with --quiet succeeds silently and curl still verifies" || fail "rerun: $(grep 'RESULT re' "$DIR/ns.log")"
 [ "$(result remove)" = 0 ] && [ "$(result unlinked)" = 0 ] && pass "trust remove takes the links out of /etc/ssl/certs" \
