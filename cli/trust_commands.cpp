@@ -51,9 +51,9 @@ Status RunUpdateTool(bool quiet) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  return MakeError(ErrorKind::kIo, "'" + tool + "' failed (exit status " +
-                                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                                       ")");
+  return MakeError(ErrorKind::kIo,
+                   "'" + tool + "' failed (exit status " +
+                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
 }
 
 // Debian's update-ca-certificates leaves the links of a removed local certificate dangling in
@@ -131,10 +131,10 @@ int TrustInstall(Context& ctx) {
          {"added", written->added},
          {"removed", written->removed},
          {"updateCaCertificates", ran}};
-  std::string text = std::to_string(written->files.size()) + " certificate(s) of the trust bundle in '" +
-                     dir + "' (" + std::to_string(written->added.size()) + " written, " +
-                     std::to_string(written->removed.size()) + " removed):\n" +
-                     List(written->files);
+  std::string text =
+      std::to_string(written->files.size()) + " certificate(s) of the trust bundle in '" + dir +
+      "' (" + std::to_string(written->added.size()) + " written, " +
+      std::to_string(written->removed.size()) + " removed):\n" + List(written->files);
   text += ran ? "update-ca-certificates ran: the OS trust store has them\n"
               : "under --root: files only, update-ca-certificates was not run\n";
   ctx.Print(j, text);
@@ -184,8 +184,8 @@ Expected<X509*> FindRoot(const x509::Chain& chain, const x509::Chain& bundle) {
       return InvalidParameter(
           "the Edge CA's chain ends at '" + x509::NameText(X509_get_subject_name(top)) +
           "', which is not self-signed, and the trust bundle holds no certificate that issued it: "
-          "give the downstream device the root of your PKI (the CA certificate '" + name +
-          "'), or add it to identityd's trust_bundle_cert and export again");
+          "give the downstream device the root of your PKI (the CA certificate '" +
+          name + "'), or add it to identityd's trust_bundle_cert and export again");
     }
     top = issuer;
   }
@@ -219,8 +219,9 @@ int CaExport(Context& ctx) {
   std::string text = "wrote the root '" + subject + "' (SHA-256 " + sha + ") to '" + out +
                      "': a downstream device trusts it to verify edgeHub's chain";
   if (is_edge_ca)
-    text += "\nnote: this root is the self-signed Edge CA itself; when it is renewed, downstream "
-            "devices need the new one (export again). A PKI's root does not change.";
+    text +=
+        "\nnote: this root is the self-signed Edge CA itself; when it is renewed, downstream "
+        "devices need the new one (export again). A PKI's root does not change.";
   ctx.Print(Json{{"file", out}, {"subject", subject}, {"sha256", sha}, {"isEdgeCa", is_edge_ca}},
             text);
   return kOk;

@@ -16,7 +16,8 @@ namespace edgesec::trust {
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The subject's CN (else the whole subject) in lower case, runs of other characters as one '-',
@@ -24,8 +25,8 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 std::string Slug(X509* cert) {
   char cn[256] = {0};
   int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
-  std::string text = n > 0 ? std::string(cn, static_cast<size_t>(n))
-                           : x509::NameText(X509_get_subject_name(cert));
+  std::string text =
+      n > 0 ? std::string(cn, static_cast<size_t>(n)) : x509::NameText(X509_get_subject_name(cert));
   std::string slug;
   for (unsigned char c : text) {
     if (std::isalnum(c))
@@ -59,7 +60,8 @@ std::string FileNameFor(X509* cert) {
 
 Expected<WriteResult> Write(const std::string& dir, std::string_view bundle_pem) {
   auto chain = x509::ParsePemChain(bundle_pem);
-  if (!chain) return InvalidParameter("the trust bundle holds no certificate: " + chain.error().message);
+  if (!chain)
+    return InvalidParameter("the trust bundle holds no certificate: " + chain.error().message);
   EDGESEC_TRY(fs::MakeDirs(dir, 0755));
   WriteResult result;
   std::set<std::string> wanted;

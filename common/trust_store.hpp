@@ -32,8 +32,8 @@ struct WriteResult {
 };
 
 // Writes each certificate of `bundle_pem` to its own file in `dir` (0644, atomically; a file with
-// the same content is left alone), creates `dir` (0755) and deletes the folder's other `.crt` files.
-// kInvalidParameter when the bundle holds no certificate (nothing is changed then).
+// the same content is left alone), creates `dir` (0755) and deletes the folder's other `.crt`
+// files. kInvalidParameter when the bundle holds no certificate (nothing is changed then).
 Expected<WriteResult> Write(const std::string& dir, std::string_view bundle_pem);
 
 // Deletes the folder's files and the folder. A missing folder is not an error; a folder with

@@ -26,18 +26,22 @@ std::string Join(const std::vector<std::string>& names) {
 void CheckTrustStore(Env& env, Report& report) {
   std::string dir = trust::StoreDir(env.layout);
   if (!trust::Installed(env.layout)) {
-    report.Skip(kId, "the trust bundle is not in the OS trust store (edgectl trust install puts it "
-                     "there for programs on the host)");
+    report.Skip(kId,
+                "the trust bundle is not in the OS trust store (edgectl trust install puts it "
+                "there for programs on the host)");
     return;
   }
   if (!env.Reachable("identityd")) {
-    report.Skip(kId, "identityd is not reachable: the OS trust store was not compared with its "
-                     "trust bundle", env.StartHint("identityd"));
+    report.Skip(kId,
+                "identityd is not reachable: the OS trust store was not compared with its "
+                "trust bundle",
+                env.StartHint("identityd"));
     return;
   }
   identityd::IdentitydClient client(env.layout.Socket("identityd"));
   auto bundle = client.TrustBundle();
-  auto chain = bundle ? edgesec::x509::ParsePemChain(*bundle) : Expected<edgesec::x509::Chain>(bundle.error());
+  auto chain = bundle ? edgesec::x509::ParsePemChain(*bundle)
+                      : Expected<edgesec::x509::Chain>(bundle.error());
   if (!chain) {
     report.Skip(kId, "cannot read identityd's trust bundle: " + chain.error().message);
     return;
@@ -58,10 +62,11 @@ void CheckTrustStore(Env& env, Report& report) {
   }
   for (const auto& h : have)
     if (!want.count(h)) stale.push_back(h);
-  std::string fix = env.layout.is_rooted() ? "edgectl --root " + env.layout.root + " trust install"
-                                           : "sudo edgectl trust install (after an Edge CA rollover "
-                                             "identityd starts edgesec-trust.service: see "
-                                             "journalctl -u edgesec-identityd -u edgesec-trust)";
+  std::string fix = env.layout.is_rooted()
+                        ? "edgectl --root " + env.layout.root + " trust install"
+                        : "sudo edgectl trust install (after an Edge CA rollover "
+                          "identityd starts edgesec-trust.service: see "
+                          "journalctl -u edgesec-identityd -u edgesec-trust)";
   if (!missing.empty() || !stale.empty()) {
     report.Warn(kId,
                 "'" + dir + "' is out of step with identityd's trust bundle" +
@@ -71,7 +76,8 @@ void CheckTrustStore(Env& env, Report& report) {
     return;
   }
   if (!unlinked.empty()) {
-    report.Warn(kId, "update-ca-certificates has not linked " + Join(unlinked) + " into /etc/ssl/certs",
+    report.Warn(kId,
+                "update-ca-certificates has not linked " + Join(unlinked) + " into /etc/ssl/certs",
                 fix);
     return;
   }

@@ -50,9 +50,8 @@ Expected<std::unique_ptr<IdentityService>> IdentityService::Create(
   EDGESEC_TRY(service->edge_ca_.Load());
   EDGESEC_TRY(service->modules_.Load());
   IdentityService* self = service.get();
-  service->edge_ca_.SetAfterChange([self] {
-    RefreshOsTrust(self->layout_, [self] { return self->TrustBundle(Caller{0}); });
-  });
+  service->edge_ca_.SetAfterChange(
+      [self] { RefreshOsTrust(self->layout_, [self] { return self->TrustBundle(Caller{0}); }); });
   return service;
 }
 

@@ -22,11 +22,11 @@ void RefreshOsTrust(const Layout& layout, const std::function<Expected<std::stri
     return;
   }
   auto pem = bundle();
-  auto written = pem ? trust::Write(trust::StoreDir(layout), *pem)
-                     : Expected<trust::WriteResult>(pem.error());
+  auto written =
+      pem ? trust::Write(trust::StoreDir(layout), *pem) : Expected<trust::WriteResult>(pem.error());
   if (!written) {
     log::Error("identityd: cannot refresh the trust store files under --root: " +
-                written.error().Describe());
+               written.error().Describe());
     return;
   }
   log::Notice("identityd: refreshed '" + trust::StoreDir(layout) + "' after the Edge CA change (" +

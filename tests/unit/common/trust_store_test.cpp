@@ -53,7 +53,8 @@ TEST_CASE("file names: the subject's CN as a slug, then 16 hex digits of the fin
   X509Ptr symbols = CaNamed("***");
   CHECK(trust::FileNameFor(symbols.get()) == "cert-" + Hex16(symbols.get()) + ".crt");
   X509Ptr long_name = CaNamed(std::string(60, 'x'));
-  CHECK(std::regex_match(trust::FileNameFor(long_name.get()), std::regex("x{48}-[0-9a-f]{16}\\.crt")));
+  CHECK(std::regex_match(trust::FileNameFor(long_name.get()),
+                         std::regex("x{48}-[0-9a-f]{16}\\.crt")));
 }
 
 TEST_CASE("Write: one cert per file, 0644, idempotent, stale .crt removed, others kept") {
