@@ -21,6 +21,7 @@ int Check(Context& ctx) {
   check::CheckEst(env, report);
   check::CheckTokens(env, report);
   check::CheckClock(env, report);
+  check::CheckTrustStore(env, report);
   if (ctx.json)
     std::cout << report.ToJson().dump(2) << "\n";
   else
@@ -37,7 +38,7 @@ std::vector<Command> CheckCommands() {
        0,
        0,
        "diagnose the installation: configs, services, certificates, file permissions, EST server, "
-       "tokens, clock (exit 1 when a check fails; warnings allowed)",
+       "tokens, clock, the OS trust store (exit 1 when a check fails; warnings allowed)",
        {},
        &Check},
   };

@@ -22,6 +22,7 @@ std::vector<Command> AllCommands() {
   for (auto& c : IdentityCommands()) all.push_back(std::move(c));
   for (auto& c : ConfigCommands()) all.push_back(std::move(c));
   for (auto& c : CheckCommands()) all.push_back(std::move(c));
+  for (auto& c : TrustCommands()) all.push_back(std::move(c));
   return all;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -112,6 +113,21 @@ void NotifyReloading() {
 }
 void NotifyStopping() {
   sd_notify(0, "STOPPING=1");
+}
+
+Status StartUnit(const std::string& unit) {
+  sd_bus* bus = nullptr;
+  int r = sd_bus_open_system(&bus);
+  if (r < 0) return IoError("cannot connect to the system bus to start '" + unit + "'", -r);
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                         "org.freedesktop.systemd1.Manager", "StartUnit", &error, nullptr, "ss",
+                         unit.c_str(), "replace");
+  std::string why = r < 0 ? (error.message ? error.message : std::strerror(-r)) : "";
+  sd_bus_error_free(&error);
+  sd_bus_flush_close_unref(bus);
+  if (r < 0) return MakeError(ErrorKind::kIo, "systemd refused to start '" + unit + "': " + why);
+  return {};
 }
 
 void BlockSignals() {

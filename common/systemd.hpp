@@ -23,6 +23,10 @@ void NotifyReady(const std::string& status);
 void NotifyReloading();
 void NotifyStopping();
 
+// Queues a start job for `unit` (StartUnit, mode "replace") on systemd's D-Bus API and returns
+// without waiting for it. The caller needs polkit's permission unless it is root.
+Status StartUnit(const std::string& unit);
+
 // Blocks SIGTERM, SIGINT and SIGHUP; call before any thread starts so every thread inherits the
 // mask.
 void BlockSignals();

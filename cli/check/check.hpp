@@ -93,6 +93,7 @@ void CheckPermissions(Env& env, Report& report);  // permissions_check.cpp
 void CheckEst(Env& env, Report& report);          // est_check.cpp
 void CheckTokens(Env& env, Report& report);       // tokens_check.cpp
 void CheckClock(Env& env, Report& report);        // clock_check.cpp
+void CheckTrustStore(Env& env, Report& report);   // trust_check.cpp
 
 // "3 days", "5 hours", "12 minutes": a rough span for messages.
 std::string Span(int64_t seconds);

@@ -57,6 +57,11 @@ void EdgeCa::Configure(std::shared_ptr<certd::CertdClient> certd, std::string ce
   on_change_ = std::move(on_change);
 }
 
+void EdgeCa::SetAfterChange(std::function<void()> after_change) {
+  std::lock_guard lock(mutex_);
+  after_change_ = std::move(after_change);
+}
+
 Status EdgeCa::Load() {
   std::string path = state_dir_ + "/edge-ca.json";
   auto text = fs::ReadFile(path);
@@ -130,6 +135,12 @@ void EdgeCa::Adopt(EdgeCaCert fresh) {
               "; module certs are issued from the new one, the old one stays in the trust bundle "
               "until it expires");
   RunHook(old_sha, new_sha);
+  std::function<void()> after;
+  {
+    std::lock_guard lock(mutex_);
+    after = after_change_;
+  }
+  if (after) after();
 }
 
 Status EdgeCa::Refresh() {

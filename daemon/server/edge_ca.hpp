@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,6 +36,8 @@ class EdgeCa {
 
   void Configure(std::shared_ptr<certd::CertdClient> certd, std::string cert_id,
                  std::vector<std::string> on_change);
+  // Called after each change of the Edge CA, once the hook ran (identityd: the OS trust store).
+  void SetAfterChange(std::function<void()> after_change);
   // Loads the persisted state (previous CAs).
   Status Load();
 
@@ -69,6 +72,7 @@ class EdgeCa {
   std::shared_ptr<certd::CertdClient> certd_;
   std::string cert_id_;
   std::vector<std::string> on_change_;
+  std::function<void()> after_change_;
   std::optional<EdgeCaCert> current_;    // fetched from certd by this process
   std::optional<EdgeCaCert> last_seen_;  // the Edge CA of the previous run (state file)
   std::vector<EdgeCaCert> previous_;     // earlier Edge CAs, newest first

@@ -11,6 +11,7 @@
 #include "common/x509/details.hpp"
 #include "common/x509/pem.hpp"
 #include "daemon/server/module_certs.hpp"
+#include "daemon/server/trust_refresh.hpp"
 
 namespace edgesec::identityd {
 namespace {
@@ -48,6 +49,9 @@ Expected<std::unique_ptr<IdentityService>> IdentityService::Create(
   EDGESEC_TRY(service->Reload(config));
   EDGESEC_TRY(service->edge_ca_.Load());
   EDGESEC_TRY(service->modules_.Load());
+  IdentityService* self = service.get();
+  service->edge_ca_.SetAfterChange(
+      [self] { RefreshOsTrust(self->layout_, [self] { return self->TrustBundle(Caller{0}); }); });
   return service;
 }
 

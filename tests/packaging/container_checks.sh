@@ -130,6 +130,29 @@ JS
   check "with the rule, the hook (as edgeid, in identityd's sandbox) reloads the unit" sandboxed_reload
 fi
 
+# --- edgectl trust install, kept in step on an Edge CA rollover --------------------------------------------
+# identityd (edgeid, sandboxed) starts edgesec-trust.service through systemd's D-Bus API, allowed by
+# the package's polkit rule (/usr/share/polkit-1/rules.d/50-edgesec-trust.rules); the unit runs
+# `edgectl trust install --quiet` as root, which runs update-ca-certificates.
+if has_identityd && [ -x /usr/lib/polkit-1/polkitd ]; then
+  systemctl start dbus.socket dbus.service
+  TRUST=/usr/local/share/ca-certificates/edgesec
+  edgesec_links() { ls /etc/ssl/certs | grep -c '^edgesec-'; }
+  check "edgectl trust install puts the Edge CA into the OS store" edgectl trust install
+  check "… and update-ca-certificates linked it into /etc/ssl/certs" test "$(edgesec_links)" = 1
+  check "edgectl cert renew edge-ca (an Edge CA rollover)" edgectl cert renew edge-ca
+  rollover_refreshed() {
+    for _ in $(seq 150); do [ "$(ls "$TRUST" | wc -l)" = 2 ] && [ "$(edgesec_links)" = 2 ] && return 0; sleep 0.2; done
+    ls -la "$TRUST"; systemctl status edgesec-trust.service; journalctl -u edgesec-identityd -u edgesec-trust --no-pager | tail -20
+    return 1
+  }
+  check "identityd started edgesec-trust.service, which put the new Edge CA beside the old one" rollover_refreshed
+  check "edgesec-trust.service ran as a root oneshot and succeeded" \
+    test "$(systemctl show -p Result --value edgesec-trust.service)" = success
+  check "edgectl trust remove takes edgesec's certificates out of the store" \
+    sh -c "edgectl trust remove && test ! -e $TRUST && test \"\$(ls /etc/ssl/certs | grep -c '^edgesec-')\" = 0"
+fi
+
 # --- keyd's tpm engine through tpm2-abrmd on the system bus (swtpm behind it) ---------------------------
 # The sandbox path of a TPM shared through the resource manager: D-Bus over AF_UNIX with
 # PrivateNetwork=yes, and tabrmd's bus policy, which admits the group tss (edgeks is a member).

@@ -35,6 +35,7 @@ for daemon in $DAEMONS; do
 done
 for unit in $(expected_units); do has "lib/systemd/system/$unit" -rw-r--r--; done
 has usr/lib/sysusers.d/edgesec.conf -rw-r--r--
+have_identityd && has usr/share/polkit-1/rules.d/50-edgesec-trust.rules -rw-r--r--
 has usr/lib/tmpfiles.d/edgesec.conf -rw-r--r--
 has usr/share/man/man1/edgectl.1.gz -rw-r--r--
 has usr/share/doc/edgesec/copyright -rw-r--r--
@@ -75,7 +76,7 @@ done
 (cd "$TMP/root" && md5sum --quiet -c "$TMP/control/md5sums") || fail "md5sums does not match the files"
 for service in "$TMP"/root/lib/systemd/system/*.service; do
   exec_start=$(sed -n 's/^ExecStart=//p' "$service")
-  [ -x "$TMP/root$exec_start" ] || fail "$(basename "$service"): ExecStart='$exec_start' is not in the package"
+  [ -x "$TMP/root${exec_start%% *}" ] || fail "$(basename "$service"): ExecStart='$exec_start' is not in the package"
 done
 file_out=$(LC_ALL=C od -An -c -N4 "$TMP/root/usr/bin/edgectl" | tr -d ' ')
 [ "$file_out" = 177ELF ] || fail "/usr/bin/edgectl is not an ELF file"

@@ -70,6 +70,8 @@ expected_units() {
     echo "edgesec-$daemon.socket"
   done
   have_identityd && echo edgesec-workload.socket
+  # Static (no [Install]): identityd starts it after an Edge CA rollover.
+  have_identityd && echo edgesec-trust.service
   return 0
 }
 

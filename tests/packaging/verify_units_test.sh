@@ -27,8 +27,14 @@ for unit_file in "$UNITDIR"/edgesec-*; do
   case $unit in *.service) ;; *.socket) ;; *) fail "unexpected file '$unit' in the unit directory"; continue ;; esac
   if [ "${unit%.service}" != "$unit" ]; then
     exec_start=$(sed -n 's/^ExecStart=//p' "$unit_file")
-    [ -x "$STAGE$exec_start" ] || fail "$unit: ExecStart='$exec_start' is not an executable in the install tree"
-    [[ $exec_start == "$LIBEXECDIR"/* ]] || fail "$unit: ExecStart='$exec_start' is not in '$LIBEXECDIR'"
+    exec_bin=${exec_start%% *}
+    [ -x "$STAGE$exec_bin" ] || fail "$unit: ExecStart='$exec_start' is not an executable in the install tree"
+    if [ "$unit" = edgesec-trust.service ]; then
+      # The root oneshot identityd starts on an Edge CA rollover runs edgectl.
+      [ "$exec_bin" = "$PREFIX/bin/edgectl" ] || fail "$unit: ExecStart='$exec_start' is not '$PREFIX/bin/edgectl …'"
+    else
+      [[ $exec_start == "$LIBEXECDIR"/* ]] || fail "$unit: ExecStart='$exec_start' is not in '$LIBEXECDIR'"
+    fi
     grep -q '@[A-Z_]*@' "$unit_file" && fail "$unit: an unsubstituted @VARIABLE@ is left"
   fi
   # systemd-analyze prints every finding on stderr (and some on stdout); the exit code alone misses
