@@ -58,6 +58,12 @@ check "a connection to keyd.sock starts keyd, which answers /version" \
 check "keyd runs as edgeks" runs_as edgesec-keyd.service edgeks
 check "keyd creates a key pair in its state directory (ProtectSystem=strict)" edgectl key create e2e-key
 check "keyd signs with it" edgectl key sign e2e-key --data hello
+# The OpenSSL provider from the package: `openssl -provider edgesec` finds the module in OpenSSL's
+# modules directory and keyd on /run/edgesec/keyd.sock, with no path or variable.
+check "openssl -provider edgesec reads e2e-key's public key from keyd" \
+  sh -c "openssl pkey -provider edgesec -provider default -in edgesec:e2e-key -pubout | grep -q 'BEGIN PUBLIC KEY'"
+check "openssl req -new -key edgesec:e2e-key makes a CSR that openssl verifies" \
+  sh -c "openssl req -new -provider edgesec -provider default -key edgesec:e2e-key -subj /CN=e2e -out /tmp/e2e.csr && openssl req -verify -noout -in /tmp/e2e.csr"
 check "keyd's state is /var/lib/edgesec/keyd, 0700 edgeks" test "$(stat -c '%a %U' /var/lib/edgesec/keyd)" = "700 edgeks"
 PID=$(main_pid edgesec-keyd.service)
 check "systemctl reload edgesec-keyd (SIGHUP, RELOADING=1/READY=1)" systemctl reload edgesec-keyd.service

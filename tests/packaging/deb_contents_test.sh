@@ -37,6 +37,8 @@ for unit in $(expected_units); do has "lib/systemd/system/$unit" -rw-r--r--; don
 has usr/lib/sysusers.d/edgesec.conf -rw-r--r--
 have_identityd && has usr/share/polkit-1/rules.d/50-edgesec-trust.rules -rw-r--r--
 has usr/lib/tmpfiles.d/edgesec.conf -rw-r--r--
+# The OpenSSL provider module, where `openssl -provider edgesec` finds it without a path.
+has "$(openssl version -m | sed -n 's|^MODULESDIR: "/\(.*\)"$|\1|p')/edgesec.so" -rw-r--r--
 has usr/share/man/man1/edgectl.1.gz -rw-r--r--
 has usr/share/doc/edgesec/copyright -rw-r--r--
 has usr/share/doc/edgesec/changelog.gz -rw-r--r--
