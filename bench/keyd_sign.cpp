@@ -24,6 +24,7 @@
 #include "bench/keyd_process.hpp"
 #include "common/ossl.hpp"
 #include "keyd/client/keyd_client.hpp"
+#include "keyd/client/remote_key.hpp"
 
 using namespace edgesec;
 using Clock = std::chrono::steady_clock;
@@ -127,6 +128,21 @@ struct KeydSign {
   }
 };
 
+// The same key as an EVP_PKEY of the edgesec OpenSSL provider (what any OpenSSL program gets from
+// `edgesec:<keyId>`): EVP_PKEY_sign over the digest, one keyd call inside.
+struct ProviderSign {
+  EVP_PKEY* key;
+  struct State {};
+  State Prepare(int) { return {}; }
+  bool Run(State&) {
+    static const unsigned char digest[32] = {0x5a};
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+    unsigned char sig[80];
+    size_t len = sizeof sig;
+    return ctx && EVP_PKEY_sign_init(ctx.get()) == 1 && EVP_PKEY_sign(ctx.get(), sig, &len, digest, 32) == 1;
+  }
+};
+
 const char* Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
 
 double Median(std::vector<double> v) {
@@ -191,6 +207,10 @@ int main(int argc, char** argv) {
   Figure pinned_figure = Measure(1, through, keyd->pid());
   bench::PinProcess(::getpid(), -1);
   bench::PinProcess(keyd->pid(), -1);
+  auto provider_key = keyd::LoadRemoteKey(std::make_shared<keyd::KeydClient>(keyd->socket()), *handle);
+  if (!provider_key) return Fail("cannot load the key through the provider: " + provider_key.error().Describe());
+  ProviderSign via_provider{provider_key->get()};
+  Figure provider_figure = Measure(1, via_provider, keyd->pid());
   double one = one_figure.per_second, two = two_figure.per_second;
   if (one <= 0 || two <= 0) return Fail("signing through keyd failed");
   auto peak = bench::ReadMemoryFigures(keyd->pid());
@@ -199,6 +219,10 @@ int main(int argc, char** argv) {
   std::printf("raw OpenSSL, 1 thread:            %8.0f signatures/s\n", raw_rate);
   std::printf("keyd, 1 client:                   %8.0f signatures/s\n", one);
   std::printf("keyd, 2 clients:                  %8.0f signatures/s\n", two);
+  std::printf("keyd via the OpenSSL provider:    %8.0f signatures/s (1 thread, EVP_PKEY_sign on edgesec's key)\n",
+              provider_figure.per_second);
+  std::printf("provider/keyd client, 1 client:   %8.2f   (the provider's own cost)\n", provider_figure.per_second / one);
+  std::printf("provider/raw, 1 client:           %8.2f\n", provider_figure.per_second / raw_rate);
   std::printf("keyd, 1 client, all on CPU 0:      %8.0f signatures/s (%.1f us in keyd + %.1f us in the client)\n",
               pinned_figure.per_second, pinned_figure.cpu_us_keyd, pinned_figure.cpu_us_client);
   std::printf("CPU per signature, raw:            %8.1f us\n", raw_figure.cpu_us_client);
