@@ -228,7 +228,7 @@ edgesec_code edgesec_keys_load_evp_pkey(edgesec_keys* keys, const char* key_id, 
     auto key = edgesec::keyd::LoadRemoteKey(keys->client, *handle);
     if (!key) {
       // The handle is keyd's own, just answered: an invalid parameter here is the key's type,
-      // which the helper cannot use (e.g. Ed25519 on the legacy-method path).
+      // which the helper cannot use.
       if (key.error().kind == edgesec::ErrorKind::kInvalidParameter) {
         return Fail(err, EDGESEC_CODE_UNSUPPORTED, key.error().Context(context).message);
       }

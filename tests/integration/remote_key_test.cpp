@@ -1,6 +1,7 @@
 // Keys held elsewhere, used here (DESIGN.md): the EVP_PKEY of keyd::LoadRemoteKey, whose private
 // operations are keyd calls, signs certificates and CSRs that the openssl CLI accepts, and
-// authenticates a TLS client to `openssl s_server -Verify 1` over TLS 1.2 and 1.3, with EC and RSA keys.
+// authenticates a TLS client to `openssl s_server -Verify 1` over TLS 1.2 and 1.3, with EC and RSA keys;
+// Ed25519 keys sign too (the key belongs to the edgesec OpenSSL provider, keyd/client/provider/).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -236,4 +237,26 @@ TEST_CASE("a copy of a keyd key (EVP_PKEY_dup) signs through keyd and both free 
   EvpMdCtxPtr verify_ctx(EVP_MD_CTX_new());
   REQUIRE(EVP_DigestVerifyInit(verify_ctx.get(), nullptr, EVP_sha256(), nullptr, pub->get()) == 1);
   CHECK(EVP_DigestVerify(verify_ctx.get(), sig, len, message, sizeof message) == 1);
+}
+
+TEST_CASE("an Ed25519 keyd key signs through the provider (EVP_DigestSign, no digest)", "[remote_key]") {
+  KeydUnderTest keyd;
+  Remote key = MakeRemote(keyd, "ed-key", "ed25519");
+  CHECK(EVP_PKEY_is_a(key.key.get(), "ED25519"));
+  const unsigned char message[] = "pure EdDSA over the message";
+  EvpMdCtxPtr sign_ctx(EVP_MD_CTX_new());
+  unsigned char sig[64];
+  size_t len = sizeof sig;
+  REQUIRE(EVP_DigestSignInit(sign_ctx.get(), nullptr, nullptr, nullptr, key.key.get()) == 1);
+  REQUIRE(EVP_DigestSign(sign_ctx.get(), sig, &len, message, sizeof message) == 1);
+  CHECK(len == 64);
+  auto pub = key.client->PublicKey(key.handle);
+  REQUIRE(pub);
+  EvpMdCtxPtr verify_ctx(EVP_MD_CTX_new());
+  REQUIRE(EVP_DigestVerifyInit(verify_ctx.get(), nullptr, nullptr, nullptr, pub->get()) == 1);
+  CHECK(EVP_DigestVerify(verify_ctx.get(), sig, len, message, sizeof message) == 1);
+  sig[10] ^= 1;  // a fresh context: a one-shot context is spent after one verification
+  EvpMdCtxPtr again(EVP_MD_CTX_new());
+  REQUIRE(EVP_DigestVerifyInit(again.get(), nullptr, nullptr, nullptr, pub->get()) == 1);
+  CHECK(EVP_DigestVerify(again.get(), sig, len, message, sizeof message) == 0);
 }

@@ -82,8 +82,10 @@ EDGESEC_API edgesec_code edgesec_keys_list(edgesec_keys *keys, edgesec_key_list 
 EDGESEC_API void edgesec_key_list_free(edgesec_key_list *list);
 
 /* The remote-key helper: an EVP_PKEY for the key pair `key_id` whose public half is keyd's and
- * whose private operations are keyd /sign (and /encrypt) calls. EC P-256/P-384 and RSA keys;
- * EDGESEC_CODE_UNSUPPORTED for a key type it cannot use. The key holds its own reference to the
+ * whose private operations are keyd /sign (and /encrypt) calls, through the edgesec OpenSSL provider
+ * built into this library (loaded into OpenSSL's default library context beside the default
+ * provider on first use). EC P-256/P-384, RSA and Ed25519 keys; EDGESEC_CODE_UNSUPPORTED for a key
+ * type it cannot use. The key holds its own reference to the
  * connection, so `keys` may be closed before it; free it with EVP_PKEY_free. */
 EDGESEC_API edgesec_code edgesec_keys_load_evp_pkey(edgesec_keys *keys, const char *key_id,
                                                     EVP_PKEY **out, edgesec_err *err);
