@@ -155,6 +155,26 @@ int Fail(const std::string& what) {
   return 1;
 }
 
+// kStarts starts of keyd, each on a fresh root; the last one stays up for the load.
+struct Starts {
+  std::vector<double> ready, version;
+  std::unique_ptr<bench::BenchDir> dir;
+  std::unique_ptr<bench::KeydProcess> keyd;
+};
+std::string StartRepeatedly(const std::string& keyd_path, Starts& s) {
+  for (int i = 0; i < kStarts; ++i) {
+    s.keyd.reset();
+    s.dir = std::make_unique<bench::BenchDir>();
+    if (s.dir->path().empty()) return "cannot create a temp directory";
+    auto started = bench::KeydProcess::Start(keyd_path, s.dir->path());
+    if (!started) return started.error().Describe();
+    s.keyd = std::move(*started);
+    s.ready.push_back(s.keyd->ready_ms());
+    s.version.push_back(s.keyd->version_ms());
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,19 +193,9 @@ int main(int argc, char** argv) {
   if (raw_rate <= 0) return Fail("raw OpenSSL signing failed");
 
   // 2. Start-up: kStarts starts, each on a fresh root; the last one stays up for the load.
-  std::vector<double> ready, version;
-  std::unique_ptr<bench::BenchDir> dir;
-  std::unique_ptr<bench::KeydProcess> keyd;
-  for (int i = 0; i < kStarts; ++i) {
-    keyd.reset();
-    dir = std::make_unique<bench::BenchDir>();
-    if (dir->path().empty()) return Fail("cannot create a temp directory");
-    auto started = bench::KeydProcess::Start(keyd_path, dir->path());
-    if (!started) return Fail(started.error().Describe());
-    keyd = std::move(*started);
-    ready.push_back(keyd->ready_ms());
-    version.push_back(keyd->version_ms());
-  }
+  Starts starts;
+  if (auto failed = StartRepeatedly(keyd_path, starts); !failed.empty()) return Fail(failed);
+  auto& [ready, version, root, keyd] = starts;
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto idle = bench::ReadMemoryFigures(keyd->pid());
   if (!idle) return Fail(idle.error().Describe());
