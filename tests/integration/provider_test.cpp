@@ -6,6 +6,8 @@
 //   - `openssl req -new -key edgesec:K` makes a CSR that `openssl req -verify` accepts, carrying
 //     keyd's public key; `openssl req -x509` and `openssl x509 -req -CAkey edgesec:K` make a CA and a
 //     leaf that `openssl verify` accepts;
+//   - RSA keys decrypt (pkeyutl, PKCS#1 v1.5 and OAEP) and serve TLS 1.2 RSA key exchange from
+//     `openssl s_server -key edgesec:K`;
 //   - `openssl pkeyutl -sign -inkey edgesec:K` signs what `openssl pkeyutl -verify` checks with the
 //     public key `openssl pkey -pubout` wrote;
 //   - a caller whose uid keyd does not allow the key gets keyd's refusal, in words;
@@ -150,11 +152,48 @@ void CheckMutualTls(ProviderKeyd& k, const std::string& id, const char* version)
         std::string::npos);
 }
 
+// RSA decryption with the keyd key: pkeyutl round trips (PKCS#1 v1.5 and OAEP), and `openssl
+// s_server -key edgesec:K` serving TLS 1.2 with RSA key exchange (the premaster secret is decrypted
+// through the provider) to a plain `openssl s_client`.
+void CheckRsaDecryption(ProviderKeyd& k, const std::string& id) {
+  std::string pub = k.File(id + ".pkey"), plain = k.File(id + ".plain");
+  std::string sealed = k.File(id + ".sealed"), opened = k.File(id + ".opened");
+  WriteBinaryFile(plain, ToBytes("a secret for the keyd key"));
+  for (std::string padding : {"pkcs1", "oaep"}) {
+    INFO("padding " << padding);
+    REQUIRE_OK(Plain({"pkeyutl", "-encrypt", "-pubin", "-inkey", pub, "-pkeyopt",
+                      "rsa_padding_mode:" + padding, "-in", plain, "-out", sealed}));
+    REQUIRE_OK(Openssl("pkeyutl", {"-decrypt", "-inkey", "edgesec:" + id, "-pkeyopt",
+                                   "rsa_padding_mode:" + padding, "-in", sealed, "-out", opened}));
+    CHECK(ReadTextFile(opened) == "a secret for the keyd key");
+  }
+  std::string dir = k.File(id + "-server");
+  REQUIRE(fs::MakeDirs(dir, 0755));
+  EvpPkeyPtr key_pub = MUST(k.client().PublicKey(MUST(k.client().GetKeyPair(id))));
+  TlsPki pki(dir, key_pub.get(), "unused-client");
+  WriteCert(dir + "/rsa-server.pem",
+            MakeCert({"127.0.0.1", false, "serverAuth", "IP:127.0.0.1"}, key_pub.get(), pki.ca.get(),
+                     pki.ca_key.get(), EVP_sha256()).get());
+  std::string port = std::to_string(FreeLocalPort());
+  RunResult r = Run(
+      {"sh", "-c",
+       "openssl s_server -provider-path \"$1\" -provider edgesec -provider default -accept \"$2\" "
+       "-key edgesec:\"$3\" -cert \"$4\"/rsa-server.pem -naccept 1 -www >\"$4\"/rsa-s_server.log 2>&1 & "
+       "sleep 1; printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:\"$2\" "
+       "-tls1_2 -cipher AES128-GCM-SHA256 -CAfile \"$4\"/ca.pem -verify_return_error -quiet; "
+       "status=$?; wait; exit $status",
+       "sh", ProviderDir(), port, id, dir});
+  INFO("s_client:\n" << r.out << r.err << "\ns_server:\n" << ReadTextFile(dir + "/rsa-s_server.log"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("Cipher    : AES128-GCM-SHA256") != std::string::npos);
+}
+
 void CheckKey(ProviderKeyd& k, const std::string& id, const std::string& algorithm) {
   INFO("key '" << id << "' (" << algorithm << ")");
   MUST(k.client().CreateKeyPairIfNotExists(id, algorithm));
   CheckCertificates(k, id);
   CheckPkeyutl(k, id, algorithm == "ed25519");
+  if (algorithm.rfind("rsa-", 0) == 0) CheckRsaDecryption(k, id);
   CheckMutualTls(k, id, "-tls1_2");
   CheckMutualTls(k, id, "-tls1_3");
 }
