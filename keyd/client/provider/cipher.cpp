@@ -35,18 +35,13 @@ void FreeContext(void* ctx) {
 int SetParams(void* ctx, const OSSL_PARAM params[]) {
   auto* c = static_cast<CipherContext*>(ctx);
   if (params == nullptr) return 1;
-  const OSSL_PARAM* p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_PAD_MODE);
+  if (!GetIntOrName(OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_PAD_MODE),
+                    {{"pkcs1", RSA_PKCS1_PADDING}, {"oaep", RSA_PKCS1_OAEP_PADDING},
+                     {"none", RSA_NO_PADDING}},
+                    &c->padding))
+    return 0;
+  const OSSL_PARAM* p = nullptr;
   const char* text = nullptr;
-  if (p != nullptr) {
-    if (p->data_type == OSSL_PARAM_UTF8_STRING) {
-      if (!OSSL_PARAM_get_utf8_string_ptr(p, &text)) return 0;
-      c->padding = std::strcmp(text, "oaep") == 0   ? RSA_PKCS1_OAEP_PADDING
-                   : std::strcmp(text, "none") == 0 ? RSA_NO_PADDING
-                                                    : RSA_PKCS1_PADDING;
-    } else if (!OSSL_PARAM_get_int(p, &c->padding)) {
-      return 0;
-    }
-  }
   if ((p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST)) != nullptr) {
     if (!OSSL_PARAM_get_utf8_string_ptr(p, &text)) return 0;
     c->oaep_md = text;
@@ -158,16 +153,14 @@ int Decrypt(void* ctx, unsigned char* out, size_t* outlen, size_t outsize, const
   return 1;
 }
 
-#define EDGESEC_FN(id, fn) {id, reinterpret_cast<void (*)()>(fn)}
 const OSSL_DISPATCH kFunctions[] = {
-    EDGESEC_FN(OSSL_FUNC_ASYM_CIPHER_NEWCTX, &NewContext),
-    EDGESEC_FN(OSSL_FUNC_ASYM_CIPHER_FREECTX, &FreeContext),
-    EDGESEC_FN(OSSL_FUNC_ASYM_CIPHER_DECRYPT_INIT, &DecryptInit),
-    EDGESEC_FN(OSSL_FUNC_ASYM_CIPHER_DECRYPT, &Decrypt),
-    EDGESEC_FN(OSSL_FUNC_ASYM_CIPHER_SET_CTX_PARAMS, &SetParams),
-    EDGESEC_FN(OSSL_FUNC_ASYM_CIPHER_SETTABLE_CTX_PARAMS, &SettableParams),
+    EDGESEC_OSSL_FN(OSSL_FUNC_ASYM_CIPHER_NEWCTX, &NewContext),
+    EDGESEC_OSSL_FN(OSSL_FUNC_ASYM_CIPHER_FREECTX, &FreeContext),
+    EDGESEC_OSSL_FN(OSSL_FUNC_ASYM_CIPHER_DECRYPT_INIT, &DecryptInit),
+    EDGESEC_OSSL_FN(OSSL_FUNC_ASYM_CIPHER_DECRYPT, &Decrypt),
+    EDGESEC_OSSL_FN(OSSL_FUNC_ASYM_CIPHER_SET_CTX_PARAMS, &SetParams),
+    EDGESEC_OSSL_FN(OSSL_FUNC_ASYM_CIPHER_SETTABLE_CTX_PARAMS, &SettableParams),
     {0, nullptr}};
-#undef EDGESEC_FN
 
 }  // namespace
 

@@ -47,14 +47,12 @@ int Encode(void* ctx, OSSL_CORE_BIO* out, const void* keydata, const OSSL_PARAM[
   return ok;
 }
 
-#define EDGESEC_FN(id, fn) {id, reinterpret_cast<void (*)()>(fn)}
 template <bool kPem>
-const OSSL_DISPATCH kFunctions[] = {EDGESEC_FN(OSSL_FUNC_ENCODER_NEWCTX, &NewContext),
-                                        EDGESEC_FN(OSSL_FUNC_ENCODER_FREECTX, &FreeContext),
-                                        EDGESEC_FN(OSSL_FUNC_ENCODER_DOES_SELECTION, &DoesSelection),
-                                        EDGESEC_FN(OSSL_FUNC_ENCODER_ENCODE, &Encode<kPem>),
+const OSSL_DISPATCH kFunctions[] = {EDGESEC_OSSL_FN(OSSL_FUNC_ENCODER_NEWCTX, &NewContext),
+                                        EDGESEC_OSSL_FN(OSSL_FUNC_ENCODER_FREECTX, &FreeContext),
+                                        EDGESEC_OSSL_FN(OSSL_FUNC_ENCODER_DOES_SELECTION, &DoesSelection),
+                                        EDGESEC_OSSL_FN(OSSL_FUNC_ENCODER_ENCODE, &Encode<kPem>),
                                         {0, nullptr}};
-#undef EDGESEC_FN
 
 #define EDGESEC_SPKI(output) "provider=edgesec,output=" output ",structure=SubjectPublicKeyInfo"
 

@@ -112,6 +112,26 @@ Expected<std::unique_ptr<Key>> LoadKey(ProviderContext* provider,
   return key;
 }
 
+bool GetIntOrName(const OSSL_PARAM* p, std::initializer_list<NamedValue> names, int* out,
+                  bool numbers_as_text) {
+  if (p == nullptr) return true;
+  if (p->data_type != OSSL_PARAM_UTF8_STRING) return OSSL_PARAM_get_int(p, out) == 1;
+  const char* text = nullptr;
+  if (OSSL_PARAM_get_utf8_string_ptr(p, &text) != 1) return false;
+  for (const NamedValue& n : names) {
+    if (std::string_view(text) == n.name) {
+      *out = n.value;
+      return true;
+    }
+  }
+  if (!numbers_as_text || *text == '\0') return false;
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (*end != '\0' || value < -3 || value > 65535) return false;
+  *out = static_cast<int>(value);
+  return true;
+}
+
 void RaiseError(const std::string& message) {
   ERR_raise_data(ERR_LIB_PROV, ERR_R_OPERATION_FAIL, "edgesec: %s", message.c_str());
 }

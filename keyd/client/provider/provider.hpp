@@ -11,6 +11,7 @@
 #include <openssl/core.h>
 #include <openssl/core_dispatch.h>
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,20 @@ Expected<std::unique_ptr<Key>> LoadKey(ProviderContext* provider,
                                        std::string key_id);
 // "ECDSA" → "EC", "RSA" → "RSA", "EdDSA" → "ED25519" (keyd's `algorithm` parameter).
 Expected<std::string> KeyTypeOf(const std::string& keyd_algorithm);
+
+// One entry of an OSSL_DISPATCH table: OpenSSL's function id and our function, cast to its
+// generic pointer type.
+#define EDGESEC_OSSL_FN(id, fn) \
+  { id, reinterpret_cast<void (*)()>(fn) }
+
+// A parameter OpenSSL passes as an int or by name (RSA padding "pss", salt length "digest"): absent
+// leaves *out as it is; a name not in `names` is read as a number when numbers_as_text, else refused.
+struct NamedValue {
+  const char* name;
+  int value;
+};
+bool GetIntOrName(const OSSL_PARAM* p, std::initializer_list<NamedValue> names, int* out,
+                  bool numbers_as_text = false);
 
 // Puts an error on OpenSSL's queue, prefixed "edgesec: ", for the application to print.
 void RaiseError(const std::string& message);

@@ -76,30 +76,16 @@ int TakeParams(SignatureContext* c, const OSSL_PARAM params[]) {
     if (!OSSL_PARAM_get_utf8_string_ptr(p, &text)) return 0;
     c->mgf1 = text;
   }
-  p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PAD_MODE);
-  if (p != nullptr) {
-    if (p->data_type == OSSL_PARAM_UTF8_STRING) {
-      if (!OSSL_PARAM_get_utf8_string_ptr(p, &text)) return 0;
-      c->padding = std::strcmp(text, "pss") == 0  ? RSA_PKCS1_PSS_PADDING
-                   : std::strcmp(text, "none") == 0 ? RSA_NO_PADDING
-                                                    : RSA_PKCS1_PADDING;
-    } else if (!OSSL_PARAM_get_int(p, &c->padding)) {
-      return 0;
-    }
-  }
-  p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PSS_SALTLEN);
-  if (p != nullptr) {
-    if (p->data_type == OSSL_PARAM_UTF8_STRING) {
-      if (!OSSL_PARAM_get_utf8_string_ptr(p, &text)) return 0;
-      c->salt_length = std::strcmp(text, "digest") == 0 ? RSA_PSS_SALTLEN_DIGEST
-                       : std::strcmp(text, "max") == 0  ? RSA_PSS_SALTLEN_MAX
-                       : std::strcmp(text, "auto") == 0 ? RSA_PSS_SALTLEN_AUTO
-                                                        : std::atoi(text);
-    } else if (!OSSL_PARAM_get_int(p, &c->salt_length)) {
-      return 0;
-    }
-  }
-  return 1;
+  if (!GetIntOrName(OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PAD_MODE),
+                    {{"pkcs1", RSA_PKCS1_PADDING}, {"pss", RSA_PKCS1_PSS_PADDING},
+                     {"none", RSA_NO_PADDING}},
+                    &c->padding))
+    return 0;
+  return GetIntOrName(OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PSS_SALTLEN),
+                      {{"digest", RSA_PSS_SALTLEN_DIGEST},
+                       {"max", RSA_PSS_SALTLEN_MAX},
+                       {"auto", RSA_PSS_SALTLEN_AUTO}},
+                      &c->salt_length, /*numbers_as_text=*/true);
 }
 
 int SetParams(void* ctx, const OSSL_PARAM params[]) {
@@ -261,35 +247,33 @@ int DigestVerifyOneShot(void* ctx, const unsigned char* sig, size_t siglen,
   return c->twin_md && EVP_DigestVerify(c->twin_md.get(), sig, siglen, tbs, tbslen) == 1;
 }
 
-#define EDGESEC_FN(id, fn) {id, reinterpret_cast<void (*)()>(fn)}
 #define EDGESEC_COMMON_FNS                                                   \
-  EDGESEC_FN(OSSL_FUNC_SIGNATURE_NEWCTX, &NewContext),                      \
-      EDGESEC_FN(OSSL_FUNC_SIGNATURE_FREECTX, &FreeContext),                \
-      EDGESEC_FN(OSSL_FUNC_SIGNATURE_DUPCTX, &DupContext),                  \
-      EDGESEC_FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, &DigestSignInit),    \
-      EDGESEC_FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_INIT, &DigestVerifyInit), \
-      EDGESEC_FN(OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, &GetParams),           \
-      EDGESEC_FN(OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, &GettableParams), \
-      EDGESEC_FN(OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, &SetParams),           \
-      EDGESEC_FN(OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, &SettableParams)
+  EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_NEWCTX, &NewContext),                      \
+      EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_FREECTX, &FreeContext),                \
+      EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DUPCTX, &DupContext),                  \
+      EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, &DigestSignInit),    \
+      EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_INIT, &DigestVerifyInit), \
+      EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, &GetParams),           \
+      EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, &GettableParams), \
+      EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, &SetParams),           \
+      EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, &SettableParams)
 
 const OSSL_DISPATCH kWithDigest[] = {
     EDGESEC_COMMON_FNS,
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_SIGN_INIT, &SignInit),
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_SIGN, &Sign),
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, &DigestSignUpdate),
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, &DigestSignFinal),
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_VERIFY_INIT, &VerifyInit),
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_VERIFY, &Verify),
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_UPDATE, &DigestVerifyUpdate),
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_FINAL, &DigestVerifyFinal),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_SIGN_INIT, &SignInit),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_SIGN, &Sign),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, &DigestSignUpdate),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, &DigestSignFinal),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_VERIFY_INIT, &VerifyInit),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_VERIFY, &Verify),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_UPDATE, &DigestVerifyUpdate),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_FINAL, &DigestVerifyFinal),
     {0, nullptr}};
 
 const OSSL_DISPATCH kOneShot[] = {
-    EDGESEC_COMMON_FNS, EDGESEC_FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN, &DigestSignOneShot),
-    EDGESEC_FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY, &DigestVerifyOneShot), {0, nullptr}};
+    EDGESEC_COMMON_FNS, EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN, &DigestSignOneShot),
+    EDGESEC_OSSL_FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY, &DigestVerifyOneShot), {0, nullptr}};
 #undef EDGESEC_COMMON_FNS
-#undef EDGESEC_FN
 
 }  // namespace
 

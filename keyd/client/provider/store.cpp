@@ -144,16 +144,14 @@ int ExportObject(void*, const void*, size_t, OSSL_CALLBACK*, void*) {
   return 0;
 }
 
-#define EDGESEC_FN(id, fn) {id, reinterpret_cast<void (*)()>(fn)}
-const OSSL_DISPATCH kFunctions[] = {EDGESEC_FN(OSSL_FUNC_STORE_OPEN, &Open),
-                                    EDGESEC_FN(OSSL_FUNC_STORE_SETTABLE_CTX_PARAMS, &SettableParams),
-                                    EDGESEC_FN(OSSL_FUNC_STORE_SET_CTX_PARAMS, &SetParams),
-                                    EDGESEC_FN(OSSL_FUNC_STORE_LOAD, &Load),
-                                    EDGESEC_FN(OSSL_FUNC_STORE_EOF, &Eof),
-                                    EDGESEC_FN(OSSL_FUNC_STORE_CLOSE, &Close),
-                                    EDGESEC_FN(OSSL_FUNC_STORE_EXPORT_OBJECT, &ExportObject),
+const OSSL_DISPATCH kFunctions[] = {EDGESEC_OSSL_FN(OSSL_FUNC_STORE_OPEN, &Open),
+                                    EDGESEC_OSSL_FN(OSSL_FUNC_STORE_SETTABLE_CTX_PARAMS, &SettableParams),
+                                    EDGESEC_OSSL_FN(OSSL_FUNC_STORE_SET_CTX_PARAMS, &SetParams),
+                                    EDGESEC_OSSL_FN(OSSL_FUNC_STORE_LOAD, &Load),
+                                    EDGESEC_OSSL_FN(OSSL_FUNC_STORE_EOF, &Eof),
+                                    EDGESEC_OSSL_FN(OSSL_FUNC_STORE_CLOSE, &Close),
+                                    EDGESEC_OSSL_FN(OSSL_FUNC_STORE_EXPORT_OBJECT, &ExportObject),
                                     {0, nullptr}};
-#undef EDGESEC_FN
 
 }  // namespace
 
