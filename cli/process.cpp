@@ -1,4 +1,5 @@
 // edgectl up / down: run the daemons in the background under --root (DESIGN.md, "Running it").
+#include <cctype>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -179,7 +180,15 @@ int Up(Context& ctx) {
   Json report = Json::object();
   for (const auto& d : kDaemons)
     if (int rc = Start(ctx, d, &report)) return rc;
-  ctx.Print(report, Text(report));
+  // What OpenSSL programs (`-provider edgesec`) and SDK programs need to find these sockets.
+  std::string env = "export";
+  for (const char* name : {"keyd", "certd", "identityd", "workload"}) {
+    std::string upper = name;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    env += " EDGESEC_" + upper + "_SOCKET=" + ctx.layout.Socket(name);
+  }
+  ctx.Print(report, Text(report) + "for `openssl -provider edgesec` and SDK programs under this root:\n  " +
+                        env + "\n");
   return kOk;
 }
 

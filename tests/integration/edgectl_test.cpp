@@ -44,6 +44,7 @@ TEST_CASE("edgectl up and down start and stop keyd, certd and identityd and are 
   CHECK_THAT(up.out, Catch::Contains("keyd: started"));
   CHECK_THAT(up.out, Catch::Contains("certd: started"));
   CHECK_THAT(up.out, Catch::Contains("identityd: started"));
+  CHECK_THAT(up.out, Catch::Contains("export EDGESEC_KEYD_SOCKET=" + dir.path() + "/run/edgesec/keyd.sock "));
   CHECK(KeydAnswers(dir.path()));
   CHECK(ReadTextFile(dir.path() + "/var/log/edgesec/keyd.log").find("keyd ready") != std::string::npos);
 

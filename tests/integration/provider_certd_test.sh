@@ -3,11 +3,15 @@
 # keys): certd's certificates by URI, `edgesec:edge-ca?object=cert` (the chain, leaf first, as
 # certd holds it) and `edgesec:edge-ca` where a certificate is expected; the Edge CA's own key,
 # `edgesec:edge-ca`, issues a leaf with `openssl x509 -req -CAkey` that `openssl verify` accepts
-# against identityd's trust bundle. Sockets from EDGESEC_KEYD_SOCKET / EDGESEC_CERTD_SOCKET.
+# against identityd's trust bundle. Sockets from EDGESEC_KEYD_SOCKET / EDGESEC_CERTD_SOCKET, as
+# the export line `edgectl up --root` prints sets them.
 . "$(dirname "$0")/../identityd/lib.sh"
 : "${EDGESEC_PROVIDER_DIR:?run this test through meson test}"
-up
-export EDGESEC_KEYD_SOCKET=$RUN/keyd.sock EDGESEC_CERTD_SOCKET=$RUN/certd.sock
+# `edgectl up --root` prints the exports that point OpenSSL programs at this root: run them.
+UP=$(edgectl up) || { fail "edgectl up"; exit 1; }
+eval "$(printf '%s\n' "$UP" | sed -n 's/^  export /export /p')"
+[ "${EDGESEC_KEYD_SOCKET:-}" = "$RUN/keyd.sock" ] && [ "${EDGESEC_CERTD_SOCKET:-}" = "$RUN/certd.sock" ] &&
+  pass "edgectl up prints the exports for this root" || fail "edgectl up printed: $UP"
 P=(-provider-path "$EDGESEC_PROVIDER_DIR" -provider edgesec -provider default)
 fp() { openssl x509 -noout -fingerprint -sha256 "$@" 2>/dev/null; }
 
