@@ -11,7 +11,9 @@
 #include <condition_variable>
 #include <cstdarg>
 #include <cstring>
+#include <strings.h>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -27,6 +29,9 @@ struct Connection {
   int watch_fd = -1;  // our dup() of the socket: shutdown() on it can never hit a reused descriptor
   ucred cred{0, static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
   SteadyClock::time_point deadline;  // for a complete request; max() while a handler runs
+  // Set by the unescape step when the current request's path or query decodes a %00; read and
+  // cleared when its header block is complete (one request at a time per connection).
+  const char* nul_in = nullptr;  // the string that held it
 };
 
 // Per HTTP request; lives from the first access-handler call to MHD_OPTION_NOTIFY_COMPLETED.
@@ -114,13 +119,17 @@ int HexValue(char c) {
 
 // MHD's unescape step (path and query): decodes %XX in place, except %2F and %25, which stay
 // escaped (see Request::path). Without this, GET /keypair/a%2Fb would reach no route (404) instead
-// of the route that rejects the id 'a/b' (400).
-size_t UnescapeKeepingSlash(void*, MHD_Connection*, char* s) {
+// of the route that rejects the id 'a/b' (400). A %00 stays escaped too and marks the request,
+// which OnAccess refuses: decoded, it would cut the id short (GET /keypair/edge-ca%00zzz).
+size_t UnescapeKeepingSlash(void* cls, MHD_Connection* connection, char* s) {
   char* out = s;
   for (const char* in = s; *in != '\0';) {
     if (in[0] == '%' && HexValue(in[1]) >= 0 && HexValue(in[2]) >= 0) {
       char c = static_cast<char>(HexValue(in[1]) * 16 + HexValue(in[2]));
-      if (c != '/' && c != '%') {
+      if (c == '\0') {
+        if (Connection* conn = static_cast<Server::Impl*>(cls)->ConnectionOf(connection))
+          conn->nul_in = s;
+      } else if (c != '/' && c != '%') {
         *out++ = c;
         in += 3;
         continue;
@@ -130,6 +139,51 @@ size_t UnescapeKeepingSlash(void*, MHD_Connection*, char* s) {
   }
   *out = '\0';
   return static_cast<size_t>(out - s);
+}
+
+// Header values with a NUL byte (libmicrohttpd keeps their full length) and Content-Length
+// headers that disagree; a request with either is refused before any route runs.
+struct HeaderCheck {
+  bool nul = false;
+  std::set<std::string> content_lengths;
+};
+
+MHD_Result CheckHeader(void* cls, MHD_ValueKind, const char* key, size_t key_size,
+                       const char* value, size_t value_size) {
+  auto* check = static_cast<HeaderCheck*>(cls);
+  if (std::strlen(key) != key_size || (value && std::strlen(value) != value_size)) check->nul = true;
+  if (value && strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+    check->content_lengths.emplace(value, value_size);
+  return MHD_YES;
+}
+
+// The first look at a request whose header block is complete: a refusal, or nothing.
+std::optional<Response> RefuseHeaderBlock(Server::Impl& impl, MHD_Connection* c, const char* url,
+                                          const char* method) {
+  if (Connection* conn = impl.ConnectionOf(c); conn != nullptr && conn->nul_in != nullptr) {
+    bool in_path = conn->nul_in == url;
+    conn->nul_in = nullptr;
+    return Message(400, in_path ? "the request path contains a NUL byte (%00)"
+                                : "the request query contains a NUL byte (%00)");
+  }
+  size_t header_bytes = std::strlen(url) + std::strlen(method) + 12;
+  MHD_get_connection_values(c, MHD_HEADER_KIND, SumHeader, &header_bytes);
+  if (header_bytes > impl.options.max_header_bytes)
+    return Message(431, "request header block is too large");
+  HeaderCheck check;
+  MHD_get_connection_values_n(c, MHD_HEADER_KIND, CheckHeader, &check);
+  if (check.nul) return Message(400, "a request header contains a NUL byte");
+  if (check.content_lengths.size() > 1)
+    return Message(400, "the request has Content-Length headers that disagree");
+  if (!check.content_lengths.empty()) {
+    const std::string& cl = *check.content_lengths.begin();
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long n = std::strtoull(cl.c_str(), &end, 10);
+    if (errno != 0 || end == cl.c_str() || n > impl.options.max_body_bytes)
+      return Message(413, "request body is too large");
+  }
+  return std::nullopt;
 }
 
 MHD_Result CollectQuery(void* cls, MHD_ValueKind, const char* key, const char* value) {
@@ -145,18 +199,7 @@ MHD_Result OnAccess(void* cls, MHD_Connection* c, const char* url, const char* m
     // First call: the header block is complete.
     auto* state = new RequestState;
     *req_cls = state;
-    size_t header_bytes = std::strlen(url) + std::strlen(method) + 12;
-    MHD_get_connection_values(c, MHD_HEADER_KIND, SumHeader, &header_bytes);
-    if (header_bytes > impl->options.max_header_bytes)
-      return Queue(c, Message(431, "request header block is too large"));
-    if (const char* cl =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
-      char* end = nullptr;
-      errno = 0;
-      unsigned long long n = std::strtoull(cl, &end, 10);
-      if (errno != 0 || end == cl || n > impl->options.max_body_bytes)
-        return Queue(c, Message(413, "request body is too large"));
-    }
+    if (auto refusal = RefuseHeaderBlock(*impl, c, url, method)) return Queue(c, *refusal);
     return MHD_YES;
   }
   auto* state = static_cast<RequestState*>(*req_cls);
@@ -203,6 +246,7 @@ void OnCompleted(void* cls, MHD_Connection* c, void** req_cls, MHD_RequestTermin
   auto* impl = static_cast<Server::Impl*>(cls);
   delete static_cast<RequestState*>(*req_cls);
   *req_cls = nullptr;
+  if (Connection* conn = impl->ConnectionOf(c)) conn->nul_in = nullptr;
   // Keep-alive: the next request must arrive complete within the same deadline.
   impl->SetDeadline(impl->ConnectionOf(c), impl->NextDeadline());
 }
@@ -296,7 +340,7 @@ Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler,
       MHD_OPTION_CONNECTION_TIMEOUT, options.request_timeout_seconds, MHD_OPTION_NOTIFY_COMPLETED,
       &OnCompleted, impl.get(), MHD_OPTION_NOTIFY_CONNECTION, &OnConnection, impl.get(),
       MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(256 * 1024), MHD_OPTION_EXTERNAL_LOGGER,
-      &OnMhdLog, nullptr, MHD_OPTION_UNESCAPE_CALLBACK, &UnescapeKeepingSlash, nullptr,
+      &OnMhdLog, nullptr, MHD_OPTION_UNESCAPE_CALLBACK, &UnescapeKeepingSlash, impl.get(),
       MHD_OPTION_END);
   if (impl->daemon == nullptr)
     return Internal("cannot start the HTTP server (libmicrohttpd refused)");

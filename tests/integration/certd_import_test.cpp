@@ -149,3 +149,23 @@ TEST_CASE(
   CHECK(fs::Exists(path));
   CHECK(MUST(s.client->Get("pre")) == Pem(preloaded.get()));
 }
+
+TEST_CASE("a percent-encoded NUL never shortens a cert id: 400, and the cert is still there") {
+  CertdStack s(kNoQuickstart);
+  EvpPkeyPtr key = GenerateKey("ec-p256");
+  std::string pem = Pem(MakeCert({.cn = "nulc", .key = key.get()}).get());
+  MUST(s.client->Import("nulc", pem));
+  // Before the fix, DELETE /certificates/nulc%00zzz deleted "nulc" (204) and GET /certificates/%00
+  // answered the whole list.
+  CurlReply del = Curl(s.certd_socket(), "DELETE", "/certificates/nulc%00zzz?api-version=2020-09-01");
+  CHECK(del.status == 400);
+  CHECK(del.json.value("message", "").find("NUL byte") != std::string::npos);
+  CHECK(MUST(s.client->Get("nulc")) == pem);
+  CurlReply list = Curl(s.certd_socket(), "GET", "/certificates/%00?api-version=2020-09-01");
+  CHECK(list.status == 400);
+  CHECK(list.body.find("nulc") == std::string::npos);
+  CurlReply query = Curl(s.certd_socket(), "GET", "/certificates/nulc?api-version=2020-09-01%00");
+  CHECK(query.status == 400);
+  CHECK(query.body.find("BEGIN CERTIFICATE") == std::string::npos);
+  CHECK(MUST(s.client->List()).size() == 1);
+}

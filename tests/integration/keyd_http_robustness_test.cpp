@@ -132,3 +132,26 @@ TEST_CASE("a truncated body followed by a close leaves keyd serving") {
   // None of the truncated requests was executed.
   CHECK(MUST(k.client.ListKeyPairs()).size() == 1);
 }
+
+TEST_CASE("a percent-encoded NUL never shortens a key id: 400 naming it, and no handle revealed") {
+  Keyd k;
+  std::string handle = MUST(k.client.CreateKeyPairIfNotExists("edge-ca"));
+  // Before the fix, /keypair/edge-ca%00zzz reached the route as "edge-ca" and answered 200 with
+  // edge-ca's handle.
+  for (const std::string& target :
+       {At("/keypair/edge-ca%00zzz"), At("/keypair/%00"), At("/keypairs", "2020-09-01%00"),
+        At("/keypair/edge-ca") + "&x=%00"}) {
+    INFO(target);
+    RawResponse r = Exchange(k, HttpRequest("GET", target));
+    CHECK(r.status == 400);
+    CHECK(Json::parse(r.body, nullptr, false).value("message", "").find("NUL byte") !=
+          std::string::npos);
+    CHECK(r.body.find(handle) == std::string::npos);
+  }
+  // A create with a NUL-shortened id creates nothing.
+  RawResponse create =
+      Exchange(k, HttpRequest("POST", At("/keypair%00"), DumpJson(Json{{"keyId", "fresh"}})));
+  CHECK(create.status == 400);
+  CHECK(MUST(k.client.ListKeyPairs()).size() == 1);
+  RequireHealthy(k, handle);
+}

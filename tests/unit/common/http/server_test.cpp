@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
@@ -27,7 +28,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+std::atomic<int> handled{0};  // requests that reached the handler
+
 Response Handle(const Request& req) {
+  ++handled;
   if (req.path == "/slow") std::this_thread::sleep_for(2s);
   Response r;
   r.body = edgesec::DumpJson(
@@ -343,5 +347,78 @@ TEST_CASE("a slow client does not hold up other clients") {
   REQUIRE(idle.connected());
   REQUIRE(idle.Send("GET /echo?api-version=x HTTP/1.1\r\n"));  // and nothing more
   s.RequireStillServing();
+  s.RequireStillServing();
+}
+
+TEST_CASE("a percent-encoded NUL in the path or the query is refused with 400 before any handler") {
+  ServerUnderTest s;
+  const char* targets[] = {
+      "/echo/edge-ca%00zzz?api-version=x", "/echo/%00?api-version=x",
+      "/echo?api-version=2020-09-01%00",   "/echo?api%00-version=x",
+      "/echo?api-version=x&other=%00",     "/echo/a%2F%00?api-version=x",
+  };
+  for (const char* target : targets) {
+    INFO(target);
+    int before = handled;
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
+    REQUIRE(client.Send(HttpRequest("GET", target)));
+    auto r = client.Read();
+    CHECK(r.status == 400);
+    Json j = Json::parse(r.body, nullptr, false);
+    CHECK(j.value("message", "").find("NUL byte (%00)") != std::string::npos);
+    CHECK(handled == before);
+  }
+  // The message says where the NUL was.
+  {
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
+    REQUIRE(client.Send(HttpRequest("GET", "/echo/a%00b?api-version=x")));
+    CHECK(Json::parse(client.Read().body)["message"] ==
+          "the request path contains a NUL byte (%00)");
+  }
+  {
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
+    REQUIRE(client.Send(HttpRequest("GET", "/echo?api-version=x%00")));
+    CHECK(Json::parse(client.Read().body)["message"] ==
+          "the request query contains a NUL byte (%00)");
+  }
+  // A request pipelined after a refused one is refused by nothing it did not contain: answered,
+  // or the connection closed with the refusal.
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
+  REQUIRE(client.Send(HttpRequest("GET", "/echo/a%00b?api-version=x") +
+                      HttpRequest("GET", "/echo/a%30b?api-version=x")));
+  CHECK(client.Read().status == 400);
+  auto next = client.Read();
+  INFO("status " << next.status << (next.closed ? ", closed" : ""));
+  CHECK((next.status == 200 || (next.status == 0 && next.closed)));
+  if (next.status == 200) CHECK(Json::parse(next.body)["path"] == "/echo/a0b");
+  // An escaped percent followed by 00 is the text "%00", not a NUL; so is %%30%30.
+  for (const char* text : {"/echo/a%2500?api-version=x", "/echo/a%%30%30?api-version=x%2500"}) {
+    INFO(text);
+    RawConnection plain(s.socket);
+    REQUIRE(plain.connected());
+    REQUIRE(plain.Send(HttpRequest("GET", text)));
+    auto r = plain.Read();
+    CHECK(r.status == 200);
+  }
+}
+
+TEST_CASE("two Content-Length headers that disagree are refused with 400 before any handler") {
+  ServerUnderTest s;
+  int before = handled;
+  RawConnection client(s.socket);
+  REQUIRE(client.connected());
+  client.Send(
+      "POST /echo?api-version=x HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\nContent-Length: 5\r\n\r\n{}xyz");
+  auto r = client.Read();
+  INFO("status " << r.status << (r.closed ? ", closed" : ""));
+  CHECK(r.status == 400);
+  CHECK(Json::parse(r.body, nullptr, false).value("message", "").find("Content-Length") !=
+        std::string::npos);
+  CHECK(handled == before);
   s.RequireStillServing();
 }
