@@ -44,7 +44,11 @@ std::string ModuleDnsName(const std::string& module_id) {
     char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '-') out += l;
   }
-  return out.substr(0, 63);
+  out = out.substr(0, 63);
+  // A DNS label neither starts nor ends with '-' (RFC 1123): "-" has no DNS name.
+  size_t first = out.find_first_not_of('-');
+  if (first == std::string::npos) return {};
+  return out.substr(first, out.find_last_not_of('-') - first + 1);
 }
 
 std::vector<std::string> ServerSans(const std::string& common_name, const std::string& module_id) {

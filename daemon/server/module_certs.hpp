@@ -27,7 +27,8 @@ struct ModuleCertPolicy {
   int validity_days = 30;
 };
 
-// The DNS name of a module id: lower-cased, characters outside a-z0-9- dropped (may be empty).
+// The DNS name of a module id: lower-cased, characters outside a-z0-9- dropped, at most 63, no
+// leading or trailing '-'; empty when nothing is left (the server cert route refuses such ids).
 std::string ModuleDnsName(const std::string& module_id);
 // "DNS:<cn>" or "IP:<cn>" for an address, then "DNS:<module dns name>" when different.
 std::vector<std::string> ServerSans(const std::string& common_name, const std::string& module_id);

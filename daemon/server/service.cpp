@@ -132,6 +132,10 @@ Expected<api::IssuedCert> IdentityService::ServerCert(const Caller& c, const std
   auto s = Snapshot();
   EDGESEC_TRY(AuthorizeModule(*s, c, module_id));
   EDGESEC_TRY(ValidateId(gen_id, "genId"));
+  if (ModuleDnsName(module_id).empty())
+    return InvalidParameter("module id '" + module_id +
+                            "' has no DNS name form (a-z, 0-9 and inner '-') for the server "
+                            "cert's subjectAltName");
   std::optional<int64_t> not_after;
   if (request.expiration) {
     auto t = x509::ParseRfc3339(*request.expiration);

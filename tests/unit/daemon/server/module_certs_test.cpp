@@ -13,6 +13,10 @@ TEST_CASE("module ids become DNS names: lower case, only a-z0-9-") {
   CHECK(ModuleDnsName("Temp.Sensor_01") == "tempsensor01");
   CHECK(ModuleDnsName("my-module") == "my-module");
   CHECK(ModuleDnsName("$$..") == "");
+  CHECK(ModuleDnsName("-") == "");  // not a DNS label: no leading or trailing '-'
+  CHECK(ModuleDnsName("--") == "");
+  CHECK(ModuleDnsName("-edge-Hub-") == "edge-hub");
+  CHECK(ModuleDnsName(std::string(62, 'a') + "-b") == std::string(62, 'a'));
   CHECK(ModuleDnsName(std::string(100, 'a')).size() == 63);  // one DNS label at most
 }
 

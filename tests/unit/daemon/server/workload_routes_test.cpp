@@ -152,3 +152,16 @@ TEST_CASE("only root, identityd's uid and the module's principal may encrypt; ke
     CHECK(Body(r)["message"].get<std::string>().find("master encryption key") != std::string::npos);
   }
 }
+
+TEST_CASE("a module id with no DNS-name form gets 400 naming it on the server cert route") {
+  Workload w;
+  for (const std::string& id : {"-", "--", "$$..", "_-_"}) {
+    INFO(id);
+    auto r = w.Call("POST", "/modules/" + id + "/genid/1/certificate/server",
+                    R"({"commonName":"edgegateway","expiration":"2099-01-01T00:00:00Z"})");
+    CHECK(r.status == 400);
+    std::string message = Body(r)["message"].get<std::string>();
+    CHECK(message.find("'" + id + "'") != std::string::npos);
+    CHECK(message.find("DNS") != std::string::npos);
+  }
+}
