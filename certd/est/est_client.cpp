@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/fs.hpp"
+#include "common/url.hpp"
 #include "common/x509/pem.hpp"
 
 namespace edgesec::certd::est {
@@ -130,7 +131,18 @@ std::optional<std::chrono::seconds> ParseRetryAfter(const std::string& value, ti
 
 Expected<EstClient> EstClient::Create(EstConfig config) {
   if (config.base_url.rfind("https://", 0) != 0 && config.base_url.rfind("http://", 0) != 0)
-    return InvalidParameter("EST URL '" + config.base_url + "' is not https:// (or http://)");
+    return InvalidParameter("EST URL '" + RedactUrl(config.base_url) +
+                            "' is not https:// (or http://)");
+  // user:password@ in the URL (as IoT Edge accepts it): HTTP Basic unless a username is configured;
+  // never part of the URL given to curl or printed in a message.
+  UrlUserinfo userinfo = SplitUserinfo(config.base_url);
+  config.base_url = userinfo.url;
+  if (userinfo.present && config.username.empty()) {
+    config.username = userinfo.username;
+    if (userinfo.password && config.password.empty() && config.password_file.empty())
+      config.password = Secret::FromString(*userinfo.password);
+  }
+  if (userinfo.password) OPENSSL_cleanse(userinfo.password->data(), userinfo.password->size());
   if (config.trusted_certs.empty())
     return InvalidParameter("EST needs trusted_certs (explicit trust anchors)");
   if (config.label.find_first_of("/?#") != std::string::npos)

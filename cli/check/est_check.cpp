@@ -4,13 +4,15 @@
 
 #include "certd/est/est_client.hpp"
 #include "cli/check/check.hpp"
+#include "common/url.hpp"
 #include "config/certd/config.hpp"
 
 namespace edgesec::cli::check {
 namespace {
 
-void CheckServer(Report& report, const certd::EstSettings& est, const std::string& url,
+void CheckServer(Report& report, const certd::EstSettings& est, const std::string& written,
                  const std::string& config_name) {
+  const std::string url = RedactUrl(written);  // what is printed; the client gets `written`
   std::string id = "est:" + url;
   std::string anchors;
   for (const auto& a : est.trusted_certs) anchors += (anchors.empty() ? "'" : ", '") + a + "'";
@@ -21,7 +23,7 @@ void CheckServer(Report& report, const certd::EstSettings& est, const std::strin
     return;
   }
   certd::est::EstConfig cfg;
-  cfg.base_url = url;
+  cfg.base_url = written;
   cfg.label = est.label;
   cfg.trusted_certs = est.trusted_certs;
   cfg.connect_timeout = std::chrono::seconds(5);

@@ -4,6 +4,7 @@
 
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "common/url.hpp"
 #include "config/certd/config.hpp"
 #include "config/field_table.hpp"
 
@@ -54,6 +55,11 @@ Status ReadUrl(Reader& t, const char* key, std::string* url) {
   } else if (u->rfind("https://", 0) != 0) {
     return t.ErrorAt(key, "must be an https:// (or, without TLS, http://) URL of the EST server");
   }
+  if (SplitUserinfo(*u).password)  // accepted (IoT Edge does), never printed
+    log::Warning("certd: " + t.ErrorAt(key, "'" + RedactUrl(*u) +
+                                                "' holds a password: used for HTTP Basic, but "
+                                                "set username and password_file instead")
+                                 .message);
   *url = *u;
   return {};
 }

@@ -4,6 +4,7 @@
 
 #include "common/fs.hpp"
 #include "common/ids.hpp"
+#include "common/url.hpp"
 #include "config/super/peer_only.hpp"
 #include "config/super/reader_internal.hpp"
 #include "config/super/super.hpp"
@@ -147,7 +148,12 @@ Status EstUrl(Reader& r, std::string_view key, std::string* out, Ctx& ctx) {
          "an http:// EST URL sends the enrollment in clear text; certd needs https:// (use the "
          "EST server's TLS URL)");
   else if (v->rfind("https://", 0) != 0 || v->size() <= 8)
-    return r.ErrorAt(key, "'" + *v + "' must be an https:// URL of the EST server");
+    return r.ErrorAt(key, "'" + RedactUrl(*v) + "' must be an https:// URL of the EST server");
+  if (SplitUserinfo(*v).password)  // accepted as IoT Edge does; never printed
+    Warn(ctx, r, key,
+         "'" + RedactUrl(*v) +
+             "' holds a password: used for HTTP Basic, but set username and password_file "
+             "instead");
   *out = *v;
   return {};
 }

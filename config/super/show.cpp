@@ -1,6 +1,7 @@
 // Secrets out of what edgectl prints: `config show` and `config apply --dry-run`.
 #include <sstream>
 
+#include "common/url.hpp"
 #include "config/super/peer_only.hpp"
 #include "config/super/super.hpp"
 #include "config/toml_reader.hpp"
@@ -87,7 +88,7 @@ std::string Redact(std::string_view text) {
     size_t end = all.find('\n', start);
     std::string line =
         all.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    out += RedactSecretValue(RedactPinValues(line));
+    out += RedactUrlsIn(RedactSecretValue(RedactPinValues(line)));
     if (end == std::string::npos) break;
     out += '\n';
     start = end + 1;
@@ -133,7 +134,8 @@ std::vector<std::string> Summary(const SuperConfig& c) {
                                                       : "no client certificate";
     if (!c.est.username.empty()) auth += " + HTTP Basic";
     out.push_back("EST server: " +
-                  (c.est.url.empty() ? std::string("(per certificate)") : c.est.url) + ", " + auth);
+                  (c.est.url.empty() ? std::string("(per certificate)") : RedactUrl(c.est.url)) +
+                  ", " + auth);
   }
   std::string engine = !c.keys.default_engine.empty()     ? c.keys.default_engine
                        : !c.keys.pkcs11_base_slot.empty() ? std::string("pkcs11")

@@ -2,6 +2,8 @@
 
 #include <openssl/hmac.h>
 
+#include <filesystem>
+
 #include "common/fs.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
@@ -47,6 +49,19 @@ edgesec_mechanism MechanismFor(api::SignAlgorithm a) {
   }
 }
 
+// Whether any engine's state directory (a subdirectory of keyd's) holds a file: keys that were
+// handed out handles under the previous handle secret.
+bool HoldsKeys(const std::string& state) {
+  std::error_code ec;
+  for (const auto& engine : std::filesystem::directory_iterator(state, ec)) {
+    if (!engine.is_directory(ec)) continue;
+    for (auto it = std::filesystem::recursive_directory_iterator(engine.path(), ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file(ec)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<KeyService>> KeyService::Create(const Layout& layout,
@@ -54,8 +69,14 @@ Expected<std::unique_ptr<KeyService>> KeyService::Create(const Layout& layout,
   std::string state = layout.ServiceStateDir("keyd");
   EDGESEC_TRY(fs::MakeDirs(state, 0700));
   EDGESEC_TRY(CheckStateDirFormat(state, "1", 0600, "keyd"));
-  EDGESEC_ASSIGN_OR_RETURN(HandleSigner signer,
-                           HandleSigner::LoadOrCreate(state + "/handle-secret"));
+  const std::string secret_path = state + "/handle-secret";
+  bool regenerated = !fs::Exists(secret_path) && HoldsKeys(state);
+  EDGESEC_ASSIGN_OR_RETURN(HandleSigner signer, HandleSigner::LoadOrCreate(secret_path));
+  if (regenerated)
+    log::Error("keyd: the handle secret '" + secret_path +
+               "' was missing while keys exist; a new one was generated, so every handle issued "
+               "before is now invalid (400): clients must fetch their handles again "
+               "(GET /keypair/{id}, GET /key/{id})");
   auto service = std::unique_ptr<KeyService>(new KeyService(layout, std::move(signer)));
   EDGESEC_TRY(service->Reload(config));
   return service;
