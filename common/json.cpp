@@ -1,5 +1,7 @@
 #include "common/json.hpp"
 
+#include <limits>
+
 #include "common/base64.hpp"
 
 namespace edgesec {
@@ -21,6 +23,17 @@ Expected<std::optional<std::string>> JsonFields::OptionalString(std::string_view
   if (it == object_.end() || it->is_null()) return std::optional<std::string>();
   if (!it->is_string()) return InvalidParameter("parameter '" + Name(name) + "' must be a string");
   return std::optional<std::string>(it->get<std::string>());
+}
+
+Expected<std::optional<int64_t>> JsonFields::OptionalInt64(std::string_view name) const {
+  auto it = object_.find(name);
+  if (it == object_.end() || it->is_null()) return std::optional<int64_t>();
+  if (it->is_number_unsigned() &&
+      it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    return InvalidParameter("parameter '" + Name(name) + "' is out of range");
+  if (!it->is_number_integer())
+    return InvalidParameter("parameter '" + Name(name) + "' must be an integer");
+  return std::optional<int64_t>(it->get<int64_t>());
 }
 
 Expected<std::string> JsonFields::RequiredString(std::string_view name) const {

@@ -2,6 +2,7 @@
 // JSON behind a small wrapper: parsing that never throws, and table-like field readers that name
 // the missing or mistyped field (400) while ignoring unknown fields (the peer's clients send some).
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -28,6 +29,8 @@ class JsonFields {
   // A standard base64 string decoded to bytes.
   Expected<Bytes> RequiredBytes(std::string_view name) const;
   Expected<std::optional<Bytes>> OptionalBytes(std::string_view name) const;
+  // A JSON integer that fits int64_t ("must be an integer" / "is out of range" otherwise).
+  Expected<std::optional<int64_t>> OptionalInt64(std::string_view name) const;
   Expected<JsonFields> RequiredObject(std::string_view name) const;
 
  private:

@@ -22,7 +22,12 @@ Status CheckStateDirFormat(const std::string& dir, std::string_view format, mode
 }
 
 Status CheckStateFileFormat(const Json& state, int understood, const std::string& path) {
-  int found = state.is_object() ? state.value("format", 0) : 0;
+  if (!state.is_object()) return {};
+  auto format = JsonFields(state).OptionalInt64("format");
+  if (!format)
+    return MakeError(ErrorKind::kConfig, "'" + path + "' is damaged: " + format.error().message +
+                                             "; restore it from a backup or remove the file");
+  int64_t found = format->value_or(0);
   if (found > understood)
     return MakeError(ErrorKind::kConfig, "'" + path + "' was written by a newer edgesec (format " +
                                              std::to_string(found) +

@@ -1,6 +1,12 @@
 #include "certd/renewal/tracker.hpp"
 
+#include <fcntl.h>
+#include <stdio.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <limits>
 
 #include "common/fs.hpp"
@@ -11,6 +17,86 @@ namespace edgesec::certd::renewal {
 namespace {
 
 constexpr int kFormat = 1;
+
+// What renewal.json records of one credential.
+struct Saved {
+  AttemptState state;
+  std::string warned_cert;
+  int64_t warned_up_to = std::numeric_limits<int64_t>::max();
+};
+
+// An integer field within [lo, hi]; `fallback` when absent.
+Expected<int64_t> IntField(const JsonFields& f, const std::string& prefix, std::string_view name,
+                           int64_t fallback, int64_t lo, int64_t hi) {
+  EDGESEC_ASSIGN_OR_RETURN(auto v, f.OptionalInt64(name));
+  if (!v) return fallback;
+  if (*v < lo || *v > hi)
+    return InvalidParameter("parameter '" + prefix + std::string(name) + "' is out of range");
+  return *v;
+}
+
+Expected<Saved> ParseCredential(const JsonFields& f, const std::string& prefix) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  Saved s;
+  EDGESEC_ASSIGN_OR_RETURN(auto attempts, IntField(f, prefix, "attempts", 0, 0, 1 << 30));
+  s.state.attempts = static_cast<int>(attempts);
+  EDGESEC_ASSIGN_OR_RETURN(s.state.last_attempt, IntField(f, prefix, "lastAttempt", 0, 0, kMax));
+  EDGESEC_ASSIGN_OR_RETURN(auto error, f.OptionalString("lastError"));
+  s.state.last_error = error.value_or("");
+  EDGESEC_ASSIGN_OR_RETURN(auto for_cert, f.OptionalString("forCert"));
+  s.state.for_cert = for_cert.value_or("");
+  EDGESEC_ASSIGN_OR_RETURN(auto warned, f.OptionalString("warnedCert"));
+  s.warned_cert = warned.value_or("");
+  EDGESEC_ASSIGN_OR_RETURN(s.warned_up_to, IntField(f, prefix, "warnedUpTo", kMax, 0, kMax));
+  return s;
+}
+
+// renewal.json, every field type-checked: kConfig for a newer format, kInvalidParameter naming
+// the field (or saying it is not JSON) for a damaged file.
+Expected<std::map<std::string, Saved>> ParseState(const std::string& text,
+                                                  const std::string& path) {
+  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidParameter("not valid JSON");
+  if (!j.is_object()) return InvalidParameter("not a JSON object");
+  JsonFields top(j);
+  EDGESEC_ASSIGN_OR_RETURN(auto format, IntField(top, "", "format", 0, 0, 1 << 30));
+  if (format > kFormat)
+    return MakeError(ErrorKind::kConfig,
+                     "renewal state '" + path + "' has format " + std::to_string(format) +
+                         ", newer than this certd understands (" + std::to_string(kFormat) +
+                         "); run the edgesec version that wrote it");
+  std::map<std::string, Saved> out;
+  auto creds = j.find("credentials");
+  if (creds == j.end() || creds->is_null()) return out;
+  if (!creds->is_object()) return InvalidParameter("parameter 'credentials' must be an object");
+  for (const auto& [id, c] : creds->items()) {
+    std::string prefix = "credentials." + id + ".";
+    if (!c.is_object())
+      return InvalidParameter("parameter 'credentials." + id + "' must be an object");
+    EDGESEC_ASSIGN_OR_RETURN(out[id], ParseCredential(JsonFields(c, prefix), prefix));
+  }
+  return out;
+}
+
+// Renames the damaged `path` to `path`.bad-<UTC time> (never over an earlier one); says where.
+std::string SetAside(const std::string& path, int64_t now) {
+  time_t t = static_cast<time_t>(now);
+  struct tm tm {};
+  ::gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::string base = path + ".bad-" + stamp;
+  for (int i = 0; i < 100; ++i) {
+    std::string aside = i == 0 ? base : base + "." + std::to_string(i);
+    if (::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, aside.c_str(), RENAME_NOREPLACE) == 0) {
+      (void)fs::FsyncDirectoryOf(path);
+      return "kept aside as '" + aside + "'";
+    }
+    if (errno != EEXIST) break;
+  }
+  return "could not keep it aside (" + std::string(std::strerror(errno)) +
+         "), it is overwritten at the next save";
+}
 
 }  // namespace
 
@@ -29,30 +115,22 @@ Status Tracker::Load() {
   if (state_file_.empty()) return {};
   auto text = fs::ReadFile(state_file_, 64 << 20);
   if (!text) return text.error().kind == ErrorKind::kNotFound ? Status() : Status(text.error());
-  auto j = ParseJsonObject(*text);
-  if (!j) {
-    log::Warning("certd: renewal state '" + state_file_ + "' is not readable JSON (" +
-                 j.error().message + "); starting from an empty renewal state");
+  auto saved = ParseState(*text, state_file_);
+  if (!saved) {
+    if (saved.error().kind == ErrorKind::kConfig) return saved.error();  // a newer format
+    // Damaged: the renewal state is a cache of attempts and warnings; the certs are in the store.
+    log::Error("certd: renewal state '" + state_file_ + "' is damaged (" + saved.error().message +
+               "); " + SetAside(state_file_, clock_.Now()) +
+               "; the renewal state is rebuilt from the stored certificates (failed attempts "
+               "and expiry warnings already given are forgotten)");
     return {};
   }
-  int format = j->value("format", 0);
-  if (format > kFormat)
-    return MakeError(ErrorKind::kConfig,
-                     "renewal state '" + state_file_ + "' has format " + std::to_string(format) +
-                         ", newer than this certd understands (" + std::to_string(kFormat) +
-                         "); run the edgesec version that wrote it");
   std::lock_guard lock(mutex_);
-  auto creds = j->find("credentials");
-  if (creds == j->end() || !creds->is_object()) return {};
-  for (const auto& [id, c] : creds->items()) {
-    if (!c.is_object()) continue;
+  for (auto& [id, s] : *saved) {
     Entry& e = entries_[id];
-    e.state.attempts = c.value("attempts", 0);
-    e.state.last_attempt = c.value("lastAttempt", int64_t{0});
-    e.state.last_error = c.value("lastError", std::string());
-    e.state.for_cert = c.value("forCert", std::string());
-    e.warned_cert = c.value("warnedCert", std::string());
-    e.warned_up_to = c.value("warnedUpTo", std::numeric_limits<int64_t>::max());
+    e.state = std::move(s.state);
+    e.warned_cert = std::move(s.warned_cert);
+    e.warned_up_to = s.warned_up_to;
     e.seed = JitterSeed(id);
   }
   return {};
