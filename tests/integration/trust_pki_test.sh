@@ -7,39 +7,7 @@
 # names the root to give the downstream device, and writes nothing.
 . "$(dirname "$0")/../identityd/lib.sh"
 
-PKI=$DIR/pki
-mkdir -p "$PKI" "$DIR/etc/edgesec/keyd" "$DIR/etc/edgesec/certd" "$DIR/etc/edgesec/identityd"
-cat > "$PKI/ext.cnf" <<'CNF'
-[root]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[inter]
-basicConstraints = critical, CA:TRUE, pathlen:1
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[edgeca]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, digitalSignature, keyCertSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-CNF
-mk() {  # mk NAME CN ISSUER SECTION
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/$1.key" 2>/dev/null
-  if [ "$3" = self ]; then
-    openssl req -new -x509 -key "$PKI/$1.key" -subj "/CN=$2" -days 3650 -extensions "$4" \
-      -config <(cat /etc/ssl/openssl.cnf "$PKI/ext.cnf") -out "$PKI/$1.pem" 2>/dev/null
-  else
-    openssl req -new -key "$PKI/$1.key" -subj "/CN=$2" -out "$PKI/$1.csr" 2>/dev/null
-    openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/$3.pem" -CAkey "$PKI/$3.key" -CAcreateserial \
-      -days 365 -extfile "$PKI/ext.cnf" -extensions "$4" -out "$PKI/$1.pem" 2>/dev/null
-  fi
-}
-mk root "Contoso Root CA" self root
-mk inter "Contoso Intermediate CA" root inter
-mk edgeca "EdgeGateway Edge CA" inter edgeca
-cat "$PKI/edgeca.pem" "$PKI/inter.pem" > "$PKI/edgeca-chain.pem"
+make_test_pki
 cat > "$DIR/etc/edgesec/keyd/config.toml" <<CFG
 [preloaded_keys]
 edge-ca = "file://$PKI/edgeca.key"
