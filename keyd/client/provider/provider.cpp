@@ -99,9 +99,13 @@ Expected<std::string> KeyTypeOf(const std::string& keyd_algorithm) {
 Expected<std::unique_ptr<Key>> LoadKey(ProviderContext* provider,
                                        std::shared_ptr<KeydClient> client, std::string handle,
                                        std::string key_id) {
-  EDGESEC_ASSIGN_OR_RETURN(std::string algorithm, client->GetParameter(handle, "algorithm"));
-  EDGESEC_ASSIGN_OR_RETURN(std::string type, KeyTypeOf(algorithm));
   EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr pub, client->PublicKey(handle, kOthers));
+  // The type follows from the public half (PublicKey asked keyd for the algorithm already).
+  std::string type = EVP_PKEY_is_a(pub.get(), "EC")        ? "EC"
+                     : EVP_PKEY_is_a(pub.get(), "RSA")     ? "RSA"
+                     : EVP_PKEY_is_a(pub.get(), "ED25519") ? "ED25519"
+                                                           : "";
+  if (type.empty()) return Internal("keyd's key '" + key_id + "' is of a type OpenSSL cannot use here");
   auto key = std::make_unique<Key>();
   key->provider = provider;
   key->client = std::move(client);
