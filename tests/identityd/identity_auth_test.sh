@@ -81,6 +81,35 @@ call identityd GET '/identities/identity?api-version=2020-09-01' '' 65534
 call identityd DELETE '/identities/modules/edgehub?api-version=2020-09-01' '' 65534
 [ "$STATUS" = 401 ] && pass "module principals cannot delete module identities" || fail "delete as 65534: $STATUS $BODY"
 
+# --- Writes and reads a module or a stranger may not do: 401 and identityd's state unchanged
+call identityd POST '/identities/modules?api-version=2020-09-01' '{"type":"local","moduleId":"other"}'
+[ "$STATUS" = 200 ] || fail "root creates module identity 'other': $STATUS $BODY"
+state_sum() { cat "$DIR"/var/lib/edgesec/identityd/*.json 2>/dev/null | sha256sum; }
+STATE_BEFORE=$(state_sum)
+# unauthorized AS METHOD ROUTE [BODY]: 401 naming the uid, state unchanged.
+unauthorized() {
+  local as=$1 method=$2 route=$3 body=${4-}
+  call identityd "$method" "$route?api-version=2020-09-01" "$body" "$as"
+  if [ "$STATUS" = 401 ] && echo "$BODY" | json message | grep -q "^user $as is not authorized to "; then
+    pass "uid $as $method $route → 401"
+  else
+    fail "uid $as $method $route: expected 401 naming the user, got $STATUS $BODY"
+  fi
+  [ "$(state_sum)" = "$STATE_BEFORE" ] || fail "uid $as $method $route changed identityd's state"
+}
+for who in 65534 65532; do
+  unauthorized "$who" POST /identities/modules '{"type":"local","moduleId":"edgehub2"}'
+  unauthorized "$who" POST /identities/modules '{"type":"local","moduleId":"edgehub"}'
+  unauthorized "$who" GET /identities/modules/other
+  unauthorized "$who" DELETE /identities/modules/other
+  unauthorized "$who" GET /edge-ca
+done
+unauthorized 65532 GET /identities/modules/edgehub
+call identityd GET '/edge-ca?api-version=2020-09-01' '' 65533
+[ "$STATUS" = 200 ] && pass "the device principal reads the Edge CA status" || fail "device /edge-ca: $STATUS $BODY"
+call identityd GET '/identities/modules/other?api-version=2020-09-01' '' 65533
+[ "$STATUS" = 200 ] && pass "the device principal reads module 'other'" || fail "device module read: $STATUS $BODY"
+
 # --- A device identity still being enrolled (its EST server does not answer): 503 + Retry-After
 down
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj "/CN=EST root" \
