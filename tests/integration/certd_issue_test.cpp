@@ -7,6 +7,7 @@
 #include <set>
 
 #include "tests/integration/certd_harness.hpp"
+#include "tests/support/skip.hpp"
 
 using namespace edgesec;
 using namespace edgesec::testing;
@@ -124,8 +125,7 @@ auto_renew = false
 
 TEST_CASE("a caller outside the principals gets 401 naming the uid; a principal reaches only its certs") {
   if (::geteuid() != 0) {
-    WARN("not run: needs root to drop to uid 65534");
-    return;
+    return edgesec::testing::SkipCase("needs root to drop to uid 65534");
   }
   CertdStack s("socket_mode = \"0666\"\n[[principal]]\nuid = 65534\ncerts = [\"mine-*\"]\n" + kNoQuickstart);
   EvpPkeyPtr key = GenerateKey("ec-p256");

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tests/integration/certd_harness.hpp"
+#include "tests/support/skip.hpp"
 
 using namespace edgesec;
 using namespace edgesec::testing;
@@ -80,8 +81,7 @@ TEST_CASE(
 
 TEST_CASE("certd applies a changed principal after SIGHUP") {
   if (::getuid() != 0) {
-    WARN("skipped: needs root to drop to uid 65534");
-    return;
+    return edgesec::testing::SkipCase("needs root to drop to uid 65534");
   }
   CertdStack s(ConfigWith(10) + kNoQuickstart);
   MUST(s.client->Import(

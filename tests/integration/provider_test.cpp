@@ -25,6 +25,7 @@
 #include "tests/support/softhsm.hpp"
 #include "tests/support/swtpm.hpp"
 #include "tests/support/tls_peer.hpp"
+#include "tests/support/skip.hpp"
 
 using namespace edgesec;
 using namespace edgesec::testing;
@@ -210,8 +211,7 @@ TEST_CASE("edgesec provider: keys on files") {
 
 TEST_CASE("edgesec provider: a key the caller may not use gets keyd's refusal, in words") {
   if (::geteuid() != 0) {
-    WARN("SKIP: needs root to run openssl as uid 65534");
-    return;
+    return edgesec::testing::SkipCase("needs root to run openssl as uid 65534");
   }
   ProviderKeyd k(
       "socket_mode = \"0666\"\n\n[[principal]]\nuid = 65534\nkeys = [\"allowed-*\"]\n");
