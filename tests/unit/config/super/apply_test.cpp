@@ -34,9 +34,18 @@ bool Updating() {
   return u && std::string(u) == "1";
 }
 
+// CI sets CI (as GitHub, GitLab and .ci/run do): there the switch would turn every check into a write.
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci && *ci && std::string(ci) != "0" && std::string(ci) != "false";
+}
+
 // Compares `actual` with the golden file (absent when `actual` is empty), or rewrites it.
 void Golden(const std::string& path, const std::string& actual) {
+  if (Updating() && InCi())
+    FAIL("EDGESEC_UPDATE_GOLDEN=1 is set in CI: golden files are checked there, never rewritten");
   if (Updating()) {
+    WARN("rewrote golden file " << path << " (EDGESEC_UPDATE_GOLDEN=1): review the diff");
     if (actual.empty())
       REQUIRE(edgesec::fs::RemoveFile(path));
     else
