@@ -61,6 +61,23 @@ Status CheckIssuingCa(X509* cert) {
   return {};
 }
 
+Status CheckIssued(X509* issuer, X509* subject, size_t position) {
+  std::string where = "certificate " + std::to_string(position + 1) + " of the chain " + Who(issuer);
+  int names = X509_check_issued(issuer, subject);
+  if (names != X509_V_OK && names != X509_V_ERR_KEYUSAGE_NO_CERTSIGN) {
+    DrainOpenSslErrors();
+    return InvalidParameter("chain does not link: " + where + " did not issue the certificate before it " +
+                            Who(subject) + " (" + X509_verify_cert_error_string(names) + ")");
+  }
+  EVP_PKEY* key = X509_get0_pubkey(issuer);
+  if (key == nullptr || X509_verify(subject, key) != 1) {
+    DrainOpenSslErrors();
+    return InvalidParameter("chain does not link: the signature of " + Who(subject) +
+                            " does not verify with the key of " + where);
+  }
+  return {};
+}
+
 Status CheckKeyMatches(X509* cert, EVP_PKEY* key) {
   EVP_PKEY* pub = X509_get0_pubkey(cert);
   if (pub == nullptr || EVP_PKEY_eq(pub, key) != 1) {
@@ -84,6 +101,7 @@ Status ValidateForImport(const Chain& chain, int64_t now, EVP_PKEY* key) {
                   X509_check_issued(chain[i].get(), chain[i].get()) == X509_V_OK &&
                   X509_get_version(chain[i].get()) == X509_VERSION_1;
     if (!anchor) EDGESEC_TRY(CheckIssuingCa(chain[i].get()));
+    EDGESEC_TRY(CheckIssued(chain[i].get(), chain[i - 1].get(), i));
   }
   if (key != nullptr) EDGESEC_TRY(CheckKeyMatches(chain.front().get(), key));
   return {};

@@ -1,5 +1,6 @@
-// PUT /certificates/{id}: import validation, one test per reason; dates past 2038 and 2049; GET,
-// DELETE, list fingerprints equal openssl's; preloaded certs; the store survives a restart.
+// PUT /certificates/{id}: import validation, one test per reason (also a chain that does not link);
+// dates past 2038 and 2049; GET, DELETE, list fingerprints equal openssl's; preloaded certs; the
+// store survives a restart.
 #include <sys/stat.h>
 
 #include "common/fs.hpp"
@@ -66,6 +67,22 @@ TEST_CASE(
   auto root = MakeCert({.cn = "root", .ca = true, .key = ca_key.get()});
   auto leaf3 = MakeCert({.key = leaf_key.get(), .issuer = root.get(), .issuer_key = ca_key.get()});
   MUST(s.client->Import("ok", Pem(leaf3.get()) + Pem(root.get())));
+}
+
+TEST_CASE("a chain whose CA did not issue the leaf is refused as chain does not link") {
+  CertdStack s(kNoQuickstart);
+  EvpPkeyPtr ca_key = GenerateKey("ec-p256"), other_key = GenerateKey("ec-p256"),
+             leaf_key = GenerateKey("ec-p256");
+  auto ca = MakeCert({.cn = "issuing-ca", .ca = true, .key = ca_key.get()});
+  auto leaf = MakeCert({.key = leaf_key.get(), .issuer = ca.get(), .issuer_key = ca_key.get()});
+  auto unrelated = MakeCert({.cn = "unrelated-ca", .ca = true, .key = other_key.get()});
+  CHECK_THAT(RefusalOf(s, Pem(leaf.get()) + Pem(unrelated.get())),
+             Catch::StartsWith("chain does not link"));
+  // Same name as the real issuer, another key: only the signature tells them apart.
+  auto impostor = MakeCert({.cn = "issuing-ca", .ca = true, .key = other_key.get()});
+  CHECK_THAT(RefusalOf(s, Pem(leaf.get()) + Pem(impostor.get())),
+             Catch::StartsWith("chain does not link") && Catch::Contains("signature"));
+  MUST(s.client->Import("linked", Pem(leaf.get()) + Pem(ca.get())));
 }
 
 TEST_CASE("garbage is refused as garbage") {

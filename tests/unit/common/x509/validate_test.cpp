@@ -1,6 +1,6 @@
 // common/x509/validate: each import refusal reason, called directly ("expired", "not yet valid" with
-// 5 minutes of skew, "key too small", "key does not match", "not a CA", "garbage"), and the v1 root
-// anchor.
+// 5 minutes of skew, "key too small", "key does not match", "not a CA", "chain does not link",
+// "garbage"), and the v1 root anchor.
 #include "common/x509/validate.hpp"
 
 #include "tests/support/x509.hpp"
@@ -125,4 +125,24 @@ TEST_CASE("every certificate of the chain is checked, not only the leaf") {
   X509Ptr leaf = Plain(leaf_key.get(), now, -60, 3600, false, nullptr, issuer.get(), ca_key.get());
   CHECK_THAT(Reason(edgesec::x509::ValidateForImport(ChainOf(std::move(leaf), std::move(issuer)), now)),
              Catch::StartsWith("key too small"));
+}
+
+TEST_CASE("chain does not link: a CA after the leaf that did not issue it") {
+  const int64_t now = std::time(nullptr);
+  EvpPkeyPtr ca_key = Ec(), other_key = Ec(), leaf_key = Ec();
+  X509Ptr issuer = Plain(ca_key.get(), now, -60, 3600, true, "critical,keyCertSign");
+  X509Ptr other = Plain(other_key.get(), now, -60, 3600, true, "critical,keyCertSign");
+  X509Ptr leaf = Plain(leaf_key.get(), now, -60, 3600, false, nullptr, issuer.get(), ca_key.get());
+  auto leaf_copy = [&] { return X509Ptr(X509_dup(leaf.get())); };
+  // The right issuer links.
+  CHECK(edgesec::x509::ValidateForImport(ChainOf(leaf_copy(), X509Ptr(X509_dup(issuer.get()))), now));
+  // Same subject name, another key: the names match, the signature does not verify.
+  std::string sig = Reason(edgesec::x509::ValidateForImport(ChainOf(leaf_copy(), std::move(other)), now));
+  CHECK_THAT(sig, Catch::StartsWith("chain does not link") && Catch::Contains("signature") &&
+                      Catch::Contains("certificate 2 of the chain"));
+  // A self-signed leaf followed by an unrelated CA: the names do not match.
+  X509Ptr lone = Plain(leaf_key.get(), now, -60, 3600);
+  std::string names =
+      Reason(edgesec::x509::ValidateForImport(ChainOf(std::move(lone), std::move(issuer)), now));
+  CHECK_THAT(names, Catch::StartsWith("chain does not link") && Catch::Contains("did not issue"));
 }
