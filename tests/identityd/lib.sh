@@ -97,7 +97,8 @@ finish() {
 
 # make_test_pki: the seeds' PKI in $DIR/pki (PKI), made with the openssl command: root → intermediate
 # → Edge CA (root.pem, inter.pem, edgeca.pem and .key, edgeca-chain.pem = Edge CA + intermediate).
-# `mk NAME CN ISSUER SECTION` makes more (sections of $PKI/ext.cnf: root, inter, edgeca, notca).
+# `mk NAME CN ISSUER SECTION` makes more (sections of $PKI/ext.cnf: root, inter, edgeca, notca,
+# nosign: CA:TRUE with a keyUsage that lacks keyCertSign).
 PKI=$DIR/pki
 mk() {  # mk NAME CN ISSUER SECTION (ISSUER "self": self-signed)
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/$1.key" 2>/dev/null
@@ -130,6 +131,11 @@ authorityKeyIdentifier = keyid
 [notca]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
+[nosign]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 CNF
   mk root "Contoso Root CA" self root
   mk inter "Contoso Intermediate CA" root inter

@@ -9,17 +9,21 @@
 make_test_pki
 mk notca "Not a CA" inter notca
 cat "$PKI/notca.pem" "$PKI/inter.pem" > "$PKI/notca-chain.pem"
+mk nosign "No keyCertSign CA" inter nosign
+cat "$PKI/nosign.pem" "$PKI/inter.pem" > "$PKI/nosign-chain.pem"
 check "the test PKI verifies" openssl verify -CAfile "$PKI/root.pem" -untrusted "$PKI/inter.pem" "$PKI/edgeca.pem"
 
 cat > "$DIR/etc/edgesec/keyd/config.toml" <<CFG
 [preloaded_keys]
 edge-ca = "file://$PKI/edgeca.key"
 not-a-ca = "file://$PKI/notca.key"
+no-sign = "file://$PKI/nosign.key"
 CFG
 cat > "$DIR/etc/edgesec/certd/config.toml" <<CFG
 [preloaded_certs]
 edge-ca = "file://$PKI/edgeca-chain.pem"
 not-a-ca = "file://$PKI/notca-chain.pem"
+no-sign = "file://$PKI/nosign-chain.pem"
 
 [[credential]]
 cert_id = "edge-ca"
@@ -27,6 +31,10 @@ method = "preloaded"
 
 [[credential]]
 cert_id = "not-a-ca"
+method = "preloaded"
+
+[[credential]]
+cert_id = "no-sign"
 method = "preloaded"
 CFG
 cat > "$DIR/etc/edgesec/identityd/config.toml" <<CFG
@@ -71,7 +79,14 @@ call workload POST '/modules/edgehub/genid/1/certificate/server?api-version=2019
 
 # Back to the real Edge CA, then a new Edge CA from the PKI (the integrator replaced the files): the
 # hook runs once with both fingerprints; the old CA stays in the bundle.
-sed -i 's/cert_id = "not-a-ca"/cert_id = "edge-ca"/' "$DIR/etc/edgesec/identityd/config.toml"
+# A CA whose keyUsage lacks keyCertSign: refused the same way, naming keyCertSign.
+sed -i 's/cert_id = "not-a-ca"/cert_id = "no-sign"/' "$DIR/etc/edgesec/identityd/config.toml"
+down; up
+call workload POST '/modules/edgehub/genid/1/certificate/server?api-version=2019-01-30' '{"commonName":"edgegateway.local"}'
+[ "$STATUS" = 503 ] && echo "$BODY" | grep -q "keyUsage without keyCertSign" \
+  && pass "an Edge CA whose keyUsage lacks keyCertSign → 503 saying so" || fail "no-keyCertSign Edge CA: $STATUS $BODY"
+
+sed -i 's/cert_id = "no-sign"/cert_id = "edge-ca"/' "$DIR/etc/edgesec/identityd/config.toml"
 down; up
 mk edgeca2 "EdgeGateway Edge CA 2" inter edgeca
 cp "$PKI/edgeca2.key" "$PKI/edgeca.key"
