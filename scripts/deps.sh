@@ -7,7 +7,7 @@ PACKAGES="meson ninja-build pkg-config g++ libssl-dev libmicrohttpd-dev libcurl4
   libtss2-dev libtss2-tcti-tabrmd0 swtpm swtpm-tools tpm2-tools tpm2-abrmd dbus
   libp11-kit-dev p11-kit softhsm2 opensc
   python3-cryptography strongswan-pki libstrongswan-standard-plugins libstrongswan-extra-plugins
-  systemd systemd-container dpkg-dev lintian groff-base man-db bsdextrautils python3-dbus python3-gi"
+  systemd systemd-container polkitd dpkg-dev lintian groff-base man-db bsdextrautils python3-dbus python3-gi"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
