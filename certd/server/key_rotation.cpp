@@ -75,8 +75,8 @@ void CollectOrphanedKeys(const std::shared_ptr<keyd::KeydClient>& keyd,
   auto keys = keyd->ListKeyPairs();
   auto ids = store.Ids();
   if (!keys || !ids) {
-    log::Warning("certd: cannot look for orphaned keys of '" + cred.key_id + "': " +
-                 (keys ? ids.error() : keys.error()).message);
+    log::Warning("certd: cannot look for orphaned keys of '" + cred.key_id +
+                 "': " + (keys ? ids.error() : keys.error()).message);
     return;
   }
   std::set<std::string> named;  // keys a record or another credential names: never collected
@@ -90,8 +90,9 @@ void CollectOrphanedKeys(const std::shared_ptr<keyd::KeydClient>& keyd,
   for (const auto& key : *keys) {
     std::optional<long> version = KeyVersion(cred.key_id, key.key_id);
     if (!version || *version >= *committed_version || named.count(key.key_id)) continue;
-    log::Notice("certd: deleting key '" + key.key_id + "', orphaned by an interrupted renewal of '" +
-                cred.cert_id + "' (its cert now uses '" + committed + "')");
+    log::Notice("certd: deleting key '" + key.key_id +
+                "', orphaned by an interrupted renewal of '" + cred.cert_id +
+                "' (its cert now uses '" + committed + "')");
     DeleteReplacedKey(keyd, key.key_id);
   }
 }

@@ -12,9 +12,9 @@
 #include <optional>
 #include <string>
 
+#include "certd/store/store.hpp"
 #include "common/error.hpp"
 #include "common/ossl.hpp"
-#include "certd/store/store.hpp"
 #include "config/certd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
 

@@ -1,13 +1,13 @@
 // Fuzz target: the whole service path of keyd, in process. A real http::Server (libmicrohttpd, its
-// unescape callback, the header checks) on a Unix socket in a temp root, serving the real router with
-// keyd's real route table and KeyService (file engine, state under the temp root). Each input is
-// written as raw bytes to a fresh connection, which is then half-closed; the answer is read until
-// the server closes. Properties: nothing crashes; the server closes the connection in bounded time
-// (no hang on any input); every answer starts with a well-formed HTTP/1.x status line whose status
-// is one the API or libmicrohttpd defines, never 500 (a handler failure); and a fresh connection
-// still gets 200 for GET /version afterwards (the server survived and is not wedged).
-// The handle secret is fixed (kHandleSecret) and the keys fuzz-ec, fuzz-aes and fuzz-hmac exist before
-// each input, so that seeds can carry valid handles (tests/fuzz/keyd_service_seeds.py) and
+// unescape callback, the header checks) on a Unix socket in a temp root, serving the real router
+// with keyd's real route table and KeyService (file engine, state under the temp root). Each input
+// is written as raw bytes to a fresh connection, which is then half-closed; the answer is read
+// until the server closes. Properties: nothing crashes; the server closes the connection in bounded
+// time (no hang on any input); every answer starts with a well-formed HTTP/1.x status line whose
+// status is one the API or libmicrohttpd defines, never 500 (a handler failure); and a fresh
+// connection still gets 200 for GET /version afterwards (the server survived and is not wedged).
+// The handle secret is fixed (kHandleSecret) and the keys fuzz-ec, fuzz-aes and fuzz-hmac exist
+// before each input, so that seeds can carry valid handles (tests/fuzz/keyd_service_seeds.py) and
 // reach sign, encrypt, decrypt, derive and delete.
 #include <poll.h>
 #include <stdlib.h>
@@ -17,9 +17,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -41,7 +41,8 @@ using namespace edgesec;
 
 namespace {
 
-// 32 bytes: keyd's handle secret for the fuzzer's state dir (keyd_service_seeds.py signs with it too).
+// 32 bytes: keyd's handle secret for the fuzzer's state dir (keyd_service_seeds.py signs with it
+// too).
 constexpr char kHandleSecret[] = "edgesec-fuzz-handle-secret-32by!";
 constexpr int kAnswerSeconds = 15;  // a complete answer and close after the half-close
 
@@ -80,7 +81,8 @@ struct Service {
   void EnsureKeys() {
     keyd::Caller root{::getuid()};
     FUZZ_CHECK(keys->CreateKeyPairIfNotExists(root, "fuzz-ec", std::string("ec-p256")));
-    for (auto [id, usage] : {std::pair{"fuzz-aes", "encrypt"}, std::pair{"fuzz-hmac", "sign,derive"}}) {
+    for (auto [id, usage] :
+         {std::pair{"fuzz-aes", "encrypt"}, std::pair{"fuzz-hmac", "sign,derive"}}) {
       if (keys->GetKey(root, id)) continue;
       keyd::api::CreateKeyRequest create;
       create.key_id = id;
@@ -112,8 +114,9 @@ int Connect(const std::string& path) {
   return fd;
 }
 
-// Writes `bytes` while draining the answer (so that neither side blocks on a full buffer), half-closes,
-// then reads until the server closes. Aborts when the server is still silent after the deadline.
+// Writes `bytes` while draining the answer (so that neither side blocks on a full buffer),
+// half-closes, then reads until the server closes. Aborts when the server is still silent after the
+// deadline.
 std::string Exchange(const std::string& path, std::string_view bytes) {
   int fd = Connect(path);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kAnswerSeconds);
@@ -173,15 +176,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Exchange(service.socket, std::string_view(reinterpret_cast<const char*>(data), size));
   if (!answer.empty()) {
     // The statuses of API.md plus libmicrohttpd's own refusals (bad framing, unknown version).
-    static const std::set<int> kStatuses = {100, 200, 204, 400, 401, 404, 405, 411, 413,
-                                            414, 415, 422, 431, 501, 505};
+    static const std::set<int> kStatuses = {100, 200, 204, 400, 401, 404, 405, 411,
+                                            413, 414, 415, 422, 431, 501, 505};
     int status = StatusOf(answer);
     // The replay shows what each seed reached (EDGESEC_FUZZ_VERBOSE=1).
     if (std::getenv("EDGESEC_FUZZ_VERBOSE") != nullptr)
       std::fprintf(stderr, "  -> %.*s\n", static_cast<int>(std::min<size_t>(answer.size(), 300)),
                    answer.c_str());
-    if (kStatuses.count(status) != 1)
-      std::fprintf(stderr, "answer: %.200s\n", answer.c_str());
+    if (kStatuses.count(status) != 1) std::fprintf(stderr, "answer: %.200s\n", answer.c_str());
     FUZZ_CHECK(kStatuses.count(status) == 1);
   }
   std::string version =

@@ -1,12 +1,11 @@
 // Kills at random moments, not only at the pause points: for each renewal method (self_signed,
-// local_ca, est) certd is SIGKILLed EDGESEC_RANDOM_KILLS times (default 20) at a random delay into a
-// `cert renew` (0 to 1.5 times a measured renewal), then restarted. After every restart: the stored
-// cert is the cert of the key its record names (keyd's public key == the cert's SPKI), its chain
-// verifies against its issuer (the cert itself, the Edge CA, the EST root), and keyd holds at most
-// 1 + (renewals killed since the last one that completed) keys of the credential. After a renewal
-// that completes, exactly one remains:
-// orphaned <key>-vN keys are collected, never left forever. The seed is printed; EDGESEC_TEST_SEED
-// replays one run.
+// local_ca, est) certd is SIGKILLed EDGESEC_RANDOM_KILLS times (default 20) at a random delay into
+// a `cert renew` (0 to 1.5 times a measured renewal), then restarted. After every restart: the
+// stored cert is the cert of the key its record names (keyd's public key == the cert's SPKI), its
+// chain verifies against its issuer (the cert itself, the Edge CA, the EST root), and keyd holds at
+// most 1 + (renewals killed since the last one that completed) keys of the credential. After a
+// renewal that completes, exactly one remains: orphaned <key>-vN keys are collected, never left
+// forever. The seed is printed; EDGESEC_TEST_SEED replays one run.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -28,7 +27,8 @@ int KillsPerMethod() {
 
 uint32_t Seed() {
   const char* s = std::getenv("EDGESEC_TEST_SEED");
-  uint32_t seed = s != nullptr ? static_cast<uint32_t>(std::strtoul(s, nullptr, 10)) : std::random_device{}();
+  uint32_t seed =
+      s != nullptr ? static_cast<uint32_t>(std::strtoul(s, nullptr, 10)) : std::random_device{}();
   std::printf("EDGESEC_TEST_SEED=%u\n", seed);
   std::fflush(stdout);
   return seed;
@@ -90,7 +90,8 @@ struct RandomKills {
     size_t since_complete = 0;  // killed renewals since the last one that answered
     for (int i = 0; i < KillsPerMethod(); ++i) {
       int us = delay_us(rng);
-      INFO("kill " << i << " after " << us << " us (a renewal takes ~" << typical.count() << " ms)");
+      INFO("kill " << i << " after " << us << " us (a renewal takes ~" << typical.count()
+                   << " ms)");
       std::string socket = s.certd_socket();
       auto renew = std::async(std::launch::async, [socket, this] {
         return certd::CertdClient(socket).Renew(id).has_value();
@@ -117,22 +118,26 @@ struct RandomKills {
 }  // namespace
 
 TEST_CASE("random kills during self_signed renewals leave a consistent pair and no orphan keys") {
-  CertdStack s("[edge_ca]\nquickstart = false\n[[credential]]\ncert_id = \"dev\"\n"
-               "method = \"self_signed\"\ncommon_name = \"dev.local\"\n");
+  CertdStack s(
+      "[edge_ca]\nquickstart = false\n[[credential]]\ncert_id = \"dev\"\n"
+      "method = \"self_signed\"\ncommon_name = \"dev.local\"\n");
   WaitForState(s, "dev", "valid");
   RandomKills{s, "dev", "dev", [] { return std::string(); }}.Run(Seed());
 }
 
 TEST_CASE("random kills during local_ca renewals leave a consistent pair issued by the Edge CA") {
-  CertdStack s("[[credential]]\ncert_id = \"device\"\nkey_id = \"device-key\"\n"
-               "method = \"local_ca\"\nissuer_cert = \"edge-ca\"\nprofile = \"module-client\"\n"
-               "[credential.subject]\nCN = \"device-1\"\n");
+  CertdStack s(
+      "[[credential]]\ncert_id = \"device\"\nkey_id = \"device-key\"\n"
+      "method = \"local_ca\"\nissuer_cert = \"edge-ca\"\nprofile = \"module-client\"\n"
+      "[credential.subject]\nCN = \"device-1\"\n");
   WaitForState(s, "edge-ca", "valid");
   WaitForState(s, "device", "valid");
-  RandomKills{s, "device", "device-key", [&s] { return MUST(s.client->Get("edge-ca")); }}.Run(Seed());
+  RandomKills{s, "device", "device-key", [&s] { return MUST(s.client->Get("edge-ca")); }}.Run(
+      Seed());
 }
 
-TEST_CASE("random kills during EST re-enrollments leave a consistent pair chained to the EST root") {
+TEST_CASE(
+    "random kills during EST re-enrollments leave a consistent pair chained to the EST root") {
   EstServer est;
   CertdStack s("[edge_ca]\nquickstart = false\n[est]\nurl = \"" + est.BaseUrl() +
                "\"\ntrusted_certs = [\"" + est.RootPem() +
@@ -143,14 +148,17 @@ TEST_CASE("random kills during EST re-enrollments leave a consistent pair chaine
 }
 
 // The orphan the random kills can hit only by luck, made on purpose: a kill between the commit and
-// the deletion of the replaced key leaves that key named by no record. The next renewal collects it.
+// the deletion of the replaced key leaves that key named by no record. The next renewal collects
+// it.
 TEST_CASE("a key orphaned by a kill after the commit is collected by the next renewal") {
   std::optional<ScopedEnv> pause(std::in_place, "EDGESEC_TEST_PAUSE", "after-commit");
-  CertdStack s("[edge_ca]\nquickstart = false\n[[credential]]\ncert_id = \"dev\"\n"
-               "method = \"self_signed\"\ncommon_name = \"dev.local\"\n");
+  CertdStack s(
+      "[edge_ca]\nquickstart = false\n[[credential]]\ncert_id = \"dev\"\n"
+      "method = \"self_signed\"\ncommon_name = \"dev.local\"\n");
   WaitForState(s, "dev", "valid");
   std::string socket = s.certd_socket();
-  auto renew = std::async(std::launch::async, [socket] { return certd::CertdClient(socket).Renew("dev"); });
+  auto renew =
+      std::async(std::launch::async, [socket] { return certd::CertdClient(socket).Renew("dev"); });
   std::string marker = s.dir.path() + "/var/lib/edgesec/certd/paused-after-commit";
   REQUIRE(WaitUntil([&] {
     struct stat st {};

@@ -1,13 +1,13 @@
 // Mixed random-operation stress on every socket: the three daemons under `edgectl up --root`, then
 // 4 clients for EDGESEC_STRESS_SECONDS (default 20) doing random valid and invalid operations on
-// keyd.sock, certd.sock, identityd.sock and workload.sock. Each client owns its ids (s<client>-…), so
-// that a per-client model predicts every answer exactly: a key pair that was created and not deleted
-// is listed, gets a handle and signs; a deleted one is 404 and absent from the list; an imported cert
-// reads back byte for byte until deleted; a module identity exists between create and delete;
-// workload decrypt(encrypt(x)) == x; invalid requests (bad JSON, unknown routes, unknown
+// keyd.sock, certd.sock, identityd.sock and workload.sock. Each client owns its ids (s<client>-…),
+// so that a per-client model predicts every answer exactly: a key pair that was created and not
+// deleted is listed, gets a handle and signs; a deleted one is 404 and absent from the list; an
+// imported cert reads back byte for byte until deleted; a module identity exists between create and
+// delete; workload decrypt(encrypt(x)) == x; invalid requests (bad JSON, unknown routes, unknown
 // api-versions, forged handles, tampered ciphertexts, garbage PEM) are 4xx. No answer is 5xx (no
-// fault is injected). The RSS of each daemon after the run is back within a margin of its RSS after a
-// warm-up doing the same operations (a leak per operation would grow by megabytes). The seed is
+// fault is injected). The RSS of each daemon after the run is back within a margin of its RSS after
+// a warm-up doing the same operations (a leak per operation would grow by megabytes). The seed is
 // printed; EDGESEC_TEST_SEED replays the choices of one run.
 #include <unistd.h>
 
@@ -61,9 +61,14 @@ class Client {
  public:
   Client(int index, const std::string& run, uint32_t seed, const std::string& cert_pem,
          Failures* failures)
-      : index_(index), rng_(seed + static_cast<uint32_t>(index)), cert_pem_(cert_pem),
-        failures_(failures), keyd_(run + "/keyd.sock"), certd_(run + "/certd.sock"),
-        identityd_(run + "/identityd.sock"), workload_(run + "/workload.sock") {}
+      : index_(index),
+        rng_(seed + static_cast<uint32_t>(index)),
+        cert_pem_(cert_pem),
+        failures_(failures),
+        keyd_(run + "/keyd.sock"),
+        certd_(run + "/certd.sock"),
+        identityd_(run + "/identityd.sock"),
+        workload_(run + "/workload.sock") {}
 
   void RunUntil(std::chrono::steady_clock::time_point end) {
     while (std::chrono::steady_clock::now() < end) OneOperation();
@@ -112,26 +117,43 @@ class Client {
 
   void OneOperation() {
     switch (Pick(16)) {
-      case 0: return CreateKeyPair();
-      case 1: return GetKeyPair();
-      case 2: return SignWithKeyPair();
-      case 3: return DeleteKeyPair();
-      case 4: return ListKeyPairs();
-      case 5: return SecretKeyLifecycle();
-      case 6: return InvalidKeyd();
-      case 7: return ImportCert();
-      case 8: return GetCert();
-      case 9: return DeleteCert();
-      case 10: return ListCerts();
-      case 11: return InvalidCertd();
-      case 12: return ModuleIdentity();
-      case 13: return WorkloadServerCert();
-      case 14: return WorkloadEncryptDecrypt();
-      default: return InvalidIdentityAndWorkload();
+      case 0:
+        return CreateKeyPair();
+      case 1:
+        return GetKeyPair();
+      case 2:
+        return SignWithKeyPair();
+      case 3:
+        return DeleteKeyPair();
+      case 4:
+        return ListKeyPairs();
+      case 5:
+        return SecretKeyLifecycle();
+      case 6:
+        return InvalidKeyd();
+      case 7:
+        return ImportCert();
+      case 8:
+        return GetCert();
+      case 9:
+        return DeleteCert();
+      case 10:
+        return ListCerts();
+      case 11:
+        return InvalidCertd();
+      case 12:
+        return ModuleIdentity();
+      case 13:
+        return WorkloadServerCert();
+      case 14:
+        return WorkloadEncryptDecrypt();
+      default:
+        return InvalidIdentityAndWorkload();
     }
   }
 
-  // --- keyd ----------------------------------------------------------------------------------------
+  // --- keyd
+  // ----------------------------------------------------------------------------------------
   void CreateKeyPair() {
     std::string id = Id("k");
     Answer a = Call(keyd_, "keyd create", "POST", K("/keypair"),
@@ -141,7 +163,8 @@ class Client {
   void GetKeyPair() {
     std::string id = Id("k");
     bool exists = keys_.count(id) != 0;
-    Answer a = Call(keyd_, "keyd get", "GET", K("/keypair/" + id), std::nullopt, exists ? 200 : 404);
+    Answer a =
+        Call(keyd_, "keyd get", "GET", K("/keypair/" + id), std::nullopt, exists ? 200 : 404);
     if (a.status == 200) handles_[id] = a.json.value("keyHandle", "");
   }
   void SignWithKeyPair() {
@@ -170,9 +193,10 @@ class Client {
     std::string prefix = "s" + std::to_string(index_) + "-k";
     for (const auto& k : a.json.value("keys", Json::array()))
       if (k.value("keyId", "").rfind(prefix, 0) == 0) mine.insert(k.value("keyId", ""));
-    if (mine != keys_) failures_->Add("keyd list: client " + std::to_string(index_) + " sees " +
-                                      std::to_string(mine.size()) + " keys, the model " +
-                                      std::to_string(keys_.size()));
+    if (mine != keys_)
+      failures_->Add("keyd list: client " + std::to_string(index_) + " sees " +
+                     std::to_string(mine.size()) + " keys, the model " +
+                     std::to_string(keys_.size()));
   }
   void SecretKeyLifecycle() {
     std::string id = "s" + std::to_string(index_) + "-secret";
@@ -184,26 +208,38 @@ class Client {
               {"algorithm", "HMAC-SHA256"},
               {"parameters", {{"message", "aGVsbG8="}}}};
     Call(keyd_, "keyd secret sign", "POST", K("/sign"), DumpJson(sign), 200);
-    Call(keyd_, "keyd secret delete", "DELETE", K("/key"), DumpJson(Json{{"keyHandle", handle}}), 204);
+    Call(keyd_, "keyd secret delete", "DELETE", K("/key"), DumpJson(Json{{"keyHandle", handle}}),
+         204);
     Call(keyd_, "keyd secret get deleted", "GET", K("/key/" + id), std::nullopt, 404);
     Call(keyd_, "keyd secret sign deleted", "POST", K("/sign"), DumpJson(sign), 404);
   }
   void InvalidKeyd() {
     switch (Pick(5)) {
-      case 0: Call(keyd_, "keyd bad json", "POST", K("/keypair"), std::string("{\"keyId\":"), 4); break;
-      case 1: Call(keyd_, "keyd unknown route", "GET", K("/nothing/here"), std::nullopt, 404); break;
-      case 2: Call(keyd_, "keyd bad version", "GET", "/keypairs?api-version=1999-01-01", std::nullopt, 400); break;
+      case 0:
+        Call(keyd_, "keyd bad json", "POST", K("/keypair"), std::string("{\"keyId\":"), 4);
+        break;
+      case 1:
+        Call(keyd_, "keyd unknown route", "GET", K("/nothing/here"), std::nullopt, 404);
+        break;
+      case 2:
+        Call(keyd_, "keyd bad version", "GET", "/keypairs?api-version=1999-01-01", std::nullopt,
+             400);
+        break;
       case 3:
         Call(keyd_, "keyd forged handle", "POST", K("/sign"),
-             DumpJson(Json{{"keyHandle", "eyJpZCI6ImsifQ.AAAA"}, {"algorithm", "ECDSA"},
-                           {"parameters", {{"digest", "AAAA"}}}}), 400);
+             DumpJson(Json{{"keyHandle", "eyJpZCI6ImsifQ.AAAA"},
+                           {"algorithm", "ECDSA"},
+                           {"parameters", {{"digest", "AAAA"}}}}),
+             400);
         break;
       default:
-        Call(keyd_, "keyd bad id", "GET", K("/keypair/" + std::string(300, 'x')), std::nullopt, 400);
+        Call(keyd_, "keyd bad id", "GET", K("/keypair/" + std::string(300, 'x')), std::nullopt,
+             400);
     }
   }
 
-  // --- certd ---------------------------------------------------------------------------------------
+  // --- certd
+  // ---------------------------------------------------------------------------------------
   void ImportCert() {
     std::string id = Id("c");
     Answer a = Call(certd_, "certd import", "PUT", K("/certificates/" + id),
@@ -213,7 +249,8 @@ class Client {
   void GetCert() {
     std::string id = Id("c");
     bool exists = certs_.count(id) != 0;
-    Answer a = Call(certd_, "certd get", "GET", K("/certificates/" + id), std::nullopt, exists ? 200 : 404);
+    Answer a = Call(certd_, "certd get", "GET", K("/certificates/" + id), std::nullopt,
+                    exists ? 200 : 404);
     if (a.status == 200 && a.json.value("pem", "") != cert_pem_)
       failures_->Add("certd get: '" + id + "' is not the PEM imported");
   }
@@ -229,38 +266,51 @@ class Client {
     std::string prefix = "s" + std::to_string(index_) + "-c";
     for (const auto& c : a.json.value("certificates", Json::array()))
       if (c.value("certId", "").rfind(prefix, 0) == 0) mine.insert(c.value("certId", ""));
-    if (mine != certs_) failures_->Add("certd list: client " + std::to_string(index_) + " sees " +
-                                       std::to_string(mine.size()) + " certs, the model " +
-                                       std::to_string(certs_.size()));
+    if (mine != certs_)
+      failures_->Add("certd list: client " + std::to_string(index_) + " sees " +
+                     std::to_string(mine.size()) + " certs, the model " +
+                     std::to_string(certs_.size()));
   }
   void InvalidCertd() {
     switch (Pick(3)) {
       case 0:
         Call(certd_, "certd garbage pem", "PUT", K("/certificates/" + Id("c") + "x"),
-             DumpJson(Json{{"pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}), 400);
+             DumpJson(
+                 Json{{"pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}),
+             400);
         break;
-      case 1: Call(certd_, "certd bad json", "PUT", K("/certificates/" + Id("c") + "x"), std::string("[1,"), 4); break;
-      default: Call(certd_, "certd unknown route", "POST", K("/certificates/a/b/c"), std::string("{}"), 4);
+      case 1:
+        Call(certd_, "certd bad json", "PUT", K("/certificates/" + Id("c") + "x"),
+             std::string("[1,"), 4);
+        break;
+      default:
+        Call(certd_, "certd unknown route", "POST", K("/certificates/a/b/c"), std::string("{}"), 4);
     }
   }
 
-  // --- identityd and the workload API ---------------------------------------------------------------
+  // --- identityd and the workload API
+  // ---------------------------------------------------------------
   void ModuleIdentity() {
     std::string id = "s" + std::to_string(index_) + "mod" + std::to_string(Pick(2));
     Json create{{"type", "local"},
                 {"moduleId", id},
                 {"localIdOpts", {{"type", "x509"}, {"attributes", "server"}}}};
-    Call(identityd_, "identityd module create", "POST", K("/identities/modules"), DumpJson(create), 200);
-    Call(identityd_, "identityd module get", "GET", K("/identities/modules/" + id), std::nullopt, 200);
-    Call(identityd_, "identityd module delete", "DELETE", K("/identities/modules/" + id), std::nullopt, 204);
-    Call(identityd_, "identityd module get deleted", "GET", K("/identities/modules/" + id), std::nullopt, 404);
+    Call(identityd_, "identityd module create", "POST", K("/identities/modules"), DumpJson(create),
+         200);
+    Call(identityd_, "identityd module get", "GET", K("/identities/modules/" + id), std::nullopt,
+         200);
+    Call(identityd_, "identityd module delete", "DELETE", K("/identities/modules/" + id),
+         std::nullopt, 204);
+    Call(identityd_, "identityd module get deleted", "GET", K("/identities/modules/" + id),
+         std::nullopt, 404);
   }
   void WorkloadServerCert() {
     std::string module = "s" + std::to_string(index_) + "wl";
     Answer a = Call(workload_, "workload server cert", "POST",
                     W("/modules/" + module + "/genid/1/certificate/server"),
                     DumpJson(Json{{"commonName", module + ".local"}}), 201);
-    if (a.status == 201 && a.json.value("certificate", "").find("BEGIN CERTIFICATE") == std::string::npos)
+    if (a.status == 201 &&
+        a.json.value("certificate", "").find("BEGIN CERTIFICATE") == std::string::npos)
       failures_->Add("workload server cert: no certificate in the answer");
     Call(workload_, "workload trust bundle", "GET", W("/trust-bundle"), std::nullopt, 200);
   }
@@ -269,9 +319,13 @@ class Client {
     std::string plain = "plain-" + std::to_string(Pick(1 << 20));
     std::string iv = Base64Encode(reinterpret_cast<const unsigned char*>("0123456789ab"), 12);
     std::string route = "/modules/" + module + "/genid/" + std::to_string(Pick(3));
-    Answer e = Call(workload_, "workload encrypt", "POST", W(route + "/encrypt"),
-                    DumpJson(Json{{"plaintext", Base64Encode(reinterpret_cast<const unsigned char*>(plain.data()), plain.size())},
-                                  {"initializationVector", iv}}), 200);
+    Answer e =
+        Call(workload_, "workload encrypt", "POST", W(route + "/encrypt"),
+             DumpJson(Json{
+                 {"plaintext",
+                  Base64Encode(reinterpret_cast<const unsigned char*>(plain.data()), plain.size())},
+                 {"initializationVector", iv}}),
+             200);
     if (e.status != 200) return;
     std::string ct = e.json.value("ciphertext", "");
     Answer d = Call(workload_, "workload decrypt", "POST", W(route + "/decrypt"),
@@ -282,14 +336,26 @@ class Client {
     Bytes tampered = Base64Decode(ct).value_or(Bytes(20, 0));
     tampered[0] ^= 1;
     Call(workload_, "workload decrypt tampered", "POST", W(route + "/decrypt"),
-         DumpJson(Json{{"ciphertext", Base64Encode(tampered.data(), tampered.size())}, {"initializationVector", iv}}), 400);
+         DumpJson(Json{{"ciphertext", Base64Encode(tampered.data(), tampered.size())},
+                       {"initializationVector", iv}}),
+         400);
   }
   void InvalidIdentityAndWorkload() {
     switch (Pick(4)) {
-      case 0: Call(workload_, "workload bad json", "POST", W("/modules/m/genid/1/encrypt"), std::string("{"), 4); break;
-      case 1: Call(workload_, "workload unknown route", "GET", W("/nothing"), std::nullopt, 404); break;
-      case 2: Call(identityd_, "identityd bad json", "POST", K("/identities/modules"), std::string("{\"type\":"), 4); break;
-      default: Call(identityd_, "identityd bad version", "GET", "/identities/modules?api-version=2000-01-01", std::nullopt, 400);
+      case 0:
+        Call(workload_, "workload bad json", "POST", W("/modules/m/genid/1/encrypt"),
+             std::string("{"), 4);
+        break;
+      case 1:
+        Call(workload_, "workload unknown route", "GET", W("/nothing"), std::nullopt, 404);
+        break;
+      case 2:
+        Call(identityd_, "identityd bad json", "POST", K("/identities/modules"),
+             std::string("{\"type\":"), 4);
+        break;
+      default:
+        Call(identityd_, "identityd bad version", "GET",
+             "/identities/modules?api-version=2000-01-01", std::nullopt, 400);
     }
   }
 
@@ -321,9 +387,13 @@ int RunClients(std::vector<std::unique_ptr<Client>>& clients, int seconds) {
 
 }  // namespace
 
-TEST_CASE("4 clients doing random valid and invalid operations on every socket: answers match the model, no 5xx, RSS back near its baseline") {
+TEST_CASE(
+    "4 clients doing random valid and invalid operations on every socket: answers match the model, "
+    "no 5xx, RSS back near its baseline") {
   TempDir dir;
-  ::setenv("EDGESEC_LIBEXECDIR", BinaryFromEnv("EDGESEC_KEYD").substr(0, BinaryFromEnv("EDGESEC_KEYD").rfind('/')).c_str(), 1);
+  ::setenv(
+      "EDGESEC_LIBEXECDIR",
+      BinaryFromEnv("EDGESEC_KEYD").substr(0, BinaryFromEnv("EDGESEC_KEYD").rfind('/')).c_str(), 1);
   std::string edgectl = BinaryFromEnv("EDGESEC_EDGECTL");
   RunResult up = Run({edgectl, "up", "--root", dir.path()});
   INFO(up.out << up.err);
@@ -334,7 +404,8 @@ TEST_CASE("4 clients doing random valid and invalid operations on every socket: 
   } down{edgectl, dir.path()};
 
   const char* seed_env = std::getenv("EDGESEC_TEST_SEED");
-  uint32_t seed = seed_env ? static_cast<uint32_t>(std::strtoul(seed_env, nullptr, 10)) : std::random_device{}();
+  uint32_t seed = seed_env ? static_cast<uint32_t>(std::strtoul(seed_env, nullptr, 10))
+                           : std::random_device{}();
   std::printf("EDGESEC_TEST_SEED=%u\n", seed);
   std::fflush(stdout);
   EvpPkeyPtr key = GenerateKey("ec-p256");
@@ -343,7 +414,8 @@ TEST_CASE("4 clients doing random valid and invalid operations on every socket: 
   Failures failures;
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < kClients; ++i)
-    clients.push_back(std::make_unique<Client>(i, dir.path() + "/run/edgesec", seed, cert_pem, &failures));
+    clients.push_back(
+        std::make_unique<Client>(i, dir.path() + "/run/edgesec", seed, cert_pem, &failures));
   int warmup = RunClients(clients, 4);  // every path once, every allocator arena made
   std::map<std::string, long> baseline;
   for (const char* d : kDaemons) baseline[d] = RssKb(PidOf(dir.path(), d));
