@@ -58,6 +58,7 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   log::Info("certd: re-enrolled cert '" + cred.cert_id + "' with key '" + new_key_id + "'" +
             (rotating ? " (rotated from '" + current_key_id + "')" : ""));
   if (rotating && new_key_id != current_key_id) DeleteReplacedKey(keyd, current_key_id);
+  CollectOrphanedKeys(keyd, store_, config, cred, new_key_id);
   return pem;
 }
 
@@ -153,6 +154,7 @@ Expected<std::string> EstIssuer::EnrollServerKeygen(Ctx& x) {
             new_key_id + "', at '" + x.client.Url("serverkeygen") + "'");
   if (!current_key_id.empty() && current_key_id != new_key_id)
     DeleteReplacedKey(x.keyd, current_key_id);
+  CollectOrphanedKeys(x.keyd, store_, x.config, cred, new_key_id);
   return *pem;
 }
 

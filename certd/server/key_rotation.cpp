@@ -1,22 +1,26 @@
 #include "certd/server/key_rotation.hpp"
 
 #include <cctype>
+#include <set>
 
 #include "common/log.hpp"
 #include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
 
-std::string NextKeyId(const std::string& base, const std::string& current) {
+std::optional<long> KeyVersion(const std::string& base, const std::string& key_id) {
+  if (key_id == base) return 1;
   std::string prefix = base + "-v";
-  long n = 1;
-  if (current.rfind(prefix, 0) == 0) {
-    std::string digits = current.substr(prefix.size());
-    bool numeric = !digits.empty() && digits.size() < 9;
-    for (char c : digits) numeric = numeric && std::isdigit(static_cast<unsigned char>(c));
-    if (numeric) n = std::stol(digits);
-  }
-  return prefix + std::to_string(n + 1);
+  if (key_id.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string digits = key_id.substr(prefix.size());
+  bool numeric = !digits.empty() && digits.size() < 9;
+  for (char c : digits) numeric = numeric && std::isdigit(static_cast<unsigned char>(c));
+  if (!numeric) return std::nullopt;
+  return std::stol(digits);
+}
+
+std::string NextKeyId(const std::string& base, const std::string& current) {
+  return base + "-v" + std::to_string(KeyVersion(base, current).value_or(1) + 1);
 }
 
 std::optional<std::string> AlgorithmLike(EVP_PKEY* key) {
@@ -57,6 +61,40 @@ void DeleteReplacedKey(const std::shared_ptr<keyd::KeydClient>& keyd, const std:
   if (!st && st.error().kind != ErrorKind::kNotFound)
     log::Warning("certd: could not delete the replaced key '" + key_id +
                  "': " + st.error().message);
+}
+
+}  // namespace edgesec::certd
+
+namespace edgesec::certd {
+
+void CollectOrphanedKeys(const std::shared_ptr<keyd::KeydClient>& keyd,
+                         const store::CertStore& store, const CertdConfig& config,
+                         const Credential& cred, const std::string& committed) {
+  std::optional<long> committed_version = KeyVersion(cred.key_id, committed);
+  if (!committed_version) return;  // the record names a key outside the versioned scheme
+  auto keys = keyd->ListKeyPairs();
+  auto ids = store.Ids();
+  if (!keys || !ids) {
+    log::Warning("certd: cannot look for orphaned keys of '" + cred.key_id +
+                 "': " + (keys ? ids.error() : keys.error()).message);
+    return;
+  }
+  std::set<std::string> named;  // keys a record or another credential names: never collected
+  for (const std::string& id : *ids) {
+    auto stored = store.Get(id);
+    if (!stored) return;  // a record that cannot be read might name a candidate: collect nothing
+    if (*stored && !(*stored)->key_id.empty()) named.insert((*stored)->key_id);
+  }
+  for (const auto& [id, other] : config.credentials)
+    if (id != cred.cert_id) named.insert(other.key_id);
+  for (const auto& key : *keys) {
+    std::optional<long> version = KeyVersion(cred.key_id, key.key_id);
+    if (!version || *version >= *committed_version || named.count(key.key_id)) continue;
+    log::Notice("certd: deleting key '" + key.key_id +
+                "', orphaned by an interrupted renewal of '" + cred.cert_id +
+                "' (its cert now uses '" + committed + "')");
+    DeleteReplacedKey(keyd, key.key_id);
+  }
 }
 
 }  // namespace edgesec::certd

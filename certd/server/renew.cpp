@@ -65,6 +65,7 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
   EDGESEC_TRY(store_->Put(cred.cert_id, pem, new_key_id));
   pause("after-commit");
   if (new_key_id != current_key_id) DeleteReplacedKey(Keyd(), current_key_id);
+  CollectOrphanedKeys(Keyd(), *store_, s.config, cred, new_key_id);
   log::Notice("certd: " + std::string(stored ? "renewed" : "issued") + " cert '" + cred.cert_id +
               "' (" + IssuanceMethodName(cred.method) + ") with key '" + new_key_id + "'" +
               (new_key_id != current_key_id ? " (rotated from '" + current_key_id + "')" : ""));

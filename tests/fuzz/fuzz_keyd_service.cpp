@@ -1,0 +1,193 @@
+// Fuzz target: the whole service path of keyd, in process. A real http::Server (libmicrohttpd, its
+// unescape callback, the header checks) on a Unix socket in a temp root, serving the real router
+// with keyd's real route table and KeyService (file engine, state under the temp root). Each input
+// is written as raw bytes to a fresh connection, which is then half-closed; the answer is read
+// until the server closes. Properties: nothing crashes; the server closes the connection in bounded
+// time (no hang on any input); every answer starts with a well-formed HTTP/1.x status line whose
+// status is one the API or libmicrohttpd defines, never 500 (a handler failure); and a fresh
+// connection still gets 200 for GET /version afterwards (the server survived and is not wedged).
+// The handle secret is fixed (kHandleSecret) and the keys fuzz-ec, fuzz-aes and fuzz-hmac exist
+// before each input, so that seeds can carry valid handles (tests/fuzz/keyd_service_seeds.py) and
+// reach sign, encrypt, decrypt, derive and delete.
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "common/daemon.hpp"
+#include "common/fs.hpp"
+#include "common/http/server.hpp"
+#include "common/paths.hpp"
+#include "config/keyd/config.hpp"
+#include "keyd/server/routes/routes.hpp"
+#include "keyd/server/service.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
+
+using namespace edgesec;
+
+namespace {
+
+// 32 bytes: keyd's handle secret for the fuzzer's state dir (keyd_service_seeds.py signs with it
+// too).
+constexpr char kHandleSecret[] = "edgesec-fuzz-handle-secret-32by!";
+constexpr int kAnswerSeconds = 15;  // a complete answer and close after the half-close
+
+struct Service {
+  std::string dir;
+  std::string socket;
+  std::shared_ptr<keyd::KeyService> keys;
+  std::unique_ptr<http::Server> server;
+
+  Service() {
+    char tmpl[] = "/tmp/es-fuzz-XXXXXX";
+    FUZZ_CHECK(::mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+    Layout layout = Layout::UnderRoot(dir);
+    std::filesystem::create_directories(layout.ServiceStateDir("keyd"));
+    FUZZ_CHECK(fs::AtomicWriteFile(layout.ServiceStateDir("keyd") + "/handle-secret",
+                                   std::string_view(kHandleSecret, 32), 0600));
+    auto config = keyd::LoadKeydConfig(layout);
+    FUZZ_CHECK(config.has_value());
+    auto created = keyd::KeyService::Create(layout, *config);
+    FUZZ_CHECK(created.has_value());
+    keys = std::move(*created);
+    socket = dir + "/keyd.sock";
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    FUZZ_CHECK(fd >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+    FUZZ_CHECK(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    FUZZ_CHECK(::listen(fd, 64) == 0);
+    auto started = http::Server::Start(fd, RouterHandler(keyd::routes::MakeRouter(*keys)));
+    FUZZ_CHECK(started.has_value());
+    server = std::move(*started);
+  }
+  // The keys the seeds' handles name; an input may have deleted them.
+  void EnsureKeys() {
+    keyd::Caller root{::getuid()};
+    FUZZ_CHECK(keys->CreateKeyPairIfNotExists(root, "fuzz-ec", std::string("ec-p256")));
+    for (auto [id, usage] :
+         {std::pair{"fuzz-aes", "encrypt"}, std::pair{"fuzz-hmac", "sign,derive"}}) {
+      if (keys->GetKey(root, id)) continue;
+      keyd::api::CreateKeyRequest create;
+      create.key_id = id;
+      create.usage = *keyd::api::ParseUsage(usage);
+      FUZZ_CHECK(keys->CreateKey(root, create));
+    }
+  }
+  ~Service() {
+    server->Stop();
+    server.reset();
+    keys.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+Service& TheService() {
+  static Service service;
+  return service;
+}
+
+int Connect(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  FUZZ_CHECK(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  FUZZ_CHECK(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  return fd;
+}
+
+// Writes `bytes` while draining the answer (so that neither side blocks on a full buffer),
+// half-closes, then reads until the server closes. Aborts when the server is still silent after the
+// deadline.
+std::string Exchange(const std::string& path, std::string_view bytes) {
+  int fd = Connect(path);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kAnswerSeconds);
+  std::string answer;
+  bool write_open = true;
+  for (;;) {
+    if (write_open && bytes.empty()) {
+      ::shutdown(fd, SHUT_WR);
+      write_open = false;
+    }
+    pollfd p{fd, static_cast<short>(POLLIN | (write_open ? POLLOUT : 0)), 0};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    FUZZ_CHECK(left.count() > 0);  // the server neither answered nor closed in time
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buf[8192];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;  // closed (or reset after refusing the rest of the input)
+      answer.append(buf, static_cast<size_t>(n));
+    }
+    if (write_open && (p.revents & POLLOUT)) {
+      ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        write_open = false;  // the server closed its side: it refused the input
+      } else if (n > 0) {
+        bytes.remove_prefix(static_cast<size_t>(n));
+      }
+    }
+  }
+  ::close(fd);
+  return answer;
+}
+
+// The status of an answer's first line, "HTTP/1.x NNN reason\r\n"; -1 when malformed.
+int StatusOf(std::string_view answer) {
+  size_t eol = answer.find("\r\n");
+  if (eol == std::string_view::npos) return -1;
+  std::string_view line = answer.substr(0, eol);
+  if (line.size() < 13 || (line.substr(0, 9) != "HTTP/1.1 " && line.substr(0, 9) != "HTTP/1.0 ") ||
+      line[12] != ' ')
+    return -1;
+  int status = 0;
+  for (size_t i = 9; i < 12; ++i) {
+    if (line[i] < '0' || line[i] > '9') return -1;
+    status = status * 10 + (line[i] - '0');
+  }
+  return status;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Service& service = TheService();
+  service.EnsureKeys();
+  std::string answer =
+      Exchange(service.socket, std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!answer.empty()) {
+    // The statuses of API.md plus libmicrohttpd's own refusals (bad framing, unknown version).
+    static const std::set<int> kStatuses = {100, 200, 204, 400, 401, 404, 405, 411,
+                                            413, 414, 415, 422, 431, 501, 505};
+    int status = StatusOf(answer);
+    // The replay shows what each seed reached (EDGESEC_FUZZ_VERBOSE=1).
+    if (std::getenv("EDGESEC_FUZZ_VERBOSE") != nullptr)
+      std::fprintf(stderr, "  -> %.*s\n", static_cast<int>(std::min<size_t>(answer.size(), 300)),
+                   answer.c_str());
+    if (kStatuses.count(status) != 1) std::fprintf(stderr, "answer: %.200s\n", answer.c_str());
+    FUZZ_CHECK(kStatuses.count(status) == 1);
+  }
+  std::string version =
+      Exchange(service.socket, "GET /version?api-version=2020-09-01 HTTP/1.1\r\nHost: k\r\n\r\n");
+  FUZZ_CHECK(StatusOf(version) == 200);
+  return 0;
+}
