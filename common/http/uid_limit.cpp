@@ -61,10 +61,9 @@ std::string UidLimit::NoteRefusal(uid_t uid, const std::string& socket) {
     ++r.unlogged;
     return {};
   }
-  std::string line = "'" + socket + "': uid " + std::to_string(uid) + " already holds " +
-                     std::to_string(max_) +
-                     " connections, the most one caller may have at once; further connections "
-                     "are closed unanswered (max_requests)";
+  std::string line = "'" + socket + "': uid " + std::to_string(uid) +
+                     " is at its limit of connections at once (max_requests = " +
+                     std::to_string(max_) + "); its further connections are closed unanswered";
   if (r.unlogged > 0)
     line += "; " + std::to_string(r.unlogged) + " more closed since the last such message";
   r.unlogged = 0;

@@ -56,11 +56,11 @@ up
 flood 2 --flood 20 --flood-only --exact
 # The log names the uid and the socket, once for the burst (not once per refused connection).
 for s in keyd:1 certd:1 identityd:2; do
-  n=$(grep -c "uid 65534 already holds 2 connections" "$DIR/var/log/edgesec/${s%:*}.log")
+  n=$(grep -c "uid 65534 is at its limit of connections at once (max_requests = 2)" "$DIR/var/log/edgesec/${s%:*}.log")
   [ "$n" = "${s#*:}" ] && pass "${s%:*}: one log line per socket for the burst" \
     || fail "${s%:*}: $n log lines about uid 65534, not ${s#*:}"
 done
-grep -q "workload.sock': uid 65534 already holds 2" "$DIR/var/log/edgesec/identityd.log" \
+grep -q "workload.sock': uid 65534 is at its limit .*max_requests = 2)" "$DIR/var/log/edgesec/identityd.log" \
   && pass "identityd names workload.sock" || fail "no log line for workload.sock"
 
 # Other caps per socket, changed by a reload: 3 3 4 5 (identityd.sock and workload.sock apart).
