@@ -42,7 +42,8 @@ def drop_to(uid):
 
 
 def open_half(path, version):
-    """A connection with half a request sent, non-blocking; None when connect() fails."""
+    """A connection with half a request sent, non-blocking; None when connect() or send() fails
+    (the server may close a refused connection before the half request is sent)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.setblocking(False)
     try:
@@ -89,8 +90,8 @@ def flooder(run, args, report_fd, stop_fd):
                 close_times.append(time.monotonic() - opened)
     held = {name: sum(1 for s in lst if s is not None and not closed_by_peer(s))
             for name, lst in conns.items()}
-    refused_connect = {name: sum(1 for s in lst if s is None) for name, lst in conns.items()}
-    report = {"held": held, "connect_failed": refused_connect,
+    closed_early = {name: sum(1 for s in lst if s is None) for name, lst in conns.items()}
+    report = {"held": held, "closed_before_sent": closed_early,
               "closed": len(close_times),
               "slowest_close_s": round(max(close_times), 3) if close_times else None}
     os.write(report_fd, (json.dumps(report) + "\n").encode())
