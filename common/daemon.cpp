@@ -32,7 +32,9 @@ Expected<std::vector<std::unique_ptr<http::Server>>> Serve(const Layout& layout,
   for (const DaemonListener& l : parts.listeners) {
     EDGESEC_ASSIGN_OR_RETURN(int fd,
                              systemd::ListenSocket(layout.Socket(l.socket), l.socket, l.mode));
-    EDGESEC_ASSIGN_OR_RETURN(auto server, http::Server::Start(fd, l.handler));
+    http::ServerOptions options;
+    options.per_uid = l.per_uid;
+    EDGESEC_ASSIGN_OR_RETURN(auto server, http::Server::Start(fd, l.handler, options));
     servers.push_back(std::move(server));
   }
   return servers;

@@ -28,6 +28,9 @@ struct DaemonListener {
   std::string socket;
   mode_t mode = 0660;
   http::Handler handler;
+  // The connections one uid may hold at once (the service's max_requests); the daemon keeps it to
+  // change the limit on reload. Null: the default.
+  std::shared_ptr<http::UidLimit> per_uid = {};
 };
 
 // What a daemon's setup hands to the scaffold. The hooks may be empty.

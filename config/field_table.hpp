@@ -97,6 +97,22 @@ inline Status ReadMode(Reader& r, const char* key, mode_t* out) {
   return {};
 }
 
+// max_requests: the connections one uid may hold at once on a socket (common/http/uid_limit.hpp).
+inline Status ReadMaxRequests(Reader& r, const char* key, unsigned* out) {
+  EDGESEC_ASSIGN_OR_RETURN(auto n, r.Integer(key));
+  if (!n) return {};
+  if (*n < 1 || *n > 0x7fffffff)
+    return r.ErrorAt(key,
+                     "must be a positive integer: the connections one caller (uid) may hold at "
+                     "once on the socket, e.g. 10");
+  *out = static_cast<unsigned>(*n);
+  return {};
+}
+
+inline void WriteMaxRequests(TomlWriter& w, const char* key, unsigned n) {
+  if (n != 0) w.Integer(key, n);
+}
+
 inline void WriteMode(TomlWriter& w, const char* key, mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "0%o", static_cast<unsigned>(mode));

@@ -32,13 +32,16 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   auto created = CertService::Create(layout, config, TestHooks(layout));
   if (!created) return created.error().Context("cannot start");
   std::shared_ptr<CertService> service = std::move(*created);
+  auto per_uid = std::make_shared<http::UidLimit>(config.max_requests);
   DaemonParts parts;
   parts.listeners.push_back(
-      {"certd", config.socket_mode, RouterHandler(routes::MakeRouter(*service))});
+      {"certd", config.socket_mode, RouterHandler(routes::MakeRouter(*service)), per_uid});
   parts.after_start = [service] { service->StartScheduler(); };
-  parts.reload = [service, layout]() -> Status {
+  parts.reload = [service, layout, per_uid]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(CertdConfig fresh, LoadCertdConfig(layout));
-    return service->Reload(fresh);
+    EDGESEC_TRY(service->Reload(fresh));
+    per_uid->SetMax(fresh.max_requests);
+    return {};
   };
   // The scheduler, and long-polls that would hold the server's stop.
   parts.before_stop = [service] { service->Shutdown(); };

@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,6 +29,7 @@ using SteadyClock = std::chrono::steady_clock;
 struct Connection {
   int watch_fd = -1;  // our dup() of the socket: shutdown() on it can never hit a reused descriptor
   ucred cred{0, static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
+  bool counted = false;  // against its uid's limit (ServerOptions::per_uid): released when closed
   SteadyClock::time_point deadline;  // for a complete request; max() while a handler runs
   // Set by the unescape step when the current request's path or query decodes a %00; read and
   // cleared when its header block is complete (one request at a time per connection).
@@ -47,6 +49,7 @@ struct Server::Impl {
   ServerOptions options;
   MHD_Daemon* daemon = nullptr;
   int listen_fd = -1;
+  std::string socket_name;  // the socket's path, for log lines
 
   std::mutex mutex;
   std::set<Connection*> connections;
@@ -264,6 +267,10 @@ void OnConnection(void* cls, MHD_Connection* c, void** socket_context,
         conn->cred.uid = static_cast<uid_t>(-1);  // unknown caller: authorized as nobody
       }
       conn->watch_fd = ::fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0);
+      // Over its uid's limit: accepted and closed at once. The connection's thread reads EOF
+      // and ends; NOTIFY_CLOSED follows as for any connection.
+      conn->counted = impl->options.per_uid->Admit(conn->cred.uid, impl->socket_name);
+      if (!conn->counted) ::shutdown(info->connect_fd, SHUT_RDWR);
     }
     *socket_context = conn;
     std::lock_guard lock(impl->mutex);
@@ -275,6 +282,7 @@ void OnConnection(void* cls, MHD_Connection* c, void** socket_context,
       std::lock_guard lock(impl->mutex);
       impl->connections.erase(conn);
     }
+    if (conn->counted) impl->options.per_uid->Release(conn->cred.uid);
     if (conn->watch_fd >= 0) ::close(conn->watch_fd);
     delete conn;
     *socket_context = nullptr;
@@ -295,6 +303,15 @@ void RaiseFileLimit() {
     rl.rlim_cur = rl.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &rl);
   }
+}
+
+std::string SocketName(int listen_fd) {
+  sockaddr_un addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      addr.sun_family != AF_UNIX || addr.sun_path[0] == '\0')
+    return "fd " + std::to_string(listen_fd);
+  return std::string(addr.sun_path, strnlen(addr.sun_path, sizeof addr.sun_path));
 }
 
 }  // namespace
@@ -329,7 +346,9 @@ Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler,
   auto impl = std::make_unique<Impl>();
   impl->handler = std::move(handler);
   impl->options = options;
+  if (!impl->options.per_uid) impl->options.per_uid = std::make_shared<UidLimit>();
   impl->listen_fd = listen_fd;
+  impl->socket_name = SocketName(listen_fd);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
                    MHD_USE_ERROR_LOG;
   impl->daemon = MHD_start_daemon(

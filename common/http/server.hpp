@@ -3,7 +3,8 @@
 // One thread per connection, so a slow operation or a slow client holds only its own connection.
 // Limits (API.md, "Common rules"): header block, body size from Content-Length before reading, and
 // a deadline for a complete request enforced by a reaper (MHD's own timeout is only an idle
-// timeout, which a client trickling one byte at a time would never hit).
+// timeout, which a client trickling one byte at a time would never hit), and the connections one
+// uid may hold at once (uid_limit.hpp).
 
 #include <sys/types.h>
 
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/http/uid_limit.hpp"
 
 namespace edgesec::http {
 
@@ -48,7 +50,11 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 * 1024;
   unsigned request_timeout_seconds = 10;
-  unsigned max_connections = 1024;
+  unsigned max_connections = 1024;  // all callers together
+  // Per caller: a connection from a uid that already holds per_uid->max() is closed at once,
+  // unanswered. Null: a limit of this server's own, kDefaultMaxRequestsPerUid. Shared, so that
+  // the daemon can change it on reload.
+  std::shared_ptr<UidLimit> per_uid;
 };
 
 class Server {

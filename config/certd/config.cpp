@@ -113,6 +113,13 @@ const FieldTable<CertdConfig>& HeadFields() {
        [](TomlWriter& w, const char* k, const CertdConfig& c) {
          config::WriteMode(w, k, c.socket_mode);
        }},
+      {"max_requests",
+       [](Reader& r, const char* k, CertdConfig* c) {
+         return config::ReadMaxRequests(r, k, &c->max_requests);
+       },
+       [](TomlWriter& w, const char* k, const CertdConfig& c) {
+         config::WriteMaxRequests(w, k, c.max_requests);
+       }},
       StringField<&CertdConfig::keyd_socket>("keyd_socket"),
       StringField<&CertdConfig::hostname>("hostname"),
       SectionField<EdgeCaFields>("edge_ca"),
@@ -228,6 +235,7 @@ Expected<CertdConfig> LoadCertdConfig(const Layout& layout) {
 CertdConfig BlankCertdConfig() {
   CertdConfig c;
   c.socket_mode = 0;
+  c.max_requests = 0;
   c.renewal_tick = 0;
   c.retry_floor = 0;
   c.est.max_wait_seconds = 0;

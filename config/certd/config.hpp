@@ -56,6 +56,7 @@ inline constexpr const char* kEdgeCaId = "edge-ca";
 
 struct CertdConfig {
   mode_t socket_mode = 0660;
+  unsigned max_requests = 10;  // connections one uid may hold at once on certd.sock
   std::string keyd_socket;                             // empty: the layout's keyd.sock
   std::map<std::string, std::string> preloaded_certs;  // id → absolute path (from file:///…)
   std::vector<Principal> principals;

@@ -194,6 +194,20 @@ const FieldTable<IdentitydConfig>& IdentitydFields() {
        [](TomlWriter& w, const char* k, const IdentitydConfig& c) {
          WriteMode(w, k, c.workload_socket_mode);
        }},
+      {"max_requests",
+       [](Reader& r, const char* k, IdentitydConfig* c) {
+         return config::ReadMaxRequests(r, k, &c->max_requests);
+       },
+       [](TomlWriter& w, const char* k, const IdentitydConfig& c) {
+         config::WriteMaxRequests(w, k, c.max_requests);
+       }},
+      {"workload_max_requests",
+       [](Reader& r, const char* k, IdentitydConfig* c) {
+         return config::ReadMaxRequests(r, k, &c->workload_max_requests);
+       },
+       [](TomlWriter& w, const char* k, const IdentitydConfig& c) {
+         config::WriteMaxRequests(w, k, c.workload_max_requests);
+       }},
       {"keyd_socket",
        [](Reader& r, const char* k, IdentitydConfig* c) {
          return ReadString(r, k, &c->keyd_socket);
@@ -267,6 +281,8 @@ IdentitydConfig BlankIdentitydConfig() {
   IdentitydConfig c;
   c.socket_mode = 0;
   c.workload_socket_mode = 0;
+  c.max_requests = 0;
+  c.workload_max_requests = 0;
   c.edge_ca_cert.clear();
   c.module_validity_days = 0;
   c.module_key_algorithm.clear();

@@ -31,6 +31,8 @@ struct Principal {
 struct IdentitydConfig {
   mode_t socket_mode = 0660;
   mode_t workload_socket_mode = 0666;
+  // Connections one uid may hold at once on identityd.sock and on workload.sock.
+  unsigned max_requests = 10, workload_max_requests = 10;
   std::string keyd_socket, certd_socket;   // empty: the layout's
   std::string trust_bundle_cert;           // a PEM file (file:///path or /path); empty: none
   std::string manifest_trust_bundle_cert;  // the same; served by GET /manifest-trust-bundle

@@ -216,6 +216,13 @@ FieldTable<KeydConfig> MakeKeydFields() {
        [](TomlWriter& w, const char* k, const KeydConfig& c) {
          config::WriteMode(w, k, c.socket_mode);
        }},
+      {"max_requests",
+       [](Reader& r, const char* k, KeydConfig* c) {
+         return config::ReadMaxRequests(r, k, &c->max_requests);
+       },
+       [](TomlWriter& w, const char* k, const KeydConfig& c) {
+         config::WriteMaxRequests(w, k, c.max_requests);
+       }},
       {"preloaded_keys", ReadPreloaded, WritePreloaded},
   };
   for (const BuiltinEngineName& builtin : BuiltinEngineNames())
@@ -277,6 +284,7 @@ KeydConfig BlankKeydConfig() {
   c.default_engine.clear();
   c.preferred_algorithms.clear();
   c.socket_mode = 0;
+  c.max_requests = 0;
   c.builtin_engines.clear();
   return c;
 }

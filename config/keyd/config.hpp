@@ -40,6 +40,7 @@ struct KeydConfig {
   std::string default_engine = "file";
   std::string preferred_algorithms = "*";
   mode_t socket_mode = 0660;
+  unsigned max_requests = 10;  // connections one uid may hold at once on keyd.sock
   std::map<std::string, std::string> preloaded_keys;  // id → URI
   std::vector<VendorEngineConfig> engines;
   std::vector<KeyEngineRule> key_engines;

@@ -147,6 +147,7 @@ std::string Keyd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
   if (out.default_engine.empty() && !k.pkcs11_base_slot.empty())
     out.default_engine = "pkcs11";  // as the peer: new keys go to the base slot
   out.preferred_algorithms = k.preferred_algorithms;
+  out.max_requests = static_cast<unsigned>(c.max_requests.keyd.value_or(0));
   KeydBuiltinEngines(c, &out);
   for (const auto& e : c.engines) {
     keyd::VendorEngineConfig v{e.name, e.path, e.options, std::nullopt};
@@ -310,6 +311,7 @@ certd::Principal CertdPrincipal(const std::string& name, const std::optional<int
 std::string Certd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
   certd::CertdConfig out = certd::BlankCertdConfig();
   out.hostname = c.hostname;
+  out.max_requests = static_cast<unsigned>(c.max_requests.certd.value_or(0));
   out.edge_ca_quickstart = c.edge_ca.mode != EdgeCa::Mode::kFiles;
   for (const auto& [id, uri] : c.preloaded_certs) out.preloaded_certs[id] = PathOf(uri);
   for (const auto& [id, uri] : ids.certs) out.preloaded_certs[id] = PathOf(uri);
@@ -339,6 +341,8 @@ std::string Identityd(const SuperConfig& c, const Ids& ids) {
   identityd::IdentitydConfig out = identityd::BlankIdentitydConfig();
   out.trust_bundle_cert = c.trust_bundle_cert;
   out.manifest_trust_bundle_cert = c.manifest_trust_bundle_cert;
+  out.max_requests = static_cast<unsigned>(c.max_requests.identityd.value_or(0));
+  out.workload_max_requests = static_cast<unsigned>(c.max_requests.workload.value_or(0));
   out.edge_ca_on_change = c.edge_ca.on_change;
   out.module_validity_days = static_cast<int>(c.module_certs.validity_days.value_or(0));
   out.module_key_algorithm = c.module_certs.algorithm;

@@ -136,6 +136,12 @@ struct FileRef {
   std::string position;  // "file:line:col: 'dotted.key'"
 };
 
+// [aziot_max_requests] / [iotedge_max_requests]: the requests one uid may have at once on each
+// socket (common/http/uid_limit.hpp); unset: the service's default (10).
+struct MaxRequestLimits {
+  std::optional<int64_t> keyd, certd, identityd, workload;
+};
+
 struct SuperConfig {
   std::string hostname;
   std::string trust_bundle_cert;
@@ -153,6 +159,7 @@ struct SuperConfig {
   std::vector<Principal> principals;
   std::vector<Profile> profiles;
   ModuleCerts module_certs;
+  MaxRequestLimits max_requests;
   std::vector<FileRef> files;
 };
 

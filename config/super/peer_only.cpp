@@ -19,8 +19,6 @@ const char* const kTopLevel[] = {
     "imported_master_encryption_key",
     "allow_elevated_docker_permissions",
     "localid",
-    "aziot_max_requests",
-    "iotedge_max_requests",
     "agent",
     "connect",
     "listen",

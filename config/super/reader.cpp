@@ -53,6 +53,7 @@ Expected<ReadResult> ReadSuperConfig(std::string_view text, const std::string& p
   EDGESEC_TRY(EngineSections(ctx, r));
   EDGESEC_TRY(PrincipalSections(ctx, r));
   EDGESEC_TRY(ModuleCertsSection(ctx, r));
+  EDGESEC_TRY(MaxRequestsSections(ctx, r));
   EDGESEC_TRY(r.Finish());
   EDGESEC_TRY(ResolveIdentities(ctx));
   EDGESEC_TRY(CrossSection(ctx, r));

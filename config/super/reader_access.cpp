@@ -1,5 +1,5 @@
-// The super config reader's sections about callers and modules: [[principal]] and
-// [module_certs].
+// The super config reader's sections about callers and modules: [[principal]], [module_certs],
+// and [aziot_max_requests] / [iotedge_max_requests] (how many requests one caller may have at once).
 #include <algorithm>
 
 #include "common/fs.hpp"
@@ -53,6 +53,52 @@ Status ModuleCertsSection(Ctx& ctx, Reader& r) {
   if (!ctx.c->module_certs.algorithm.empty() && !IsKeyAlgorithm(ctx.c->module_certs.algorithm))
     return t->ErrorAt("algorithm", "must be ec-p256, ec-p384, rsa-2048, rsa-3072 or rsa-4096");
   return t->Finish();
+}
+
+namespace {
+
+// A per-socket limit: the connections one uid may hold at once (common/http/uid_limit.hpp).
+Status MaxRequests(Reader& t, std::string_view key, std::optional<int64_t>* out) {
+  EDGESEC_ASSIGN_OR_RETURN(auto v, t.Integer(key));
+  if (!v) return {};
+  if (*v < 1 || *v > 0x7fffffff)
+    return t.ErrorAt(key,
+                     "must be a positive integer: the requests one caller (uid) may have at once "
+                     "on the socket, e.g. 10");
+  *out = *v;
+  return {};
+}
+
+// A key of the peer's table for a socket edgesec does not have: checked, then ignored.
+Status IgnoredMaxRequests(Ctx& ctx, Reader& t, std::string_view key, const std::string& why) {
+  std::optional<int64_t> ignored;
+  EDGESEC_TRY(MaxRequests(t, key, &ignored));
+  if (ignored) Warn(ctx, t, key, why + "; edgesec ignores it");
+  return {};
+}
+
+}  // namespace
+
+Status MaxRequestsSections(Ctx& ctx, Reader& r) {
+  MaxRequestLimits& m = ctx.c->max_requests;
+  EDGESEC_ASSIGN_OR_RETURN(auto aziot, r.Table("aziot_max_requests"));
+  if (aziot) {
+    EDGESEC_TRY(MaxRequests(*aziot, "keyd", &m.keyd));
+    EDGESEC_TRY(MaxRequests(*aziot, "certd", &m.certd));
+    EDGESEC_TRY(MaxRequests(*aziot, "identityd", &m.identityd));
+    EDGESEC_TRY(IgnoredMaxRequests(ctx, *aziot, "tpmd",
+                                   "edgesec has no TPM service (keyd's tpm engine uses the TPM)"));
+    EDGESEC_TRY(aziot->Finish());
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto iotedge, r.Table("iotedge_max_requests"));
+  if (iotedge) {
+    EDGESEC_TRY(MaxRequests(*iotedge, "workload", &m.workload));
+    EDGESEC_TRY(IgnoredMaxRequests(
+        ctx, *iotedge, "management",
+        "the management API is IoT Edge's module runtime, which edgesec does not serve"));
+    EDGESEC_TRY(iotedge->Finish());
+  }
+  return {};
 }
 
 }  // namespace edgesec::config::super::reader

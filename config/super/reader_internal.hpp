@@ -59,6 +59,7 @@ Status PreloadedSections(Ctx& ctx, Reader& r);
 Status EngineSections(Ctx& ctx, Reader& r);
 Status PrincipalSections(Ctx& ctx, Reader& r);
 Status ModuleCertsSection(Ctx& ctx, Reader& r);
+Status MaxRequestsSections(Ctx& ctx, Reader& r);
 Status ResolveIdentities(Ctx& ctx);
 Status CrossSection(Ctx& ctx, Reader& r);
 void PkcsWarnings(Ctx& ctx);

@@ -19,15 +19,22 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   auto created = IdentityService::Create(layout, config, std::move(clock));
   if (!created) return created.error().Context("cannot start");
   std::shared_ptr<IdentityService> service = std::move(*created);
+  // Each socket has its own limit: a flood of the workload API leaves the identity API alone.
+  auto identity_per_uid = std::make_shared<http::UidLimit>(config.max_requests);
+  auto workload_per_uid = std::make_shared<http::UidLimit>(config.workload_max_requests);
   DaemonParts parts;
-  parts.listeners.push_back(
-      {"identityd", config.socket_mode, RouterHandler(routes::MakeIdentityRouter(*service))});
+  parts.listeners.push_back({"identityd", config.socket_mode,
+                             RouterHandler(routes::MakeIdentityRouter(*service)),
+                             identity_per_uid});
   parts.listeners.push_back({"workload", config.workload_socket_mode,
-                             RouterHandler(routes::MakeWorkloadRouter(*service))});
+                             RouterHandler(routes::MakeWorkloadRouter(*service)),
+                             workload_per_uid});
   parts.after_start = [service] { service->edge_ca().StartWatching(); };
-  parts.reload = [service, layout]() -> Status {
+  parts.reload = [service, layout, identity_per_uid, workload_per_uid]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(IdentitydConfig fresh, LoadIdentitydConfig(layout));
     EDGESEC_TRY(service->Reload(fresh));
+    identity_per_uid->SetMax(fresh.max_requests);
+    workload_per_uid->SetMax(fresh.workload_max_requests);
     if (Status r = service->edge_ca().Refresh(); !r)
       log::Warning("identityd: " + r.error().message);
     return {};

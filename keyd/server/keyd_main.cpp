@@ -15,12 +15,15 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   auto created = KeyService::Create(layout, config);
   if (!created) return created.error().Context("cannot start");
   std::shared_ptr<KeyService> service = std::move(*created);
+  auto per_uid = std::make_shared<http::UidLimit>(config.max_requests);
   DaemonParts parts;
   parts.listeners.push_back(
-      {"keyd", config.socket_mode, RouterHandler(routes::MakeRouter(*service))});
-  parts.reload = [service, layout]() -> Status {
+      {"keyd", config.socket_mode, RouterHandler(routes::MakeRouter(*service)), per_uid});
+  parts.reload = [service, layout, per_uid]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(KeydConfig fresh, LoadKeydConfig(layout));
-    return service->Reload(fresh);
+    EDGESEC_TRY(service->Reload(fresh));
+    per_uid->SetMax(fresh.max_requests);
+    return {};
   };
   parts.keep_alive = service;
   return parts;

@@ -105,3 +105,16 @@ TEST_CASE("bad profile values say what to change") {
   CHECK_THAT(root.Error("[preloaded_certs]\npre = \"http://x/pre.pem\"\n"),
              Catch::Contains("file:///"));
 }
+
+TEST_CASE("certd's max_requests: 10 by default, else the positive integer given") {
+  ConfigRoot root;
+  auto c = LoadCertdConfig(root.layout);
+  REQUIRE(c);
+  CHECK(c->max_requests == 10);
+  auto set = root.Load("max_requests = 3\n");
+  REQUIRE(set);
+  CHECK(set->max_requests == 3);
+  std::string message = root.Error("socket_mode = \"0660\"\nmax_requests = 0\n");
+  CHECK_THAT(message, Catch::StartsWith(root.path + ":2:") &&
+                          Catch::Contains("'max_requests': must be a positive integer"));
+}

@@ -149,3 +149,24 @@ TEST_CASE("the reference config daemon/config.example.toml loads, and so does it
   CHECK(c->device_cert == "device-id");
   CHECK(c->principals.size() == 2);
 }
+
+TEST_CASE("identityd's two sockets have a max_requests each: 10 by default") {
+  ConfigRoot root;
+  auto c = LoadIdentitydConfig(root.layout);
+  REQUIRE(c);
+  CHECK(c->max_requests == 10);
+  CHECK(c->workload_max_requests == 10);
+  auto set = root.Load("max_requests = 4\nworkload_max_requests = 40\n");
+  REQUIRE(set);
+  CHECK(set->max_requests == 4);
+  CHECK(set->workload_max_requests == 40);
+  auto only_workload = root.Load("workload_max_requests = 2\n");
+  REQUIRE(only_workload);
+  CHECK(only_workload->max_requests == 10);
+  CHECK(only_workload->workload_max_requests == 2);
+  std::string message = root.Error("workload_max_requests = -1\n");
+  CHECK_THAT(message, Catch::StartsWith(root.path + ":1:") &&
+                          Catch::Contains("'workload_max_requests': must be a positive integer"));
+  CHECK_THAT(root.Error("max_requests = \"10\"\n"),
+             Catch::Contains("'max_requests': must be an integer, not a string"));
+}

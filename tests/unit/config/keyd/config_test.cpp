@@ -304,3 +304,27 @@ TEST_CASE("a vendor engine named 'file' or without a path is an error") {
                Catch::StartsWith(path + ":") && Catch::Contains("'engines.vendor.path'"));
   }
 }
+
+TEST_CASE("max_requests: 10 by default, a positive integer, anything else an error naming it") {
+  {
+    ConfigRoot root;
+    auto c = LoadKeydConfig(root.layout);
+    REQUIRE(c);
+    CHECK(c->max_requests == 10);
+  }
+  {
+    ConfigRoot root;
+    root.Main("max_requests = 25\n");
+    auto c = LoadKeydConfig(root.layout);
+    REQUIRE(c);
+    CHECK(c->max_requests == 25);
+  }
+  for (const char* bad : {"0", "-3", "\"ten\"", "2147483648", "1.5"}) {
+    ConfigRoot root;
+    std::string path = root.Main(std::string("max_requests = ") + bad + "\n");
+    INFO("max_requests = " << bad);
+    std::string message = root.Error();
+    CHECK_THAT(message, Catch::StartsWith(path + ":1:") && Catch::Contains("'max_requests'"));
+    CHECK_THAT(message, Catch::Contains("positive integer") || Catch::Contains("integer, not"));
+  }
+}

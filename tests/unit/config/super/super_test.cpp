@@ -234,3 +234,57 @@ TEST_CASE(
             "'manifest_trust_bundle_cert': '/nonexistent/manifest.pem' does not exist") !=
         std::string::npos);
 }
+
+TEST_CASE(
+    "[aziot_max_requests] and [iotedge_max_requests] reach each service's config; tpmd and "
+    "management are warned about and ignored") {
+  auto r = super::ReadSuperConfig(
+      "[aziot_max_requests]\nkeyd = 20\ncertd = 30\nidentityd = 40\ntpmd = 50\n\n"
+      "[iotedge_max_requests]\nmanagement = 70\nworkload = 60\n",
+      "config.toml");
+  INFO((r ? std::string() : r.error().message));
+  REQUIRE(r);
+  REQUIRE(r->warnings.size() == 2);
+  CHECK(r->warnings[0].find("config.toml:5:8: 'aziot_max_requests.tpmd': edgesec has no TPM "
+                            "service") == 0);
+  CHECK(r->warnings[0].find("edgesec ignores it") != std::string::npos);
+  CHECK(r->warnings[1].find("config.toml:8:14: 'iotedge_max_requests.management': ") == 0);
+  CHECK(r->config.max_requests.keyd == 20);
+  CHECK(r->config.max_requests.certd == 30);
+  CHECK(r->config.max_requests.identityd == 40);
+  CHECK(r->config.max_requests.workload == 60);
+  auto g = super::Apply(r->config, super::ApplyOptions{.rooted = true});
+  CHECK(g.keyd.find("\nmax_requests = 20\n") != std::string::npos);
+  CHECK(g.certd.find("\nmax_requests = 30\n") != std::string::npos);
+  CHECK(g.identityd.find("\nmax_requests = 40\n") != std::string::npos);
+  CHECK(g.identityd.find("\nworkload_max_requests = 60\n") != std::string::npos);
+
+  // Unset: nothing written, the services keep their default (10).
+  auto none = super::ReadSuperConfig("[iotedge_max_requests]\nworkload = 5\n", "config.toml");
+  REQUIRE(none);
+  CHECK(none->warnings.empty());
+  auto g2 = super::Apply(none->config, super::ApplyOptions{.rooted = true});
+  CHECK(g2.keyd.find("max_requests") == std::string::npos);
+  CHECK(g2.identityd.find("\nmax_requests") == std::string::npos);
+  CHECK(g2.identityd.find("\nworkload_max_requests = 5\n") != std::string::npos);
+}
+
+TEST_CASE("a max_requests that is not a positive integer is refused with its file, line and key") {
+  CHECK(ErrorOf("[aziot_max_requests]\nkeyd = 0\n") ==
+        "config.toml:2:8: 'aziot_max_requests.keyd': must be a positive integer: the requests one "
+        "caller (uid) may have at once on the socket, e.g. 10");
+  CHECK(ErrorOf("[iotedge_max_requests]\nworkload = -4\n")
+            .find("config.toml:2:12: 'iotedge_max_requests.workload': must be a positive "
+                  "integer") == 0);
+  CHECK(ErrorOf("[aziot_max_requests]\ncertd = \"10\"\n")
+            .find("config.toml:2:9: 'aziot_max_requests.certd': must be an integer, not a "
+                  "string") == 0);
+  CHECK(ErrorOf("[aziot_max_requests]\nidentityd = 4294967306\n")
+            .find("'aziot_max_requests.identityd': must be a positive integer") !=
+        std::string::npos);
+  CHECK(ErrorOf("[aziot_max_requests]\ntpmd = 0\n").find("'aziot_max_requests.tpmd'") !=
+        std::string::npos);
+  CHECK(ErrorOf("[iotedge_max_requests]\nworkloads = 3\n")
+            .find("'iotedge_max_requests.workloads': unknown key; did you mean "
+                  "'iotedge_max_requests.workload'?") != std::string::npos);
+}
