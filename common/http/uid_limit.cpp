@@ -1,5 +1,6 @@
 #include "common/http/uid_limit.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +20,19 @@ constexpr size_t kMaxRefusalRecords = 256;
 
 }  // namespace
 
-UidLimit::UidLimit(unsigned max) : UidLimit(max, {0, ::geteuid()}) {}
+std::vector<uid_t> ExemptUids(const std::vector<std::string>& service_users) {
+  std::vector<uid_t> uids = {0, ::geteuid()};
+  for (const std::string& name : service_users) {
+    passwd pw{};
+    passwd* found = nullptr;
+    char buf[1024];
+    if (::getpwnam_r(name.c_str(), &pw, buf, sizeof buf, &found) == 0 && found != nullptr)
+      uids.push_back(found->pw_uid);
+  }
+  return uids;
+}
+
+UidLimit::UidLimit(unsigned max) : UidLimit(max, ExemptUids(kServiceUsers)) {}
 
 UidLimit::UidLimit(unsigned max, std::vector<uid_t> exempt)
     : max_(std::max(max, 1u)), exempt_(std::move(exempt)) {}

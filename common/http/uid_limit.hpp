@@ -2,8 +2,9 @@
 // How many connections one caller (uid) may hold open at once on one socket (DESIGN.md,
 // "Configuration": the peer's [aziot_max_requests] / [iotedge_max_requests], default 10), so that
 // one uid can never take every connection a socket serves and starve the others. A connection over
-// the limit is accepted and closed at once, without an answer, as the peer does. Root and the
-// daemon's own uid are exempt. Thread-safe, and shared between a server and the daemon that
+// the limit is accepted and closed at once, without an answer, as the peer does. Root, the
+// daemon's own uid and edgesec's service users are exempt: identityd calls certd and keyd, and certd
+// calls keyd, on behalf of every module at once (their own callers are capped where they come in). Thread-safe, and shared between a server and the daemon that
 // configures it, so that a reload changes the limit of a socket that is already serving.
 
 #include <sys/types.h>
@@ -17,10 +18,15 @@
 namespace edgesec::http {
 
 inline constexpr unsigned kDefaultMaxRequestsPerUid = 10;  // the peer's default
+// The package's service users (packaging/sysusers.d): exempt where they exist.
+inline const std::vector<std::string> kServiceUsers = {"edgeks", "edgecs", "edgeid"};
+
+// Root, this process's effective uid, and the uids of those of `service_users` that exist.
+std::vector<uid_t> ExemptUids(const std::vector<std::string>& service_users);
 
 class UidLimit {
  public:
-  // Exempt: root and this process's effective uid.
+  // Exempt: ExemptUids(kServiceUsers).
   explicit UidLimit(unsigned max = kDefaultMaxRequestsPerUid);
   UidLimit(unsigned max, std::vector<uid_t> exempt);
   UidLimit(const UidLimit&) = delete;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
@@ -203,4 +204,20 @@ TEST_CASE("UidLimit counts per uid, releases, and takes a limit of 0 as 1") {
   CHECK(limit.max() == 1);
   CHECK(limit.Admit(1002, "s"));
   CHECK_FALSE(limit.Admit(1002, "s"));
+}
+
+TEST_CASE("edgesec's service users are exempt where they exist; unknown names are skipped") {
+  // "nobody" stands in for a service user: it exists on every Debian system.
+  std::vector<uid_t> exempt = edgesec::http::ExemptUids({"nobody", "no-such-user-edgesec"});
+  CHECK(exempt.size() == 3);
+  CHECK(std::count(exempt.begin(), exempt.end(), static_cast<uid_t>(0)) >= 1);
+  CHECK(std::count(exempt.begin(), exempt.end(), ::geteuid()) >= 1);
+  CHECK(std::count(exempt.begin(), exempt.end(), static_cast<uid_t>(65534)) == 1);
+  UidLimit limit(1, exempt);
+  CHECK(limit.Admit(65534, "test.sock"));
+  CHECK(limit.Admit(65534, "test.sock"));  // exempt: never counted
+  CHECK(limit.Admit(1234, "test.sock"));
+  CHECK_FALSE(limit.Admit(1234, "test.sock"));
+  CHECK(edgesec::http::kServiceUsers ==
+        std::vector<std::string>{"edgeks", "edgecs", "edgeid"});
 }
