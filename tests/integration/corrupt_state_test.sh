@@ -5,9 +5,10 @@
 # handle secret or cert kept aside as .bad-<UTC>) — or refuses to start with an exit code and an error
 # naming the file. Never a signal, an uncaught exception or a different key's result: signatures are
 # verified with the original public key, HMAC and AES-GCM results compared with the original ones.
-# The daemons are started directly (as `edgectl up` does) to see their exit status. The edge-ca cert
-# and identityd's files are other tests' (identityd's corrupted-state test). Rows with another owner
-# need root: without it they are skipped, loudly.
+# The daemons are started directly (as `edgectl up` does) to see their exit status; the three key
+# files share one keyd run per damage (each is refused on its own). The edge-ca cert and identityd's
+# files are other tests'. Rows with another owner need root: without it they are skipped, loudly.
+# About 20 s; the output is the matrix, one line per file and damage.
 set -uo pipefail
 for tool in curl openssl python3 base64; do
   command -v "$tool" >/dev/null || { echo "SKIP: '$tool' is not installed" >&2; exit 77; }
@@ -231,84 +232,82 @@ corrupt() {
   esac
 }
 
-# check_row NAME FILE HOW DAEMON: runs one row; prints its outcome.
+# row HOW DAEMON FILE...: damages each FILE the same way (the three key files of the file engine
+# together: each is refused on its own, so one keyd run checks them all), starts keyd (and certd),
+# checks, and adds one line per FILE to TABLE.
 TABLE=()
 row() {
-  local file=$1 how=$2 daemon=$3 r=$T/row outcome
-  rm -rf "$r"; cp -a "$G" "$r"
-  corrupt "$r" "$file" "$how"
-  local target=keyd
+  local how=$1 daemon=$2 r=$T/row file target=keyd refused=() k res mine
+  shift 2
+  rm -rf "$r"
+  cp -a "$G" "$r"
+  for file in "$@"; do corrupt "$r" "$file" "$how"; done
   start "$r" keyd
   if [ "$daemon" = certd ] && [ "$STARTED" = 1 ]; then target=certd; start "$r" certd; fi
-  local log=$r/$target.log
+  local log=$r/$target.log what="$* × $how"
   if grep -q "terminate called\|Segmentation\|Aborted\|AddressSanitizer" "$r"/*.log; then
-    fail "$file × $how: a crash in the log: $(grep -h "terminate called\|Segmentation" "$r"/*.log | head -2)"
+    fail "$what: a crash in the log: $(grep -h "terminate called\|Segmentation" "$r"/*.log | head -2)"
   fi
-  if [ "$STARTED" != 1 ]; then
-    if [ "$EXIT" = timeout ] || [ "$EXIT" -gt 128 ]; then
-      fail "$file × $how: $target did not start and ended with $EXIT (a signal or a hang)"
-    elif ! grep -qF "$r/$file" "$log"; then
-      fail "$file × $how: $target refused to start (exit $EXIT) without naming the file: $(tail -2 "$log")"
-    fi
-    outcome="refuses to start (exit $EXIT): $(grep -F "$r/$file" "$log" | tail -1 | sed "s|$r/||g" | cut -c1-110)"
-  else
-    local refused=()
-    if [ "$daemon" = keyd ]; then
-      probe_keys "$r"
-      for k in pair hmac aes; do
-        local res; eval "res=\$RESULT_$k"
-        case $res in
-          ok) ;;
-          WRONG:*) fail "$file × $how: key '$k' gives a silent wrong result ($res)" ;;
-          refused:*)
-            refused+=("$k ${res%%:\{*}")
-            [[ $res == *"'$k'"* ]] || fail "$file × $how: key '$k' refused without naming it: $res" ;;
-        esac
-      done
-      # The good keys: only the corrupted file's key may be refused.
-      for k in pair hmac aes; do
-        local mine; eval "mine=\$${k^^}"
-        local res; eval "res=\$RESULT_$k"
-        [ "$mine" = "$file" ] || [ "$res" = ok ] || fail "$file × $how: the untouched key '$k' is not served: $res"
-      done
-      [ "$OLD_HANDLES" = ok ] || refused+=("old-handles 400")
-    else
-      probe_certs "$r"
-      case $RESULT_cert in
+  if [ "$STARTED" = 1 ] && [ "$daemon" = keyd ]; then
+    probe_keys "$r"
+    for k in pair hmac aes; do
+      eval "res=\$RESULT_$k mine=\$${k^^}"
+      case $res in
         ok) ;;
-        WRONG:*) fail "$file × $how: cert 'imported' is served wrong ($RESULT_cert)" ;;
-        refused:404:*) refused+=("imported 404") ;;
-        *) fail "$file × $how: cert 'imported': $RESULT_cert" ;;
+        WRONG:*) fail "$what: key '$k' gives a silent wrong result ($res)" ;;
+        refused:*)
+          [[ " $* " == *" $mine "* ]] || fail "$what: the untouched key '$k' is not served: $res"
+          [[ $res == *"'$k'"* ]] || fail "$what: key '$k' refused without naming it: $res"
+          refused+=("$mine=$k ${res%%:\{*}") ;;
       esac
-      [ "$RESULT_edge" = ok ] || fail "$file × $how: edge-ca not served: $RESULT_edge"
-    fi
-    local aside=("$r/$file".bad-*) line
-    [ -e "${aside[0]}" ] && aside=yes || aside=
-    line=$(grep -hF -m1 "$r/$file" "$r"/*.log | grep -m1 '^<[34]>')
-    line=${line//$r\//}
-    line=${line:0:120}
-    if [ ${#refused[@]} -gt 0 ] || [ -n "$aside" ]; then
-      [ -n "$line" ] || fail "$file × $how: refused or kept aside without a <3>/<4> line naming the file"
-    fi
-    outcome="starts; ${refused[*]:+refused: ${refused[*]}; }${aside:+kept aside; }${line:-no log line (unaffected)}"
+    done
+    [ "$OLD_HANDLES" = ok ] || refused+=("*=old-handles 400")
+  elif [ "$STARTED" = 1 ]; then
+    probe_certs "$r"
+    case $RESULT_cert in
+      ok) ;;
+      WRONG:*) fail "$what: cert 'imported' is served wrong ($RESULT_cert)" ;;
+      refused:404:*) refused+=("$CERT=imported 404") ;;
+      *) fail "$what: cert 'imported': $RESULT_cert" ;;
+    esac
+    [ "$RESULT_edge" = ok ] || fail "$what: edge-ca not served: $RESULT_edge"
   fi
+  for file in "$@"; do
+    local outcome line mine_refused=() x
+    line=$(grep -hF "'$r/$file'" "$r"/*.log | grep -vF "whose file is '$r/$file'" | grep -m1 '^<[34]>')
+    line=${line//$r\//}
+    line=${line:0:110}
+    if [ "$STARTED" != 1 ]; then
+      if [ "$EXIT" = timeout ] || [ "$EXIT" -gt 128 ]; then
+        fail "$file × $how: $target did not start and ended with $EXIT (a signal or a hang)"
+      elif [ -z "$line" ]; then
+        fail "$file × $how: $target refused to start (exit $EXIT) without naming the file: $(tail -2 "$log")"
+      fi
+      outcome="refuses to start (exit $EXIT): $line"
+    else
+      for x in "${refused[@]}"; do
+        [ "${x%%=*}" = "$file" ] || [ "${x%%=*}" = "*" ] && mine_refused+=("${x#*=}")
+      done
+      local aside=("$r/$file".bad-*)
+      [ -e "${aside[0]}" ] && aside=yes || aside=
+      if [ ${#mine_refused[@]} -gt 0 ] || [ -n "$aside" ]; then
+        [ -n "$line" ] || fail "$file × $how: refused or kept aside without a <3>/<4> line naming the file"
+      fi
+      outcome="starts; ${mine_refused[*]:+refused: ${mine_refused[*]}; }${aside:+kept aside; }${line:-no log line (unaffected)}"
+    fi
+    TABLE+=("$(printf '%-46s %-9s %s' "${file##*/}" "$how" "$outcome")")
+    echo "${TABLE[-1]}"  # as it goes: the rows done show up even after a timeout
+  done
   stop certd keyd
-  TABLE+=("$(printf '%-38s %-9s %s' "$file" "$how" "$outcome")")
-  echo "${TABLE[-1]}"  # as it goes: the rows done show up even after a timeout
 }
 
 HOWS="empty half wrongtype other mode0666 mode0000 owner"
-for file in "$S/FORMAT" "$S/handle-secret" "$PAIR" "$HMAC" "$AES"; do
-  for how in $HOWS; do
-    [ "$how" = owner ] && [ "$(id -u)" -ne 0 ] && continue
-    row "$file" "$how" keyd
-  done
-done
-for file in "$C/FORMAT" "$CERT" "$C/renewal.json"; do
-  for how in $HOWS; do
-    [ "$how" = owner ] && [ "$(id -u)" -ne 0 ] && continue
-    row "$file" "$how" certd
-  done
+for how in $HOWS; do
+  [ "$how" = owner ] && [ "$(id -u)" -ne 0 ] && continue
+  row "$how" keyd "$S/FORMAT"
+  row "$how" keyd "$S/handle-secret"
+  row "$how" keyd "$PAIR" "$HMAC" "$AES"
+  for file in "$C/FORMAT" "$CERT" "$C/renewal.json"; do row "$how" certd "$file"; done
 done
 
 echo "--- ${#TABLE[@]} rows (file, corruption, outcome) in ${SECONDS}s"
