@@ -121,9 +121,11 @@ Expected<std::string> ReadOwnedFile(const std::string& path, mode_t forbidden, s
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     char wanted[8];
-    std::snprintf(wanted, sizeof wanted, "%04o", static_cast<unsigned>(st.st_mode & 0777 & ~forbidden));
-    return Internal("'" + path + "' has mode " + mode + ", open to other users; it is not used (chmod " +
-                    wanted + " it" + ((forbidden & 044) ? ", and treat its secret as exposed)" : ")"));
+    std::snprintf(wanted, sizeof wanted, "%04o",
+                  static_cast<unsigned>(st.st_mode & 0777 & ~forbidden));
+    return Internal("'" + path + "' has mode " + mode +
+                    ", open to other users; it is not used (chmod " + wanted + " it" +
+                    ((forbidden & 044) ? ", and treat its secret as exposed)" : ")"));
   }
   return ReadAll(file.fd, path, max_bytes);
 }

@@ -59,11 +59,12 @@ Expected<std::optional<StoredCert>> CertStore::ReadStored(const std::string& pat
   StoredCert c{text->substr(text->find('\n') + 1), false, path, {}};
   if (c.pem.rfind(kKeyIdPrefix, 0) == 0) {
     c.key_id = FirstLine(c.pem).substr(sizeof kKeyIdPrefix - 1);
-    c.pem = c.pem.find('\n') == std::string::npos ? std::string()
-                                                  : c.pem.substr(c.pem.find('\n') + 1);
+    c.pem =
+        c.pem.find('\n') == std::string::npos ? std::string() : c.pem.substr(c.pem.find('\n') + 1);
     if (!ValidateId(c.key_id, "key id")) return damaged("its key id line is malformed");
   }
-  if (auto chain = edgesec::x509::ParsePemChain(c.pem); !chain) return damaged(chain.error().message);
+  if (auto chain = edgesec::x509::ParsePemChain(c.pem); !chain)
+    return damaged(chain.error().message);
   return std::optional<StoredCert>(std::move(c));
 }
 

@@ -42,8 +42,7 @@ Expected<HandleSigner> HandleSigner::LoadOrCreate(const std::string& path) {
   if (existing || existing.error().kind != ErrorKind::kNotFound) {
     // Damaged, or open to others: handles authorize nothing by themselves, so a new secret costs
     // only the handles issued before (400; clients fetch them again) — keyd still starts.
-    std::string why = existing ? "it holds " + std::to_string(existing->size()) +
-                                     " bytes, not 32"
+    std::string why = existing ? "it holds " + std::to_string(existing->size()) + " bytes, not 32"
                                : existing.error().Describe();
     if (existing) OPENSSL_cleanse(existing->data(), existing->size());
     log::Error("keyd: the handle secret '" + path + "' is damaged (" + why + "); " +

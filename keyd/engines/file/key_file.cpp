@@ -115,7 +115,8 @@ Expected<StoredSecret> ParseSecretFile(std::string_view text, const std::string&
   if (usage == f.end()) return Damaged(path, id, "no usage line");
   if (key == f.end()) return Damaged(path, id, "no key line");
   uint64_t usage_bits = 0;
-  if (!ParseNumber(usage->second, 7, &usage_bits)) return Damaged(path, id, "a malformed usage line");
+  if (!ParseNumber(usage->second, 7, &usage_bits))
+    return Damaged(path, id, "a malformed usage line");
   auto bytes = Base64Decode(key->second);
   if (!bytes || bytes->empty()) return Damaged(path, id, "the key line is not base64");
   std::string why = format == 1 ? std::string() : CheckLengthAndSum(f, *bytes);

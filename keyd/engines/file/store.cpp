@@ -115,7 +115,8 @@ Expected<std::shared_ptr<const SharedKey>> Store::KeyPair(const std::string& id)
   bool preloaded = pre != preloaded_.end();
   std::string path = preloaded ? pre->second : PathFor(EDGESEC_KEY_PAIR, id);
   auto text = preloaded ? fs::ReadFile(path) : ReadKeyFile(path, "key pair '" + id + "'");
-  if (!text) return preloaded ? text.error().Context("reading key pair '" + id + "'") : text.error();
+  if (!text)
+    return preloaded ? text.error().Context("reading key pair '" + id + "'") : text.error();
   auto key = ParseKeyPairFile(*text, id, path, !preloaded);
   OPENSSL_cleanse(text->data(), text->size());
   if (!key) return Report(key.error());
@@ -230,8 +231,8 @@ void Store::AuditFile(edgesec_key_kind kind, const std::string& path) {
     return;
   }
   if (PathFor(kind, *id) != path) {
-    Report(Internal("key file '" + path + "' is damaged (it records key '" + *id + "', whose file is '" +
-                    PathFor(kind, *id) + "'); keyd does not use it"));
+    Report(Internal("key file '" + path + "' is damaged (it records key '" + *id +
+                    "', whose file is '" + PathFor(kind, *id) + "'); keyd does not use it"));
   } else if (kind == EDGESEC_KEY_PAIR) {
     if (!IsPreloaded(*id)) (void)KeyPair(*id);  // reports damage, caches the key
   } else if (auto secret = ParseSecretFile(*text, *id, path); !secret) {
