@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <random>
 
 namespace edgesec::fs {
@@ -29,6 +32,24 @@ Status WriteAll(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return {};
+}
+
+Expected<std::string> ReadAll(int fd, const std::string& path, size_t max_bytes) {
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot read '" + path + "'", errno);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes)
+      return MakeError(ErrorKind::kIo, "file '" + path + "' is larger than " +
+                                           std::to_string(max_bytes) + " bytes");
+  }
+  return out;
 }
 
 }  // namespace
@@ -79,21 +100,52 @@ Expected<std::string> ReadFile(const std::string& path, size_t max_bytes) {
     if (errno == ENOENT) return NotFound("file '" + path + "' does not exist");
     return IoError("cannot open '" + path + "'", errno);
   }
-  std::string out;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(file.fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("cannot read '" + path + "'", errno);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max_bytes)
-      return MakeError(ErrorKind::kIo, "file '" + path + "' is larger than " +
-                                           std::to_string(max_bytes) + " bytes");
+  return ReadAll(file.fd, path, max_bytes);
+}
+
+Expected<std::string> ReadOwnedFile(const std::string& path, mode_t forbidden, size_t max_bytes) {
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)};
+  if (file.fd < 0) {
+    if (errno == ENOENT) return NotFound("file '" + path + "' does not exist");
+    if (errno == ELOOP) return Internal("'" + path + "' is a symbolic link, not a file");
+    return IoError("cannot open '" + path + "'", errno);
   }
-  return out;
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) return IoError("cannot stat '" + path + "'", errno);
+  if (!S_ISREG(st.st_mode)) return Internal("'" + path + "' is not a regular file");
+  if (st.st_uid != ::geteuid())
+    return Internal("'" + path + "' is owned by uid " + std::to_string(st.st_uid) +
+                    ", not by this service's uid " + std::to_string(::geteuid()) +
+                    "; it is not used (chown it, or restore it from a backup)");
+  if ((st.st_mode & forbidden) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    char wanted[8];
+    std::snprintf(wanted, sizeof wanted, "%04o",
+                  static_cast<unsigned>(st.st_mode & 0777 & ~forbidden));
+    return Internal("'" + path + "' has mode " + mode +
+                    ", open to other users; it is not used (chmod " + wanted + " it" +
+                    ((forbidden & 044) ? ", and treat its secret as exposed)" : ")"));
+  }
+  return ReadAll(file.fd, path, max_bytes);
+}
+
+std::string SetAside(const std::string& path, int64_t now) {
+  time_t t = static_cast<time_t>(now);
+  struct tm tm {};
+  ::gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::string base = path + ".bad-" + stamp;
+  for (int i = 0; i < 100; ++i) {
+    std::string aside = i == 0 ? base : base + "." + std::to_string(i);
+    if (::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, aside.c_str(), RENAME_NOREPLACE) == 0) {
+      (void)FsyncDirectoryOf(path);
+      return "kept aside as '" + aside + "'";
+    }
+    if (errno != EEXIST) break;
+  }
+  return "could not keep it aside (" + std::string(std::strerror(errno)) + ")";
 }
 
 Status MakeDirs(const std::string& path, mode_t mode) {

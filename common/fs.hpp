@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,5 +26,15 @@ Status FsyncDirectoryOf(const std::string& path);
 // Names of the regular files in `dir` (not recursive), sorted; empty when the directory is missing.
 Expected<std::vector<std::string>> ListFiles(const std::string& dir);
 std::string DirName(const std::string& path);
+
+// ReadFile for state that others must not touch: kInternal, naming the file, when it is not a
+// regular file owned by this process's effective uid, or when its mode has any of the `forbidden`
+// bits (077 for secrets, 022 for files others must not write). kNotFound when it does not exist.
+Expected<std::string> ReadOwnedFile(const std::string& path, mode_t forbidden,
+                                    size_t max_bytes = 1 << 20);
+
+// Renames the damaged `path` to `path`.bad-<UTC time of `now`> (a numbered suffix rather than over
+// an earlier one) and says where, as a phrase for a log line ("kept aside as '…'"). Never throws.
+std::string SetAside(const std::string& path, int64_t now);
 
 }  // namespace edgesec::fs

@@ -13,6 +13,17 @@ Status CheckStateDirFormat(const std::string& dir, std::string_view format, mode
     return fs::AtomicWriteFile(path, std::string(format) + "\n", mode);
   }
   std::string v = text->substr(0, text->find('\n'));
+  bool number =
+      !v.empty() && v.size() < 10 && v.find_first_not_of("0123456789") == std::string::npos;
+  std::string rest = text->substr(v.size());
+  if (!number || (rest != "" && rest != "\n"))
+    return MakeError(
+        ErrorKind::kConfig,
+        "'" + path + "' is damaged (" +
+            (text->empty() ? std::string("it is empty") : "it holds no version number") +
+            "); it records the format of " + std::string(daemon) +
+            "'s state: if this edgesec made the directory, write '" + std::string(format) +
+            "' into it, else restore it from a backup");
   if (v != format)
     return MakeError(ErrorKind::kConfig, "state directory '" + dir + "' has format version " + v +
                                              ", newer than this " + std::string(daemon) +

@@ -78,24 +78,10 @@ Expected<std::map<std::string, Saved>> ParseState(const std::string& text,
   return out;
 }
 
-// Renames the damaged `path` to `path`.bad-<UTC time> (never over an earlier one); says where.
+// fs::SetAside, and what happens otherwise.
 std::string SetAside(const std::string& path, int64_t now) {
-  time_t t = static_cast<time_t>(now);
-  struct tm tm {};
-  ::gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  std::string base = path + ".bad-" + stamp;
-  for (int i = 0; i < 100; ++i) {
-    std::string aside = i == 0 ? base : base + "." + std::to_string(i);
-    if (::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, aside.c_str(), RENAME_NOREPLACE) == 0) {
-      (void)fs::FsyncDirectoryOf(path);
-      return "kept aside as '" + aside + "'";
-    }
-    if (errno != EEXIST) break;
-  }
-  return "could not keep it aside (" + std::string(std::strerror(errno)) +
-         "), it is overwritten at the next save";
+  std::string where = fs::SetAside(path, now);
+  return where.rfind("could not", 0) == 0 ? where + ", it is overwritten at the next save" : where;
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 #include "certd/store/store.hpp"
 
+#include <ctime>
 #include <set>
 
 #include "common/fs.hpp"
 #include "common/ids.hpp"
+#include "common/log.hpp"
 #include "common/state_format.hpp"
+#include "common/x509/pem.hpp"
 
 namespace edgesec::certd::store {
 namespace {
@@ -23,6 +26,7 @@ Expected<std::unique_ptr<CertStore>> CertStore::Open(const std::string& state_di
   EDGESEC_TRY(CheckStateDirFormat(state_dir, "1", 0644, "certd"));
   auto s = std::unique_ptr<CertStore>(new CertStore(state_dir + "/certs"));
   s->preloaded_ = std::move(preloaded);
+  s->Audit();
   return s;
 }
 
@@ -40,21 +44,50 @@ bool CertStore::IsPreloaded(const std::string& id) const {
   return preloaded_.count(id) != 0;
 }
 
+Expected<std::optional<StoredCert>> CertStore::ReadStored(const std::string& path,
+                                                          const std::string& id) const {
+  auto text = fs::ReadOwnedFile(path, 022);
+  if (!text) {
+    if (text.error().kind == ErrorKind::kNotFound) return std::optional<StoredCert>();
+    return text.error();  // kInternal: another owner, writable by others; kIo: cannot read
+  }
+  auto damaged = [&](const std::string& why) {
+    return Internal("cert file '" + path + "' of cert '" + id + "' is damaged (" + why + ")");
+  };
+  if (FirstLine(*text) != kIdPrefix + id || text->find('\n') == std::string::npos)
+    return damaged("it does not start with the line 'edgesec-cert-id: " + id + "'");
+  StoredCert c{text->substr(text->find('\n') + 1), false, path, {}};
+  if (c.pem.rfind(kKeyIdPrefix, 0) == 0) {
+    c.key_id = FirstLine(c.pem).substr(sizeof kKeyIdPrefix - 1);
+    c.pem =
+        c.pem.find('\n') == std::string::npos ? std::string() : c.pem.substr(c.pem.find('\n') + 1);
+    if (!ValidateId(c.key_id, "key id")) return damaged("its key id line is malformed");
+  }
+  if (auto chain = edgesec::x509::ParsePemChain(c.pem); !chain)
+    return damaged(chain.error().message);
+  return std::optional<StoredCert>(std::move(c));
+}
+
+void CertStore::SetAsideDamaged(const std::string& path, const Error& why) const {
+  log::Error("certd: " + why.Describe() + "; " + fs::SetAside(path, ::time(nullptr)) +
+             "; the cert is treated as absent until it is imported or issued again (a "
+             "credential's cert is issued again by the renewal scheduler)");
+}
+
 Expected<std::optional<StoredCert>> CertStore::Get(const std::string& id) const {
   std::string path = PathFor(id);
-  auto text = fs::ReadFile(path);
-  if (text) {
-    if (FirstLine(*text) != kIdPrefix + id)
-      return Internal("cert file '" + path + "' does not record id '" + id + "'");
-    StoredCert c{text->substr(text->find('\n') + 1), false, path, {}};
-    if (c.pem.rfind(kKeyIdPrefix, 0) == 0) {
-      c.key_id = FirstLine(c.pem).substr(sizeof kKeyIdPrefix - 1);
-      c.pem = c.pem.find('\n') == std::string::npos ? std::string()
-                                                    : c.pem.substr(c.pem.find('\n') + 1);
+  auto stored = ReadStored(path, id);
+  if (!stored && stored.error().kind == ErrorKind::kInternal) {
+    // Damaged or not certd's: kept aside (under the write lock, so a cert put meanwhile stays).
+    std::lock_guard lock(files_mutex_);
+    stored = ReadStored(path, id);
+    if (!stored && stored.error().kind == ErrorKind::kInternal) {
+      SetAsideDamaged(path, stored.error());
+      stored = std::optional<StoredCert>();
     }
-    return std::optional<StoredCert>(std::move(c));
   }
-  if (text.error().kind != ErrorKind::kNotFound) return text.error();
+  if (!stored) return stored.error();
+  if (*stored) return stored;
   std::string preloaded_path;
   {
     std::lock_guard lock(mutex_);
@@ -68,18 +101,48 @@ Expected<std::optional<StoredCert>> CertStore::Get(const std::string& id) const 
   return std::optional<StoredCert>(StoredCert{std::move(*pem), true, preloaded_path, {}});
 }
 
+void CertStore::Audit() {
+  auto names = fs::ListFiles(dir_);
+  if (!names) {
+    log::Error("certd: " + names.error().Describe());
+    return;
+  }
+  for (const auto& name : *names) {
+    if (name.find(".tmp-") != std::string::npos || name.find(".bad-") != std::string::npos)
+      continue;
+    std::string path = dir_ + "/" + name;
+    auto text = fs::ReadFile(path, 1 << 20);
+    if (!text) continue;  // reported when the cert is used
+    std::string line = FirstLine(*text);
+    std::string id = line.rfind(kIdPrefix, 0) == 0 ? line.substr(sizeof kIdPrefix - 1) : "";
+    if (!id.empty() && PathFor(id) == path) {
+      (void)Get(id);  // keeps a damaged file aside
+      continue;
+    }
+    std::lock_guard lock(files_mutex_);
+    SetAsideDamaged(path, Internal("cert file '" + path +
+                                   "' is damaged (its first line names no cert id of this "
+                                   "file: not 'edgesec-cert-id: <id>', or another cert's)"));
+  }
+}
+
 Status CertStore::Put(const std::string& id, const std::string& pem, const std::string& key_id) {
   std::string header =
       kIdPrefix + id + "\n" + (key_id.empty() ? std::string() : kKeyIdPrefix + key_id + "\n");
-  EDGESEC_TRY(fs::AtomicWriteFile(PathFor(id), header + pem, 0644));
+  {
+    std::lock_guard lock(files_mutex_);
+    EDGESEC_TRY(fs::AtomicWriteFile(PathFor(id), header + pem, 0644));
+  }
   if (on_change_) on_change_(id);
   return {};
 }
 
 Expected<bool> CertStore::Remove(const std::string& id) {
   std::string path = PathFor(id);
+  std::unique_lock lock(files_mutex_);
   bool existed = fs::Exists(path);
   EDGESEC_TRY(fs::RemoveFile(path));
+  lock.unlock();
   if (existed && on_change_) on_change_(id);
   return existed;
 }

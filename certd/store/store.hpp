@@ -37,6 +37,8 @@ class CertStore {
   }
 
   // nullopt when neither a stored nor a preloaded cert exists; kIo when a file cannot be read.
+  // A stored file that is damaged (its id line, key id line or PEM chain), owned by another uid or
+  // writable by others is renamed to <file>.bad-<UTC> with one error line, and counts as absent.
   Expected<std::optional<StoredCert>> Get(const std::string& id) const;
   // One atomic rename: the cert and, when given, the key id it belongs to (a renewal that rotates
   // the key commits both at once — a versioned key id named in the record).
@@ -50,7 +52,16 @@ class CertStore {
  private:
   explicit CertStore(std::string dir) : dir_(std::move(dir)) {}
   std::string PathFor(const std::string& id) const;
+  // The stored file alone: nullopt when absent; kInternal when damaged or not certd's.
+  Expected<std::optional<StoredCert>> ReadStored(const std::string& path,
+                                                 const std::string& id) const;
+  // Renames `path` aside and says so at error level; called with files_mutex_ held.
+  void SetAsideDamaged(const std::string& path, const Error& why) const;
+  // At start: every stored file checked (Get), and one whose id line names no id of its file name
+  // kept aside.
+  void Audit();
   std::string dir_;
+  mutable std::mutex files_mutex_;  // writes, removals and keeping damaged files aside
   mutable std::mutex mutex_;
   std::map<std::string, std::string> preloaded_;
   std::function<void(const std::string&)> on_change_;

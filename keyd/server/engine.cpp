@@ -81,7 +81,9 @@ Error Engine::ToError(edgesec_status status, const edgesec_error& err,
       return InvalidParameter(detail.empty() ? "key engine '" + name_ + "' does not support this"
                                              : detail);
     default:
-      return Internal("key engine '" + name_ + "' failed", message);
+      // The engine's reason goes on the wire too (engine messages never hold secrets): a client
+      // is told which key failed and why, e.g. a damaged key file.
+      return Internal("key engine '" + name_ + "' failed: " + message);
   }
 }
 

@@ -4,9 +4,12 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <ctime>
+
 #include "common/base64.hpp"
 #include "common/fs.hpp"
 #include "common/json.hpp"
+#include "common/log.hpp"
 
 namespace edgesec::keyd {
 namespace {
@@ -30,15 +33,23 @@ Error Invalid() {
 }  // namespace
 
 Expected<HandleSigner> HandleSigner::LoadOrCreate(const std::string& path) {
-  auto existing = fs::ReadFile(path, 4096);
-  if (existing) {
-    if (existing->size() != 32)
-      return Internal("handle secret '" + path + "' is damaged (expected 32 bytes)");
+  auto existing = fs::ReadOwnedFile(path, 077, 4096);
+  if (existing && existing->size() == 32) {
     Secret key(reinterpret_cast<const unsigned char*>(existing->data()), existing->size());
     OPENSSL_cleanse(existing->data(), existing->size());
     return HandleSigner(std::move(key));
   }
-  if (existing.error().kind != ErrorKind::kNotFound) return existing.error();
+  if (existing || existing.error().kind != ErrorKind::kNotFound) {
+    // Damaged, or open to others: handles authorize nothing by themselves, so a new secret costs
+    // only the handles issued before (400; clients fetch them again) — keyd still starts.
+    std::string why = existing ? "it holds " + std::to_string(existing->size()) + " bytes, not 32"
+                               : existing.error().Describe();
+    if (existing) OPENSSL_cleanse(existing->data(), existing->size());
+    log::Error("keyd: the handle secret '" + path + "' is damaged (" + why + "); " +
+               fs::SetAside(path, ::time(nullptr)) +
+               "; a new one is generated, so every handle issued before is now invalid (400): "
+               "clients must fetch their handles again (GET /keypair/{id}, GET /key/{id})");
+  }
   Secret key(32);
   if (RAND_bytes(key.data(), 32) != 1) return OpenSslError("no randomness for the handle secret");
   EDGESEC_TRY(fs::AtomicWriteFile(path, key.view(), 0600));

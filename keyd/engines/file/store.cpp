@@ -6,14 +6,38 @@
 #include "common/fs.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
+#include "common/log.hpp"
 
 namespace edgesec::keyd::engines::file {
 namespace {
 
-constexpr char kIdPrefix[] = "edgesec-key-id: ";
-
 std::string FirstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
+}
+
+Error DamagedPair(const std::string& path, const std::string& id, const std::string& why,
+                  std::string detail = {}) {
+  return Internal("key pair file '" + path + "' of key '" + id + "' is damaged (" + why +
+                      "); keyd does not use it: restore the file from a backup, or import the "
+                      "key again",
+                  std::move(detail));
+}
+
+// A key pair file: the id line (keyd's own files; a preloaded file is the integrator's PEM) and a
+// private key of a type keyd offers.
+Expected<SharedKey> ParseKeyPairFile(const std::string& text, const std::string& id,
+                                     const std::string& path, bool has_id_line) {
+  if (has_id_line) {
+    auto recorded = IdLineOf(text, path);
+    if (!recorded) return DamagedPair(path, id, "it has no 'edgesec-key-id:' line");
+    if (*recorded != id)
+      return DamagedPair(path, id, "it records key '" + *recorded + "': another key's file");
+  }
+  auto key = PrivateKeyFromPem(text);
+  if (!key) return DamagedPair(path, id, key.error().message, key.error().detail);
+  auto algorithm = AlgorithmOf(key->get());
+  if (!algorithm) return DamagedPair(path, id, algorithm.error().message);
+  return SharedKey{std::move(*key), *algorithm};
 }
 
 }  // namespace
@@ -60,6 +84,7 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& options_json) {
   }
   for (const char* sub : {"/keypairs", "/secrets"})
     EDGESEC_TRY(fs::MakeDirs(store->state_dir_ + sub, 0700));
+  store->Audit();
   return store;
 }
 
@@ -68,24 +93,34 @@ std::string Store::PathFor(edgesec_key_kind kind, const std::string& id) const {
          (kind == EDGESEC_KEY_PAIR ? ".pem" : ".key");
 }
 
+Expected<std::string> Store::ReadKeyFile(const std::string& path, const std::string& what) {
+  auto text = fs::ReadOwnedFile(path, 077, 64 << 10);
+  if (text) return text;
+  if (text.error().kind == ErrorKind::kNotFound) return NotFound(what + " does not exist");
+  return Report(text.error());
+}
+
+Error Store::Report(Error e) {
+  std::lock_guard lock(reported_mutex_);
+  if (reported_.insert(e.message).second) log::Error("keyd: " + e.Describe());
+  return e;
+}
+
 Expected<std::shared_ptr<const SharedKey>> Store::KeyPair(const std::string& id) {
   {
     std::shared_lock lock(cache_mutex_);
     if (auto it = cache_.find(id); it != cache_.end()) return it->second;
   }
   auto pre = preloaded_.find(id);
-  std::string path = pre != preloaded_.end() ? pre->second : PathFor(EDGESEC_KEY_PAIR, id);
-  auto text = fs::ReadFile(path);
-  if (!text) {
-    if (text.error().kind == ErrorKind::kNotFound && pre == preloaded_.end())
-      return NotFound("key pair '" + id + "' does not exist");
-    return text.error().Context("reading key pair '" + id + "'");
-  }
-  auto key = PrivateKeyFromPem(*text);
+  bool preloaded = pre != preloaded_.end();
+  std::string path = preloaded ? pre->second : PathFor(EDGESEC_KEY_PAIR, id);
+  auto text = preloaded ? fs::ReadFile(path) : ReadKeyFile(path, "key pair '" + id + "'");
+  if (!text)
+    return preloaded ? text.error().Context("reading key pair '" + id + "'") : text.error();
+  auto key = ParseKeyPairFile(*text, id, path, !preloaded);
   OPENSSL_cleanse(text->data(), text->size());
-  if (!key) return key.error().Context("key file '" + path + "'");
-  EDGESEC_ASSIGN_OR_RETURN(std::string algorithm, AlgorithmOf(key->get()));
-  auto shared = std::make_shared<SharedKey>(SharedKey{std::move(*key), algorithm});
+  if (!key) return Report(key.error());
+  auto shared = std::make_shared<SharedKey>(std::move(*key));
   std::unique_lock lock(cache_mutex_);
   cache_[id] = shared;
   return std::shared_ptr<const SharedKey>(shared);
@@ -103,36 +138,17 @@ Status Store::WriteKeyPair(const std::string& id, EVP_PKEY* key) {
 }
 
 Expected<StoredSecret> Store::ReadSecret(const std::string& id) {
-  auto text = fs::ReadFile(PathFor(EDGESEC_KEY_SECRET, id));
-  if (!text) {
-    if (text.error().kind == ErrorKind::kNotFound)
-      return NotFound("key '" + id + "' does not exist");
-    return text.error();
-  }
-  // "edgesec-key-id: <id>\nusage: <n>\nkey: <base64>\n"
-  StoredSecret s;
-  size_t usage_at = text->find("\nusage: ");
-  size_t key_at = text->find("\nkey: ");
-  if (usage_at == std::string::npos || key_at == std::string::npos)
-    return Internal("secret key file of '" + id + "' is damaged");
-  s.usage = static_cast<uint32_t>(std::strtoul(text->c_str() + usage_at + 8, nullptr, 10));
-  std::string b64 = text->substr(key_at + 6);
-  while (!b64.empty() && (b64.back() == '\n' || b64.back() == '\r')) b64.pop_back();
-  auto bytes = Base64Decode(b64);
-  OPENSSL_cleanse(text->data(), text->size());
-  OPENSSL_cleanse(b64.data(), b64.size());
-  if (!bytes) return Internal("secret key file of '" + id + "' is damaged");
-  s.bytes = Secret(bytes->data(), bytes->size());
-  OPENSSL_cleanse(bytes->data(), bytes->size());
-  return s;
+  std::string path = PathFor(EDGESEC_KEY_SECRET, id);
+  EDGESEC_ASSIGN_OR_RETURN(std::string text, ReadKeyFile(path, "key '" + id + "'"));
+  auto secret = ParseSecretFile(text, id, path);
+  OPENSSL_cleanse(text.data(), text.size());
+  if (!secret) return Report(secret.error());
+  return secret;
 }
 
 Status Store::WriteSecret(const std::string& id, const StoredSecret& secret) {
-  std::string b64 = Base64Encode(secret.bytes.data(), secret.bytes.size());
-  std::string content =
-      kIdPrefix + id + "\nusage: " + std::to_string(secret.usage) + "\nkey: " + b64 + "\n";
+  std::string content = FormatSecretFile(id, secret);
   Status st = fs::AtomicWriteFile(PathFor(EDGESEC_KEY_SECRET, id), content, 0600);
-  OPENSSL_cleanse(b64.data(), b64.size());
   OPENSSL_cleanse(content.data(), content.size());
   return st;
 }
@@ -148,14 +164,11 @@ Status Store::Delete(edgesec_key_kind kind, const std::string& id) {
 
 Status Store::Move(edgesec_key_kind kind, const std::string& from, const std::string& to) {
   std::string src = PathFor(kind, from);
-  auto text = fs::ReadFile(src);
-  if (!text)
-    return text.error().kind == ErrorKind::kNotFound ? NotFound("key '" + from + "' does not exist")
-                                                     : text.error();
+  EDGESEC_ASSIGN_OR_RETURN(std::string text, ReadKeyFile(src, "key '" + from + "'"));
   // The id line changes, so the new file is written whole; the old one goes only once the new one
   // is durable.
-  std::string content = kIdPrefix + to + text->substr(FirstLine(*text).size());
-  OPENSSL_cleanse(text->data(), text->size());
+  std::string content = kIdPrefix + to + text.substr(FirstLine(text).size());
+  OPENSSL_cleanse(text.data(), text.size());
   Status st = fs::AtomicWriteFile(PathFor(kind, to), content, 0600);
   OPENSSL_cleanse(content.data(), content.size());
   EDGESEC_TRY(st);
@@ -181,12 +194,57 @@ Expected<std::vector<std::pair<std::string, edgesec_key_kind>>> Store::List() {
        {std::pair{"/keypairs", EDGESEC_KEY_PAIR}, std::pair{"/secrets", EDGESEC_KEY_SECRET}}) {
     EDGESEC_ASSIGN_OR_RETURN(auto names, fs::ListFiles(state_dir_ + sub));
     for (const auto& name : names) {
-      if (name.find(".tmp-") != std::string::npos) continue;  // a write that a crash interrupted
+      // A write that a crash interrupted, or a file kept aside.
+      if (name.find(".tmp-") != std::string::npos || name.find(".bad-") != std::string::npos)
+        continue;
       auto id = ReadIdLine(state_dir_ + sub + "/" + name);
       if (id && !IsPreloaded(*id)) out.emplace_back(*id, kind);
     }
   }
   return out;
+}
+
+void Store::Audit() {
+  for (auto [sub, kind] :
+       {std::pair{"/keypairs", EDGESEC_KEY_PAIR}, std::pair{"/secrets", EDGESEC_KEY_SECRET}}) {
+    auto names = fs::ListFiles(state_dir_ + sub);
+    if (!names) {
+      Report(names.error());
+      continue;
+    }
+    for (const auto& name : *names)
+      if (name.find(".tmp-") == std::string::npos && name.find(".bad-") == std::string::npos)
+        AuditFile(kind, state_dir_ + sub + "/" + name);
+  }
+}
+
+void Store::AuditFile(edgesec_key_kind kind, const std::string& path) {
+  auto text = fs::ReadOwnedFile(path, 077, 64 << 10);
+  if (!text) {
+    Report(text.error());
+    return;
+  }
+  auto id = IdLineOf(*text, path);
+  if (!id) {
+    OPENSSL_cleanse(text->data(), text->size());
+    Report(id.error());
+    return;
+  }
+  if (PathFor(kind, *id) != path) {
+    Report(Internal("key file '" + path + "' is damaged (it records key '" + *id +
+                    "', whose file is '" + PathFor(kind, *id) + "'); keyd does not use it"));
+  } else if (kind == EDGESEC_KEY_PAIR) {
+    if (!IsPreloaded(*id)) (void)KeyPair(*id);  // reports damage, caches the key
+  } else if (auto secret = ParseSecretFile(*text, *id, path); !secret) {
+    Report(secret.error());
+  } else if (secret->format < 2) {
+    Status st = WriteSecret(*id, *secret);
+    if (st)
+      log::Info("keyd: secret key file '" + path + "' rewritten in format 2 (length and checksum)");
+    else
+      Report(st.error().Context("rewriting '" + path + "' in format 2"));
+  }
+  OPENSSL_cleanse(text->data(), text->size());
 }
 
 }  // namespace edgesec::keyd::engines::file

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "common/ossl.hpp"
 #include "common/secret.hpp"
 #include "edgesec/key_engine.h"
+#include "keyd/engines/file/key_file.hpp"
 
 namespace edgesec::keyd::engines::file {
 
@@ -20,13 +22,13 @@ struct SharedKey {
   std::string algorithm;
 };
 
-struct StoredSecret {
-  Secret bytes;
-  uint32_t usage = 0;
-};
-
+// Key files must be keyd's own (owner = keyd's uid) with no group or other permission bits, as
+// ssh wants of a private key file; a file that is not, or is damaged, is refused on its own
+// (kInternal naming the key and the file, logged at error level once per file) and the other keys
+// keep working.
 class Store {
  public:
+  // Creates the directories and checks every key file once (Audit).
   static Expected<std::unique_ptr<Store>> Open(const std::string& options_json);
 
   // kNotFound when absent.
@@ -43,7 +45,17 @@ class Store {
  private:
   std::string PathFor(edgesec_key_kind kind, const std::string& id) const;
   Expected<std::string> ReadIdLine(const std::string& path) const;
+  // Reads one of keyd's own key files (fs::ReadOwnedFile); kNotFound "<what> does not exist".
+  Expected<std::string> ReadKeyFile(const std::string& path, const std::string& what);
+  // Logs a damaged or refused key file at error level, once per file and message.
+  Error Report(Error e);
+  // At start: each key file parsed, damage reported; format-1 secret key files rewritten in format
+  // 2 (they gain the length and checksum that make later damage visible).
+  void Audit();
+  void AuditFile(edgesec_key_kind kind, const std::string& path);
   std::string state_dir_;
+  std::mutex reported_mutex_;
+  std::set<std::string> reported_;
   std::map<std::string, std::string> preloaded_;  // id → file path
   std::shared_mutex cache_mutex_;
   std::unordered_map<std::string, std::shared_ptr<const SharedKey>> cache_;

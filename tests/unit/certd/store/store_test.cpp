@@ -3,12 +3,14 @@
 // deleted.
 #include "certd/store/store.hpp"
 
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
 #include "common/fs.hpp"
 #include "common/ids.hpp"
+#include "common/x509/pem.hpp"
 #include "tests/support/temp_root.hpp"
 
 using namespace edgesec;
@@ -16,7 +18,32 @@ using certd::store::CertStore;
 
 namespace {
 
-const std::string kPem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+// A self-signed certificate: the store keeps aside a file whose PEM chain does not parse.
+std::string MakeCertPem() {
+  EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("store test"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+  X509_set_pubkey(cert.get(), key.get());
+  X509_sign(cert.get(), key.get(), EVP_sha256());
+  return x509::ToPem(cert.get()).value();
+}
+const std::string kPem = MakeCertPem();
+
+// The files of the certs directory whose name starts with `prefix`.
+std::vector<std::string> FilesStartingWith(const std::string& dir, const std::string& prefix) {
+  std::vector<std::string> out;
+  auto names = fs::ListFiles(dir);
+  REQUIRE(names);
+  for (const auto& name : *names)
+    if (name.rfind(prefix, 0) == 0) out.push_back(name);
+  return out;
+}
 
 std::string Read(const std::string& path) {
   auto text = fs::ReadFile(path);
@@ -62,17 +89,58 @@ TEST_CASE("store records FORMAT 1 and refuses a newer layout") {
   REQUIRE_FALSE(newer);
   CHECK(newer.error().kind == ErrorKind::kConfig);
   CHECK_THAT(newer.error().message, Catch::Contains("format version 2"));
+  for (const char* damaged : {"", "{\"format\":1}\n", "1\n2\n"}) {
+    INFO(damaged);
+    REQUIRE(fs::AtomicWriteFile(dir.path() + "/state/FORMAT", damaged, 0644));
+    auto refused = CertStore::Open(dir.path() + "/state", {});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == ErrorKind::kConfig);
+    CHECK_THAT(refused.error().message,
+               Catch::Contains("'" + dir.path() + "/state/FORMAT' is damaged") &&
+                   Catch::Contains("write '1' into it"));
+  }
 }
 
-TEST_CASE("a file whose id line names another id is an error, not another cert") {
+TEST_CASE("a file whose id line names another id is kept aside, never served as another cert") {
   testing::TempDir dir;
   auto store = CertStore::Open(dir.path() + "/state", {});
   REQUIRE(store);
-  std::string path = dir.path() + "/state/certs/" + FileNameForId("a") + ".pem";
+  std::string name = FileNameForId("a") + ".pem";
+  std::string path = dir.path() + "/state/certs/" + name;
   REQUIRE(fs::AtomicWriteFile(path, "edgesec-cert-id: b\n" + kPem, 0644));
   auto got = (*store)->Get("a");
-  REQUIRE_FALSE(got);
-  CHECK_THAT(got.error().message, Catch::Contains("does not record id 'a'"));
+  REQUIRE(got);
+  CHECK_FALSE(got->has_value());
+  CHECK_FALSE(fs::Exists(path));
+  auto aside = FilesStartingWith(dir.path() + "/state/certs", name + ".bad-");
+  REQUIRE(aside.size() == 1);
+  CHECK(Read(dir.path() + "/state/certs/" + aside[0]) == "edgesec-cert-id: b\n" + kPem);
+}
+
+TEST_CASE("damaged or foreign cert files are kept aside at open; good ones stay") {
+  testing::TempDir dir;
+  std::string certs = dir.path() + "/state/certs";
+  REQUIRE(CertStore::Open(dir.path() + "/state", {}));
+  auto file = [&](const std::string& id) { return certs + "/" + FileNameForId(id) + ".pem"; };
+  REQUIRE(fs::AtomicWriteFile(file("good"), "edgesec-cert-id: good\n" + kPem, 0644));
+  REQUIRE(fs::AtomicWriteFile(file("cut"), "edgesec-cert-id: cut\n" + kPem.substr(0, 100), 0644));
+  REQUIRE(fs::AtomicWriteFile(file("empty"), "", 0644));
+  REQUIRE(fs::AtomicWriteFile(file("open"), "edgesec-cert-id: open\n" + kPem, 0666));
+  REQUIRE(fs::AtomicWriteFile(file("keyline"), "edgesec-cert-id: keyline\nedgesec-key-id: \n" + kPem, 0644));
+  auto store = CertStore::Open(dir.path() + "/state", {});
+  REQUIRE(store);
+  CHECK(fs::Exists(file("good")));
+  for (const char* id : {"cut", "empty", "open", "keyline"}) {
+    INFO(id);
+    CHECK_FALSE(fs::Exists(file(id)));
+    CHECK(FilesStartingWith(certs, FileNameForId(id) + ".pem.bad-").size() == 1);
+  }
+  CHECK(*(*store)->Ids() == std::vector<std::string>{"good"});
+  CHECK((*(*store)->Get("good"))->pem == kPem);
+  CHECK_FALSE((*store)->Get("cut")->has_value());
+  // Importing again writes a good file next to the one kept aside.
+  REQUIRE((*store)->Put("cut", kPem));
+  CHECK((*(*store)->Get("cut"))->pem == kPem);
 }
 
 TEST_CASE(

@@ -212,14 +212,23 @@ TEST_CASE("LoadOrCreate reloads the same secret, so handles survive a restart") 
   RequireInvalid(*other, handle);
 }
 
-TEST_CASE("LoadOrCreate refuses a damaged secret file instead of replacing it") {
-  edgesec::testing::TempDir dir;
-  std::string path = dir.path() + "/handle-secret";
-  REQUIRE(edgesec::fs::AtomicWriteFile(path, "short", 0600));
-  auto signer = HandleSigner::LoadOrCreate(path);
-  REQUIRE_FALSE(signer);
-  CHECK_THAT(signer.error().message, Catch::Contains(path) && Catch::Contains("damaged"));
-  auto text = edgesec::fs::ReadFile(path);
-  REQUIRE(text);
-  CHECK(*text == "short");
+TEST_CASE("LoadOrCreate keeps a damaged or exposed secret file aside and makes a new one") {
+  for (mode_t mode : {mode_t(0600), mode_t(0644)}) {
+    edgesec::testing::TempDir dir;
+    std::string path = dir.path() + "/handle-secret";
+    std::string old = mode == 0600 ? "short" : std::string(32, 'x');
+    INFO("mode " << mode << ", " << old.size() << " bytes");
+    REQUIRE(edgesec::fs::AtomicWriteFile(path, old, mode));
+    auto signer = HandleSigner::LoadOrCreate(path);
+    REQUIRE(signer);
+    auto text = edgesec::fs::ReadFile(path);
+    REQUIRE(text);
+    CHECK(text->size() == 32);
+    CHECK(*text != old);
+    auto files = edgesec::fs::ListFiles(dir.path());
+    REQUIRE(files);
+    REQUIRE(files->size() == 2);
+    CHECK((*files)[1].rfind("handle-secret.bad-", 0) == 0);  // the old one, kept for the operator
+    CHECK(edgesec::fs::ReadFile(dir.path() + "/" + (*files)[1]).value() == old);
+  }
 }
