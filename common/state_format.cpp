@@ -1,5 +1,12 @@
 #include "common/state_format.hpp"
 
+#include <fcntl.h>
+#include <stdio.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
 #include "common/fs.hpp"
 
 namespace edgesec {
@@ -33,6 +40,25 @@ Status CheckStateFileFormat(const Json& state, int understood, const std::string
                                              std::to_string(found) +
                                              "); upgrade edgesec or remove the file");
   return {};
+}
+
+std::string KeepAside(const std::string& path, int64_t now) {
+  time_t t = static_cast<time_t>(now);
+  struct tm tm {};
+  ::gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::string base = path + ".bad-" + stamp;
+  for (int i = 0; i < 100; ++i) {
+    std::string aside = i == 0 ? base : base + "." + std::to_string(i);
+    if (::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, aside.c_str(), RENAME_NOREPLACE) == 0) {
+      (void)fs::FsyncDirectoryOf(path);
+      return "kept aside as '" + aside + "'";
+    }
+    if (errno != EEXIST) break;
+  }
+  return "could not keep it aside (" + std::string(std::strerror(errno)) +
+         "), it is overwritten at the next save";
 }
 
 }  // namespace edgesec

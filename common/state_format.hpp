@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,10 @@ Status CheckStateDirFormat(const std::string& dir, std::string_view format, mode
 // The "format" member of the state file `path` (0 when absent); kConfig "'…' was written by a newer
 // edgesec (format N); upgrade edgesec or remove the file" when it is above `understood`.
 Status CheckStateFileFormat(const Json& state, int understood, const std::string& path);
+
+// A damaged state file is kept for the operator, never read again: renamed to `path`.bad-<UTC time
+// of `now`> (never over an earlier one; ".1", ".2", … appended). Says what happened, for the log
+// line: "kept aside as '…'", or why it could not be (then the next save overwrites it).
+std::string KeepAside(const std::string& path, int64_t now);
 
 }  // namespace edgesec

@@ -1,10 +1,7 @@
 #include "certd/renewal/tracker.hpp"
 
-#include <fcntl.h>
-#include <stdio.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <limits>
@@ -12,6 +9,7 @@
 #include "common/fs.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/state_format.hpp"
 
 namespace edgesec::certd::renewal {
 namespace {
@@ -78,26 +76,6 @@ Expected<std::map<std::string, Saved>> ParseState(const std::string& text,
   return out;
 }
 
-// Renames the damaged `path` to `path`.bad-<UTC time> (never over an earlier one); says where.
-std::string SetAside(const std::string& path, int64_t now) {
-  time_t t = static_cast<time_t>(now);
-  struct tm tm {};
-  ::gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  std::string base = path + ".bad-" + stamp;
-  for (int i = 0; i < 100; ++i) {
-    std::string aside = i == 0 ? base : base + "." + std::to_string(i);
-    if (::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, aside.c_str(), RENAME_NOREPLACE) == 0) {
-      (void)fs::FsyncDirectoryOf(path);
-      return "kept aside as '" + aside + "'";
-    }
-    if (errno != EEXIST) break;
-  }
-  return "could not keep it aside (" + std::string(std::strerror(errno)) +
-         "), it is overwritten at the next save";
-}
-
 }  // namespace
 
 std::string CredentialView::StateName(int64_t now) const {
@@ -120,7 +98,7 @@ Status Tracker::Load() {
     if (saved.error().kind == ErrorKind::kConfig) return saved.error();  // a newer format
     // Damaged: the renewal state is a cache of attempts and warnings; the certs are in the store.
     log::Error("certd: renewal state '" + state_file_ + "' is damaged (" + saved.error().message +
-               "); " + SetAside(state_file_, clock_.Now()) +
+               "); " + KeepAside(state_file_, clock_.Now()) +
                "; the renewal state is rebuilt from the stored certificates (failed attempts "
                "and expiry warnings already given are forgotten)");
     return {};

@@ -2,8 +2,11 @@
 // The cert store: one PEM file per cert id under DIR/var/lib/edgesec/certd/certs/, named from the
 // id (common/ids.hpp) and starting with an "edgesec-cert-id: <id>" line (then, optionally, an
 // "edgesec-key-id: <key id>" line), written atomically with mode
-// 0644. Preloaded certs (file:// paths of the config) are the integrator's: read, never written or
-// deleted; a stored cert of the same id takes precedence over the preloaded file.
+// 0644. A stored file that is no cert record of its id (0 bytes, cut, another file's content,
+// another id's record) is damaged: kept aside as <file>.bad-<UTC time>, reported once (<3>), and
+// the id is served as not stored (see Get). Preloaded certs (file:// paths of the config) are the
+// integrator's: read, never written or deleted; a stored cert of the same id takes precedence over
+// the preloaded file.
 
 #include <functional>
 #include <map>
@@ -36,7 +39,8 @@ class CertStore {
     on_change_ = std::move(on_change);
   }
 
-  // nullopt when neither a stored nor a preloaded cert exists; kIo when a file cannot be read.
+  // nullopt when neither a stored nor a preloaded cert exists (a damaged stored file is kept aside
+  // first); kIo when a file cannot be read (the error says what certd needs).
   Expected<std::optional<StoredCert>> Get(const std::string& id) const;
   // One atomic rename: the cert and, when given, the key id it belongs to (a renewal that rotates
   // the key commits both at once — a versioned key id named in the record).
@@ -50,8 +54,13 @@ class CertStore {
  private:
   explicit CertStore(std::string dir) : dir_(std::move(dir)) {}
   std::string PathFor(const std::string& id) const;
+  void KeepDamagedAside(const std::string& id, const std::string& path, const std::string& text,
+                        const std::string& damage) const;
+  void LogKeptAside(const std::string& id, const std::string& path, const std::string& damage,
+                    const std::string& aside) const;
   std::string dir_;
   mutable std::mutex mutex_;
+  mutable std::mutex write_mutex_;  // file writes, removals and keeping damaged files aside
   std::map<std::string, std::string> preloaded_;
   std::function<void(const std::string&)> on_change_;
 };
