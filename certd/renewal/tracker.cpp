@@ -1,6 +1,5 @@
 #include "certd/renewal/tracker.hpp"
 
-
 #include <algorithm>
 #include <cstring>
 #include <ctime>

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 
 #include "common/fs.hpp"
@@ -103,8 +102,9 @@ TEST_CASE("a damaged stored file is kept aside and the id served as not stored, 
       {"another id's record", "edgesec-cert-id: b\n" + Pem()},
       {"another file's content", "{\"format\":1,\"credentials\":{}}"},
       {"PEM without the id line", Pem()},
-      {"garbage in the PEM", "edgesec-cert-id: a\n-----BEGIN CERTIFICATE-----\n!!\n"
-                             "-----END CERTIFICATE-----\n"}};
+      {"garbage in the PEM",
+       "edgesec-cert-id: a\n-----BEGIN CERTIFICATE-----\n!!\n"
+       "-----END CERTIFICATE-----\n"}};
   int changes = 0;
   (*store)->SetOnChange([&](const std::string&) { ++changes; });
   size_t n = 0;
@@ -115,7 +115,7 @@ TEST_CASE("a damaged stored file is kept aside and the id served as not stored, 
     REQUIRE(got);  // not an error: certd's renewal issues a credential's cert again
     CHECK_FALSE(got->has_value());
     CHECK_FALSE(fs::Exists(certs + "/" + FileNameForId("a") + ".pem"));
-    CHECK(KeptAside(certs) == ++n);  // each kept, none overwritten
+    CHECK(KeptAside(certs) == ++n);         // each kept, none overwritten
     CHECK(changes == static_cast<int>(n));  // the renewal engine hears of it
     // A stored file of a preloaded id: the preloaded file is served again.
     REQUIRE(fs::AtomicWriteFile(certs + "/" + FileNameForId("p") + ".pem", text, 0644));
