@@ -88,6 +88,24 @@ for how in zero half "another id" "another file"; do
     || fail "stored Edge CA $how: renew fails: $(edgectl cert renew edge-ca 2>&1)"
 done
 
+# --- A stored Edge CA certd cannot read (a directory in its place; as root nothing else is
+# unreadable): every request says which file and what to do, `edgectl check` fails on it, and once the
+# operator removed it the Edge CA is issued again.
+down
+rm -f "$EDGE"
+mkdir "$EDGE"
+up
+call workload POST '/modules/edgehub/genid/1/certificate/server?api-version=2019-01-30' \
+  '{"commonName":"edgegateway.local"}'
+[ "$STATUS" = 503 ] && echo "$BODY" | grep -q "stored cert 'edge-ca' cannot be read.*$(basename "$EDGE").*remove it" \
+  && pass "unreadable stored Edge CA: 503 naming the file and what to do" || fail "unreadable stored Edge CA: $STATUS $BODY"
+edgectl check > "$DIR/check.log" 2>&1
+[ $? -ne 0 ] && grep -q "^FAIL.*cert-renewal:edge-ca" "$DIR/check.log" \
+  && pass "unreadable stored Edge CA: edgectl check fails on it" || fail "edgectl check: $(grep -E '^(FAIL|WARN)' "$DIR/check.log")"
+rmdir "$EDGE"
+edgectl cert renew edge-ca > /dev/null || fail "renew after the unreadable stored Edge CA was removed"
+served_ok "after the operator removed the unreadable stored Edge CA"
+
 # --- identityd's state files
 WRONG_EDGE='{"format":1,"current":5,"previous":"x"}'
 WRONG_MODULES='{"format":1,"modules":{"keep":"server","bad":7}}'
