@@ -233,6 +233,10 @@ Status EdgeCa::TrustIssuerOf(const std::string& issued_pem) {
   auto [certd, id] = Target();
   EDGESEC_ASSIGN_OR_RETURN(EdgeCaCert issuer, Parse(pem, id));
   std::lock_guard lock(mutex_);
+  if ((current_ && current_->sha256 == sha) ||
+      std::any_of(previous_.begin(), previous_.end(),
+                  [&](const EdgeCaCert& p) { return p.sha256 == sha; }))
+    return {};  // a concurrent request added it
   previous_.insert(previous_.begin(), std::move(issuer));
   if (Status st = Save(); !st)
     log::Warning("identityd: cannot record an earlier Edge CA: " + st.error().Describe());
