@@ -1,5 +1,13 @@
 #include "common/state_format.hpp"
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include "common/fs.hpp"
 
 namespace edgesec {
@@ -44,6 +52,60 @@ Status CheckStateFileFormat(const Json& state, int understood, const std::string
                                              std::to_string(found) +
                                              "); upgrade edgesec or remove the file");
   return {};
+}
+
+std::string KeepAside(const std::string& path, int64_t now) {
+  std::string where = fs::SetAside(path, now);
+  return where.rfind("could not", 0) == 0 ? where + ", it is overwritten at the next save" : where;
+}
+
+namespace {
+
+std::string UserName(uid_t uid) {
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[1024];
+  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != nullptr)
+    return found->pw_name;
+  return std::to_string(uid);
+}
+
+std::string Octal(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+}  // namespace
+
+Expected<StateFileText> ReadStateFile(const std::string& path, mode_t mode, std::string_view daemon,
+                                      std::string_view if_removed) {
+  struct stat st {};
+  std::string why;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return StateFileText{};
+    why = std::strerror(errno);
+  }
+  if (why.empty() && !S_ISREG(st.st_mode)) why = "it is not a regular file";
+  Expected<std::string> text = std::string();
+  if (why.empty()) {
+    text = fs::ReadFile(path, 64 << 20);
+    if (!text) why = text.error().message;
+  }
+  if (!why.empty()) {
+    std::string user = UserName(::geteuid());
+    return MakeError(ErrorKind::kIo, "cannot read state file '" + path + "': " + why + "; " +
+                                         std::string(daemon) + " runs as user '" + user +
+                                         "': run `chown " + user + ": '" + path + "' && chmod " +
+                                         Octal(mode) + " '" + path + "'`, or remove it (" +
+                                         std::string(if_removed) + ")");
+  }
+  StateFileText out{std::move(*text), {}};
+  if ((st.st_mode & 07777) != mode) out.wrong = "mode " + Octal(st.st_mode);
+  if (st.st_uid != ::geteuid())
+    out.wrong +=
+        (out.wrong.empty() ? "" : ", ") + std::string("owner uid ") + std::to_string(st.st_uid);
+  return out;
 }
 
 }  // namespace edgesec

@@ -1,10 +1,6 @@
 #include "certd/renewal/tracker.hpp"
 
-#include <fcntl.h>
-#include <stdio.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <limits>
@@ -12,6 +8,7 @@
 #include "common/fs.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/state_format.hpp"
 
 namespace edgesec::certd::renewal {
 namespace {
@@ -78,12 +75,6 @@ Expected<std::map<std::string, Saved>> ParseState(const std::string& text,
   return out;
 }
 
-// fs::SetAside, and what happens otherwise.
-std::string SetAside(const std::string& path, int64_t now) {
-  std::string where = fs::SetAside(path, now);
-  return where.rfind("could not", 0) == 0 ? where + ", it is overwritten at the next save" : where;
-}
-
 }  // namespace
 
 std::string CredentialView::StateName(int64_t now) const {
@@ -106,7 +97,7 @@ Status Tracker::Load() {
     if (saved.error().kind == ErrorKind::kConfig) return saved.error();  // a newer format
     // Damaged: the renewal state is a cache of attempts and warnings; the certs are in the store.
     log::Error("certd: renewal state '" + state_file_ + "' is damaged (" + saved.error().message +
-               "); " + SetAside(state_file_, clock_.Now()) +
+               "); " + KeepAside(state_file_, clock_.Now()) +
                "; the renewal state is rebuilt from the stored certificates (failed attempts "
                "and expiry warnings already given are forgotten)");
     return {};

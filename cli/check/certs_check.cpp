@@ -247,9 +247,13 @@ void CheckMissing(Context& ctx, const std::vector<Served>& served) {
                             ? "edgectl cert enroll "
                             : "edgectl cert renew ";
     std::string err = cred.last_error.empty() ? "" : " (last error: " + cred.last_error + ")";
-    ctx.report.Warn("cert-renewal:" + id,
-                    "credential '" + id + "' (" + cred.method + ") has no certificate yet" + err,
-                    "issue it: " + issue + id);
+    std::string msg = "credential '" + id + "' (" + cred.method + ") has no certificate yet" + err;
+    // Failed attempts: nothing is served from it until the cause is fixed (e.g. a stored file
+    // certd cannot read) — a failure of the check, not a warning.
+    if (cred.attempts > 0)
+      ctx.report.Fail("cert-renewal:" + id, msg, "fix the last error, then: " + issue + id);
+    else
+      ctx.report.Warn("cert-renewal:" + id, msg, "issue it: " + issue + id);
   }
 }
 

@@ -3,7 +3,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "common/fs.hpp"
 #include "common/json.hpp"
@@ -46,6 +48,44 @@ Error Unavailable(const std::string& message) {
   return MakeError(ErrorKind::kUnavailable, message);
 }
 
+// One Edge CA of edge-ca.json, `name` being its field ("current", "previous[2]").
+Expected<EdgeCaCert> ParseSaved(const Json& v, const std::string& name, const std::string& id) {
+  if (!v.is_string()) return InvalidParameter("parameter '" + name + "' must be a string");
+  auto c = Parse(v.get<std::string>(), id);
+  if (!c) return InvalidParameter("parameter '" + name + "': " + c.error().message);
+  return c;
+}
+
+// edge-ca.json, every field checked: kConfig for a newer format; else the first damaged field
+// (kInvalidParameter), with every Edge CA that could be read in *current and *previous.
+Status ParseState(const std::string& text, const std::string& path, const std::string& id,
+                  std::optional<EdgeCaCert>* current, std::vector<EdgeCaCert>* previous) {
+  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return InvalidParameter(text.empty() ? "it is empty (0 bytes)" : "not valid JSON");
+  if (!j.is_object()) return InvalidParameter("not a JSON object");
+  EDGESEC_TRY(JsonFields(j).OptionalInt64("format"));
+  EDGESEC_TRY(CheckStateFileFormat(j, kStateFormat, path));
+  Status first;
+  if (auto cur = j.find("current"); cur != j.end() && !cur->is_null()) {
+    auto c = ParseSaved(*cur, "current", id);
+    if (c) *current = std::move(*c);
+    if (!c) first = c.error();
+  }
+  auto prev = j.find("previous");
+  if (prev == j.end() || !prev->is_array())
+    return first
+               ? Status(InvalidParameter(prev == j.end() ? "missing parameter 'previous'"
+                                                         : "parameter 'previous' must be an array"))
+               : first;
+  for (size_t i = 0; i < prev->size(); ++i) {
+    auto c = ParseSaved((*prev)[i], "previous[" + std::to_string(i) + "]", id);
+    if (c) previous->push_back(std::move(*c));
+    if (!c && first) first = c.error();
+  }
+  return first;
+}
+
 }  // namespace
 
 void EdgeCa::Configure(std::shared_ptr<certd::CertdClient> certd, std::string cert_id,
@@ -64,19 +104,30 @@ void EdgeCa::SetAfterChange(std::function<void()> after_change) {
 
 Status EdgeCa::Load() {
   std::string path = state_dir_ + "/edge-ca.json";
-  auto text = fs::ReadFile(path);
-  if (!text) return text.error().kind == ErrorKind::kNotFound ? Status{} : Status(text.error());
-  auto j = ParseJsonObject(*text);
-  if (!j) return Internal("'" + path + "' is not identityd's state: " + j.error().message);
-  EDGESEC_TRY(CheckStateFileFormat(*j, kStateFormat, path));
+  EDGESEC_ASSIGN_OR_RETURN(
+      StateFileText file,
+      ReadStateFile(path, 0600, "identityd",
+                    "the earlier Edge CAs it lists then leave the trust bundle"));
+  if (!file.text) return {};
   std::lock_guard lock(mutex_);
-  if (auto cur = j->find("current"); cur != j->end() && cur->is_string()) {
-    if (auto c = Parse(cur->get<std::string>(), cert_id_)) last_seen_ = std::move(*c);
+  Status parsed = ParseState(*file.text, path, cert_id_, &last_seen_, &previous_);
+  if (!parsed && parsed.error().kind == ErrorKind::kConfig) return parsed;  // a newer format
+  if (!parsed) {
+    // Damaged: what could be read is kept; the on_change hook runs again at the first Edge CA seen
+    // (the file may have named another one), and a sound file is written at once.
+    log::Error("identityd: state file '" + path + "' is damaged (" + parsed.error().message +
+               "); " + KeepAside(path, clock_->Now()) + "; identityd goes on with what could be " +
+               "read of it (" + std::to_string(previous_.size()) +
+               " earlier Edge CAs): one it no longer lists has left the trust bundle, and the "
+               "Edge CA on_change hook runs once more");
+    resync_ = true;
+  } else if (!file.wrong.empty()) {
+    log::Notice("identityd: state file '" + path + "' had " + file.wrong +
+                "; written again with mode 0600 by identityd's user");
   }
-  if (auto prev = j->find("previous"); prev != j->end() && prev->is_array())
-    for (const auto& p : *prev)
-      if (p.is_string())
-        if (auto c = Parse(p.get<std::string>(), cert_id_)) previous_.push_back(std::move(*c));
+  if (!parsed || !file.wrong.empty()) {
+    if (Status st = Save(); !st) log::Warning("identityd: " + st.error().Describe());
+  }
   return {};
 }
 
@@ -107,15 +158,17 @@ Expected<EdgeCaCert> EdgeCa::Fetch() {
 
 void EdgeCa::Adopt(EdgeCaCert fresh) {
   std::string old_sha, new_sha = fresh.sha256;
+  bool resync = false;
   {
     std::lock_guard lock(mutex_);
     // A change is against what this process fetched before, else against the previous run's.
     const std::optional<EdgeCaCert>& before = current_ ? current_ : last_seen_;
-    if (before && before->sha256 == fresh.sha256) {
+    resync = std::exchange(resync_, false);  // the state file was damaged: as if changed
+    if (before && before->sha256 == fresh.sha256 && !resync) {
       current_ = std::move(fresh);
       return;
     }
-    if (before) {
+    if (before && before->sha256 != fresh.sha256) {
       old_sha = before->sha256;
       previous_.insert(previous_.begin(), *before);
     }
@@ -127,13 +180,17 @@ void EdgeCa::Adopt(EdgeCaCert fresh) {
     if (Status st = Save(); !st)
       log::Warning("identityd: cannot record the Edge CA change: " + st.error().Describe());
   }
-  if (old_sha.empty()) {
+  if (old_sha.empty() && !resync) {
     log::Info("identityd: Edge CA " + new_sha);
     return;
   }
-  log::Notice("identityd: the Edge CA changed from " + old_sha + " to " + new_sha +
-              "; module certs are issued from the new one, the old one stays in the trust bundle "
-              "until it expires");
+  if (old_sha.empty())
+    log::Notice("identityd: Edge CA " + new_sha +
+                "; the on_change hook runs (identityd's Edge CA state was damaged)");
+  else
+    log::Notice("identityd: the Edge CA changed from " + old_sha + " to " + new_sha +
+                "; module certs are issued from the new one, the old one stays in the trust "
+                "bundle until it expires");
   RunHook(old_sha, new_sha);
   std::function<void()> after;
   {
@@ -146,6 +203,43 @@ void EdgeCa::Adopt(EdgeCaCert fresh) {
 Status EdgeCa::Refresh() {
   EDGESEC_ASSIGN_OR_RETURN(EdgeCaCert fresh, Fetch());
   Adopt(std::move(fresh));
+  return {};
+}
+
+bool EdgeCa::Trusts(const std::string& sha256) const {
+  std::lock_guard lock(mutex_);
+  int64_t now = clock_->Now();
+  if (current_ && current_->sha256 == sha256) return true;
+  return std::any_of(previous_.begin(), previous_.end(),
+                     [&](const EdgeCaCert& p) { return p.sha256 == sha256 && p.not_after > now; });
+}
+
+Status EdgeCa::TrustIssuerOf(const std::string& issued_pem) {
+  EDGESEC_ASSIGN_OR_RETURN(x509::Chain chain, x509::ParsePemChain(issued_pem));
+  if (chain.size() < 2)
+    return Internal("certd answered a module cert without the Edge CA that signed it");
+  std::string sha = x509::Sha256Fingerprint(chain[1].get());
+  if (Trusts(sha)) return {};
+  // certd renewed the Edge CA after identityd last read it (its event is on the way, or was lost
+  // while certd restarted): read it now, before the cert is handed out.
+  if (Status st = Refresh(); !st) log::Warning("identityd: " + st.error().message);
+  if (Trusts(sha)) return {};
+  // Renewed once more meanwhile: the issuer is an earlier Edge CA, trusted until it expires.
+  std::string pem;
+  for (size_t i = 1; i < chain.size(); ++i) {
+    EDGESEC_ASSIGN_OR_RETURN(std::string one, x509::ToPem(chain[i].get()));
+    pem += one;
+  }
+  auto [certd, id] = Target();
+  EDGESEC_ASSIGN_OR_RETURN(EdgeCaCert issuer, Parse(pem, id));
+  std::lock_guard lock(mutex_);
+  if ((current_ && current_->sha256 == sha) ||
+      std::any_of(previous_.begin(), previous_.end(),
+                  [&](const EdgeCaCert& p) { return p.sha256 == sha; }))
+    return {};  // a concurrent request added it
+  previous_.insert(previous_.begin(), std::move(issuer));
+  if (Status st = Save(); !st)
+    log::Warning("identityd: cannot record an earlier Edge CA: " + st.error().Describe());
   return {};
 }
 
@@ -248,8 +342,10 @@ void EdgeCa::Watch() {
         if (c == id) changed = true;
       seq = events->seq;
     } else {
-      // certd unreachable or without /events: poll.
-      for (int i = 0; i < 20 && !stop_; ++i)
+      // certd unreachable or without /events: poll. A certd that comes back is another process
+      // (its sequence restarts): re-read at once then, with seq 0.
+      seq = 0;
+      for (int i = 0; i < 5 && !stop_; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       changed = true;
     }

@@ -38,7 +38,9 @@ class EdgeCa {
                  std::vector<std::string> on_change);
   // Called after each change of the Edge CA, once the hook ran (identityd: the OS trust store).
   void SetAfterChange(std::function<void()> after_change);
-  // Loads the persisted state (previous CAs).
+  // Loads the persisted state (previous CAs). A damaged file is kept aside (edge-ca.json.bad-<UTC>)
+  // and what could be read of it is kept; only a newer format or an unreadable file (owner, mode)
+  // is an error, which says what to run.
   Status Load();
 
   // The current Edge CA, fetched from certd when not cached or when it has expired: an expired or
@@ -49,6 +51,11 @@ class EdgeCa {
   Status Refresh();
   // PEM of the Edge CA chain plus every earlier Edge CA that has not expired, deduplicated.
   std::vector<std::string> BundlePems();
+  // Before a module cert is handed out: the Edge CA that signed it (the second cert of the chain
+  // certd answered) is made part of the trust bundle — certd may have renewed the Edge CA since
+  // identityd last read it (its event is on the way, or was lost while certd restarted), so it is
+  // read again; one renewed once more meanwhile is kept as an earlier Edge CA.
+  Status TrustIssuerOf(const std::string& issued_pem);
   // Renews it now through certd; returns once the new one is committed and picked up.
   Expected<EdgeCaCert> Renew();
 
@@ -60,8 +67,9 @@ class EdgeCa {
   // certd's client and the Edge CA's cert id, as configured now.
   std::pair<std::shared_ptr<certd::CertdClient>, std::string> Target() const;
   Expected<EdgeCaCert> Fetch();
-  void Adopt(EdgeCaCert fresh);  // with mutex_ held
-  Status Save() const;           // with mutex_ held
+  bool Trusts(const std::string& sha256) const;  // current, or earlier and not expired
+  void Adopt(EdgeCaCert fresh);                  // with mutex_ held
+  Status Save() const;                           // with mutex_ held
   void RunHook(const std::string& old_sha, const std::string& new_sha) const;
   void Watch();
 
@@ -76,6 +84,7 @@ class EdgeCa {
   std::optional<EdgeCaCert> current_;    // fetched from certd by this process
   std::optional<EdgeCaCert> last_seen_;  // the Edge CA of the previous run (state file)
   std::vector<EdgeCaCert> previous_;     // earlier Edge CAs, newest first
+  bool resync_ = false;  // the state file was damaged: the next Edge CA seen counts as a change
   std::atomic<bool> stop_{false};
   std::thread watcher_;
 };

@@ -1,7 +1,9 @@
 #pragma once
 // The local module identities created through POST /identities/modules: module id → attributes
 // ("server" or "client"), kept in DIR/var/lib/edgesec/identityd/modules.json (written atomically).
-// Their certs are issued fresh on every read; only the list is kept.
+// Their certs are issued fresh on every read; only the list is kept. A damaged file is kept aside
+// (modules.json.bad-<UTC>) and the entries that could be read are kept; only a newer format or an
+// unreadable file (owner, mode) stops identityd, with what to run.
 
 #include <map>
 #include <mutex>

@@ -120,6 +120,9 @@ Expected<api::IssuedCert> IdentityService::Issue(const State& s, const std::stri
     cert = IssueModuleCert(*s.certd, policy, spec, clock_->Now());
   }
   if (!cert) return cert.error().Context("issuing a cert for module '" + module_id + "'");
+  // Never a cert whose issuer is missing from the trust bundle served from now on.
+  if (Status st = edge_ca_.TrustIssuerOf(cert->certificate); !st)
+    return st.error().Context("issuing a cert for module '" + module_id + "'");
   log::Info(std::string("identityd: issued ") + (server ? "a server" : "an identity") +
             " cert for module '" + module_id + "', CN '" + common_name + "', expires " +
             cert->expiration);

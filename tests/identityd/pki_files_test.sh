@@ -106,4 +106,23 @@ grep -q "subject=CN = EdgeGateway Edge CA$" "$DIR/bundle.txt" && grep -q "subjec
 check "a cert from the old Edge CA still verifies against the bundle" \
   openssl verify -CAfile "$DIR/edgehub2/trust-bundle.pem" -untrusted "$DIR/edgehub/chain.pem" "$DIR/edgehub/leaf.pem"
 
+# A damaged stored cert over the Edge CA from files (issue 12, fault 5: 0 bytes and cut alike): kept
+# aside at certd's start, the Edge CA reloaded from the files.
+STORED=$DIR/var/lib/edgesec/certd/certs/edge-ca-$(printf %s edge-ca | sha256sum | cut -c1-32).pem
+for how in zero half; do
+  down
+  { echo "edgesec-cert-id: edge-ca"; cat "$PKI/edgeca-chain.pem"; } > "$STORED"
+  [ "$how" = zero ] && : > "$STORED" || head -c 700 "$PKI/edgeca-chain.pem" > "$STORED"
+  up
+  mkdir -p "$DIR/edgehub-$how"
+  module_cert edgehub edgegateway.local "$DIR/edgehub-$how" || fail "module cert with a damaged stored Edge CA ($how)"
+  openssl x509 -in "$DIR/edgehub-$how/leaf.pem" -noout -issuer | grep -q "EdgeGateway Edge CA 2" \
+    && ls "$STORED".bad-* > /dev/null 2>&1 && [ ! -e "$STORED" ] \
+    && pass "a damaged ($how) stored Edge CA is kept aside, the Edge CA reloaded from its files" \
+    || fail "damaged ($how) stored Edge CA: $(ls "$(dirname "$STORED")")"
+  check "… and the module cert verifies against the served trust bundle ($how)" \
+    openssl verify -CAfile "$DIR/edgehub-$how/trust-bundle.pem" -untrusted "$DIR/edgehub-$how/chain.pem" "$DIR/edgehub-$how/leaf.pem"
+  rm -f "$STORED".bad-*
+done
+
 finish
