@@ -49,19 +49,7 @@ CSR_B64=$(openssl req -in "$DIR/leaf.csr" -outform DER | base64 -w0)
 snapshot() { (cd "$STORE" && find . -type f -print0 | sort -z | xargs -0 sha256sum) ; }
 BEFORE=$(snapshot)
 
-# denied AS METHOD ROUTE [BODY]: 401 naming the uid, store unchanged.
-denied() {
-  local as=$1 method=$2 route=$3 body=${4-}
-  call certd "$method" "$route?api-version=2020-09-01" "$body" "$as"
-  local message
-  message=$(echo "$BODY" | json message 2>/dev/null)
-  if [ "$STATUS" = 401 ] && [[ $message == "user $as is not authorized to "* ]]; then
-    pass "uid $as $method $route → 401 ($message)"
-  else
-    fail "uid $as $method $route: expected 401 'user $as is not authorized to …', got $STATUS $BODY"
-  fi
-  [ "$(snapshot)" = "$BEFORE" ] || fail "uid $as $method $route changed certd's store"
-}
+denied() { unauthorized certd snapshot "$@"; }
 
 for who in 65534 65533; do
   denied "$who" PUT /certificates/victim "$PEM_JSON"

@@ -85,26 +85,15 @@ call identityd DELETE '/identities/modules/edgehub?api-version=2020-09-01' '' 65
 call identityd POST '/identities/modules?api-version=2020-09-01' '{"type":"local","moduleId":"other"}'
 [ "$STATUS" = 200 ] || fail "root creates module identity 'other': $STATUS $BODY"
 state_sum() { cat "$DIR"/var/lib/edgesec/identityd/*.json 2>/dev/null | sha256sum; }
-STATE_BEFORE=$(state_sum)
-# unauthorized AS METHOD ROUTE [BODY]: 401 naming the uid, state unchanged.
-unauthorized() {
-  local as=$1 method=$2 route=$3 body=${4-}
-  call identityd "$method" "$route?api-version=2020-09-01" "$body" "$as"
-  if [ "$STATUS" = 401 ] && echo "$BODY" | json message | grep -q "^user $as is not authorized to "; then
-    pass "uid $as $method $route → 401"
-  else
-    fail "uid $as $method $route: expected 401 naming the user, got $STATUS $BODY"
-  fi
-  [ "$(state_sum)" = "$STATE_BEFORE" ] || fail "uid $as $method $route changed identityd's state"
-}
+denied() { unauthorized identityd state_sum "$@"; }
 for who in 65534 65532; do
-  unauthorized "$who" POST /identities/modules '{"type":"local","moduleId":"edgehub2"}'
-  unauthorized "$who" POST /identities/modules '{"type":"local","moduleId":"edgehub"}'
-  unauthorized "$who" GET /identities/modules/other
-  unauthorized "$who" DELETE /identities/modules/other
-  unauthorized "$who" GET /edge-ca
+  denied "$who" POST /identities/modules '{"type":"local","moduleId":"edgehub2"}'
+  denied "$who" POST /identities/modules '{"type":"local","moduleId":"edgehub"}'
+  denied "$who" GET /identities/modules/other
+  denied "$who" DELETE /identities/modules/other
+  denied "$who" GET /edge-ca
 done
-unauthorized 65532 GET /identities/modules/edgehub
+denied 65532 GET /identities/modules/edgehub
 call identityd GET '/edge-ca?api-version=2020-09-01' '' 65533
 [ "$STATUS" = 200 ] && pass "the device principal reads the Edge CA status" || fail "device /edge-ca: $STATUS $BODY"
 call identityd GET '/identities/modules/other?api-version=2020-09-01' '' 65533

@@ -47,6 +47,20 @@ call() {
   HEADERS=$(cat "$DIR/headers" 2>/dev/null)
 }
 
+# unauthorized SOCKET STATE_FN AS METHOD ROUTE [BODY]: as uid AS, ROUTE (api-version 2020-09-01)
+# answers 401 "user AS is not authorized to …", and STATE_FN prints the same before and after.
+unauthorized() {
+  local sock=$1 state_fn=$2 as=$3 method=$4 route=$5 body=${6-} before
+  before=$("$state_fn")
+  call "$sock" "$method" "$route?api-version=2020-09-01" "$body" "$as"
+  if [ "$STATUS" = 401 ] && echo "$BODY" | json message 2>/dev/null | grep -q "^user $as is not authorized to "; then
+    pass "$sock: uid $as $method $route → 401"
+  else
+    fail "$sock: uid $as $method $route: expected 401 naming the user, got $STATUS $BODY"
+  fi
+  [ "$("$state_fn")" = "$before" ] || fail "$sock: uid $as $method $route changed the service's state"
+}
+
 json() {  # json FIELD.PATH < body
   python3 -c 'import json,sys
 v = json.load(sys.stdin)
