@@ -206,7 +206,7 @@ int ConfigApply(Context& ctx) {
     changed[name] = text;
     previous[name] = old_text;
     names.push_back(name);
-    diff += UnifiedDiff(super::Redact(old_text), super::Redact(text), path);
+    diff += UnifiedDiff(super::Redact(old_text), super::Redact(text), path, old.has_value());
   }
   if (ctx.Has("--dry-run")) {
     ctx.Print(Json{{"changed", names}, {"diff", diff}}, changed.empty() ? "no changes" : diff);

@@ -9,9 +9,10 @@
 
 namespace edgesec::cli {
 
-// A unified diff of two texts (`label` in the ---/+++ lines), 3 lines of context; empty when equal.
+// A unified diff of two texts, 3 lines of context; empty when equal. Headed `--- label` /
+// `+++ label (after apply)` when the file exists, `--- /dev/null` / `+++ label (new)` when not.
 std::string UnifiedDiff(const std::string& old_text, const std::string& new_text,
-                        const std::string& label);
+                        const std::string& label, bool old_exists);
 
 // Asks systemd (org.freedesktop.systemd1 on the system bus; DBUS_SYSTEM_BUS_ADDRESS is honoured)
 // to ReloadOrRestartUnit each unit ("replace" mode) and waits for every job's JobRemoved; the error

@@ -7,7 +7,7 @@
 namespace edgesec::cli {
 
 std::string UnifiedDiff(const std::string& old_text, const std::string& new_text,
-                        const std::string& label) {
+                        const std::string& label, bool old_exists) {
   if (old_text == new_text) return {};
   auto lines = [](const std::string& t) {
     std::vector<std::string> out;
@@ -40,7 +40,8 @@ std::string UnifiedDiff(const std::string& old_text, const std::string& new_text
     else
       ops.push_back({'+', i, j++});
   }
-  std::string out = "--- " + label + "\n+++ " + label + " (new)\n";
+  std::string out = old_exists ? "--- " + label + "\n+++ " + label + " (after apply)\n"
+                               : "--- /dev/null\n+++ " + label + " (new)\n";
   const size_t kContext = 3;
   for (size_t k = 0; k < ops.size();) {
     if (ops[k].kind == ' ') {

@@ -13,6 +13,7 @@
 #include "cli/cli.hpp"
 #include "common/fs.hpp"
 #include "common/http/client.hpp"
+#include "common/systemd.hpp"
 
 namespace edgesec::cli {
 namespace {
@@ -100,6 +101,10 @@ int Start(const Context& ctx, const Daemon& d, Json* report) {
     return Fail(std::string("cannot find ") + d.binary +
                 " next to edgectl, in $EDGESEC_LIBEXECDIR, in " EDGESEC_LIBEXECDIR " or on PATH");
   std::string log_path = ctx.layout.logs() + "/" + d.name + ".log";
+  // Without systemd's NOTIFY_SOCKET, WATCHDOG_* and LISTEN_*: meant for edgectl if for anyone.
+  std::vector<std::string> env = systemd::ChildEnvironment();
+  std::vector<char*> envp = systemd::EnvPointers(env);
+  std::string root = ctx.layout.root;
   pid_t pid = ::fork();
   if (pid < 0) return Fail("fork failed");
   if (pid == 0) {
@@ -111,8 +116,8 @@ int Start(const Context& ctx, const Daemon& d, Json* report) {
       ::dup2(log, 1);
       ::dup2(log, 2);
     }
-    ::execl(binary.c_str(), binary.c_str(), "--root", ctx.layout.root.c_str(),
-            static_cast<char*>(nullptr));
+    char* argv[] = {binary.data(), const_cast<char*>("--root"), root.data(), nullptr};
+    ::execve(binary.c_str(), argv, envp.data());
     ::_exit(127);
   }
   (void)fs::AtomicWriteFile(PidFile(ctx.layout, d), std::to_string(pid) + "\n", 0644);

@@ -10,15 +10,16 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "cli/cli.hpp"
 #include "common/fs.hpp"
+#include "common/systemd.hpp"
 #include "common/trust_store.hpp"
 #include "common/x509/details.hpp"
 #include "common/x509/pem.hpp"
 #include "daemon/client/identityd_client.hpp"
-
-extern char** environ;
 
 namespace edgesec::cli {
 namespace {
@@ -43,8 +44,10 @@ Status RunUpdateTool(bool quiet) {
   posix_spawn_file_actions_init(&actions);
   if (quiet) posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   char* argv[] = {tool.data(), nullptr};
+  std::vector<std::string> env = systemd::ChildEnvironment();
+  std::vector<char*> envp = systemd::EnvPointers(env);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, tool.c_str(), &actions, nullptr, argv, environ);
+  int rc = ::posix_spawn(&pid, tool.c_str(), &actions, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return IoError("cannot run '" + tool + "'", rc);
   int status = 0;

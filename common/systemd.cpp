@@ -12,8 +12,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "common/log.hpp"
+
+extern char** environ;
 
 namespace edgesec::systemd {
 namespace {
@@ -159,6 +162,27 @@ void WaitForSignals(const std::function<void()>& on_reload) {
     NotifyStopping();
     return;
   }
+}
+
+std::vector<std::string> ChildEnvironment() {
+  static const char* kMainOnly[] = {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
+                                    "LISTEN_FDS",    "LISTEN_PID",    "LISTEN_FDNAMES"};
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    std::string_view name = entry.substr(0, entry.find('='));
+    bool main_only = false;
+    for (const char* m : kMainOnly) main_only = main_only || name == m;
+    if (!main_only) out.emplace_back(entry);
+  }
+  return out;
+}
+
+std::vector<char*> EnvPointers(std::vector<std::string>& env) {
+  std::vector<char*> out;
+  for (auto& e : env) out.push_back(e.data());
+  out.push_back(nullptr);
+  return out;
 }
 
 }  // namespace edgesec::systemd

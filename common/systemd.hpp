@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -26,6 +27,13 @@ void NotifyStopping();
 // Queues a start job for `unit` (StartUnit, mode "replace") on systemd's D-Bus API and returns
 // without waiting for it. The caller needs polkit's permission unless it is root.
 Status StartUnit(const std::string& unit);
+
+// This process's environment for a child it runs (a hook, a daemon, a tool), without the variables
+// systemd means for the main process only: NOTIFY_SOCKET (a child's messages are refused, "reception
+// only permitted for main PID"), WATCHDOG_USEC/WATCHDOG_PID and LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES.
+std::vector<std::string> ChildEnvironment();
+// Pointers into `env`, ending in nullptr, for posix_spawn/execve (valid while `env` lives).
+std::vector<char*> EnvPointers(std::vector<std::string>& env);
 
 // Blocks SIGTERM, SIGINT and SIGHUP; call before any thread starts so every thread inherits the
 // mask.

@@ -182,7 +182,11 @@ Expected<CsrAttrs> ParseCsrAttrsDer(const Bytes& der) {
 }
 
 Expected<CsrAttrs> DecodeCsrAttrs(std::string_view body) {
-  auto der = DecodeBase64Lenient(body);
+  // Some servers pad the body with NUL bytes (mixed with CR/LF): a trailing run of NULs and
+  // whitespace is ignored; a NUL anywhere else is still not base64.
+  size_t n = body.size();
+  while (n > 0 && std::string_view(" \t\r\n\0", 5).find(body[n - 1]) != std::string_view::npos) --n;
+  auto der = DecodeBase64Lenient(body.substr(0, n));
   if (!der) return Bad("body is not base64");
   return ParseCsrAttrsDer(*der);
 }

@@ -64,7 +64,8 @@ Expected<Secret> DecodePrivateKey(const Bytes& der_or_pem);
 // /csrattrs (RFC 7030 4.5.2, RFC 9908 style key attributes): what the server wants in the CSR;
 // the type is common/x509/csr.hpp's, where the CSR builder uses it.
 using ::edgesec::x509::CsrAttrs;
-// Body: base64 DER of CsrAttrs (possibly empty: no attributes).
+// Body: base64 DER of CsrAttrs (possibly empty: no attributes); whitespace anywhere and a trailing
+// run of NUL bytes (some servers pad with them) are ignored.
 Expected<CsrAttrs> DecodeCsrAttrs(std::string_view body);
 // Same, from the DER itself.
 Expected<CsrAttrs> ParseCsrAttrsDer(const Bytes& der);

@@ -11,11 +11,11 @@
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/state_format.hpp"
+#include "common/systemd.hpp"
 #include "common/x509/details.hpp"
 #include "common/x509/pem.hpp"
 #include "common/x509/validate.hpp"
 
-extern char** environ;
 
 namespace edgesec::identityd {
 namespace {
@@ -295,14 +295,13 @@ void EdgeCa::RunHook(const std::string& old_sha, const std::string& new_sha) con
     argv_s = on_change_;
   }
   if (argv_s.empty()) return;
+  // Not systemd's NOTIFY_SOCKET, WATCHDOG_* or LISTEN_*: those are identityd's alone.
   std::vector<std::string> env_s = {"EDGESEC_EDGE_CA_OLD_SHA256=" + old_sha,
                                     "EDGESEC_EDGE_CA_NEW_SHA256=" + new_sha};
-  for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
-  std::vector<char*> argv, envp;
+  for (auto& e : systemd::ChildEnvironment()) env_s.push_back(std::move(e));
+  std::vector<char*> argv, envp = systemd::EnvPointers(env_s);
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
   pid_t pid = 0;
   int rc = ::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data());
   if (rc != 0) {

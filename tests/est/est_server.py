@@ -183,7 +183,8 @@ class Handler(BaseHTTPRequestHandler):
         if op == "csrattrs":
             if a.no_csrattrs:
                 return self.reply(404, "no CSR attributes\n")
-            return self.reply(200, base64.encodebytes(csrattrs_der()), "application/csrattrs",
+            pad = b"\r\n\0\0" if a.csrattrs_nul_padding else b""  # as a third-party server did
+            return self.reply(200, base64.encodebytes(csrattrs_der()) + pad, "application/csrattrs",
                               {"Content-Transfer-Encoding": "base64"})
         csr = self.parse_csr(body)
         if csr is None:
@@ -357,6 +358,8 @@ def main():
     p.add_argument("--cacerts-order", default="reversed", choices=["reversed", "natural"])
     p.add_argument("--keygen-format", default="pkcs8", choices=["pkcs8", "pkcs1"])
     p.add_argument("--no-csrattrs", action="store_true")
+    p.add_argument("--csrattrs-nul-padding", action="store_true",
+                   help="end the /csrattrs body in CR LF NUL NUL")
     p.add_argument("--change-subject", action="store_true")
     p.add_argument("--plain-http", action="store_true", help="serve plain HTTP (no TLS), for http:// URLs")
     a = p.parse_args()

@@ -42,7 +42,7 @@ trust_bundle_cert = "file://$PKI/root.pem"
 
 [edge_ca]
 cert_id = "edge-ca"
-on_change = ["/bin/sh", "-c", "echo \"\$EDGESEC_EDGE_CA_OLD_SHA256 \$EDGESEC_EDGE_CA_NEW_SHA256\" >> $DIR/hook.log"]
+on_change = ["/bin/sh", "-c", "env > $DIR/hook.env; echo \"\$EDGESEC_EDGE_CA_OLD_SHA256 \$EDGESEC_EDGE_CA_NEW_SHA256\" >> $DIR/hook.log"]
 CFG
 up
 
@@ -91,7 +91,22 @@ down; up
 mk edgeca2 "EdgeGateway Edge CA 2" inter edgeca
 cp "$PKI/edgeca2.key" "$PKI/edgeca.key"
 cat "$PKI/edgeca2.pem" "$PKI/inter.pem" > "$PKI/edgeca-chain.pem"
-down; up
+down
+# systemd's variables for the main process only (issue 11, trap 4): `edgectl up` passes none of
+# them to the daemons, and identityd, started here with them as systemd would, none to the hook.
+SD_VARS=(NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID LISTEN_FDS LISTEN_PID LISTEN_FDNAMES)
+SD_ENV=(NOTIFY_SOCKET="$DIR/notify.sock" WATCHDOG_USEC=30000000 WATCHDOG_PID=1 LISTEN_FDS=1 LISTEN_PID=1
+  LISTEN_FDNAMES=identityd)
+env "${SD_ENV[@]}" "$EDGESEC_EDGECTL" --root "$DIR" up >/dev/null || { fail "edgectl up"; exit 1; }
+for d in keyd certd identityd; do
+  leaked=$(tr '\0' '\n' < "/proc/$(cat "$RUN/$d.pid")/environ" | grep -E "^($(IFS='|'; echo "${SD_VARS[*]}"))=")
+  [ -z "$leaked" ] && pass "edgectl up passes no systemd main-process variable to $d" || fail "$d got: $leaked"
+done
+kill "$(cat "$RUN/identityd.pid")"
+for _ in $(seq 100); do [ -e "$RUN/identityd.sock" ] || break; sleep 0.05; done
+env "${SD_ENV[@]}" "$EDGESEC_IDENTITYD" --root "$DIR" >> "$DIR/var/log/edgesec/identityd.log" 2>&1 &
+echo $! > "$RUN/identityd.pid"
+for _ in $(seq 100); do [ -S "$RUN/identityd.sock" ] && break; sleep 0.05; done
 mkdir -p "$DIR/edgehub2"
 module_cert edgehub edgegateway.local "$DIR/edgehub2" || fail "module cert after the Edge CA changed"
 openssl x509 -in "$DIR/edgehub2/leaf.pem" -noout -issuer | grep -q "EdgeGateway Edge CA 2" \
@@ -100,6 +115,10 @@ NEW_SHA=$(openssl x509 -in "$PKI/edgeca2.pem" -noout -fingerprint -sha256 | cut 
 for _ in $(seq 50); do [ -s "$DIR/hook.log" ] && break; sleep 0.1; done
 [ "$(cat "$DIR/hook.log" 2>/dev/null)" = "$OLD_SHA $NEW_SHA" ] && pass "on_change hook ran once with old and new fingerprints" \
   || fail "hook log: '$(cat "$DIR/hook.log" 2>/dev/null)' (want '$OLD_SHA $NEW_SHA')"
+leaked=$(grep -E "^($(IFS='|'; echo "${SD_VARS[*]}"))=" "$DIR/hook.env")
+[ -z "$leaked" ] && grep -q "^EDGESEC_EDGE_CA_NEW_SHA256=$NEW_SHA$" "$DIR/hook.env" \
+  && pass "the hook inherits none of systemd's main-process variables (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*)" \
+  || fail "hook environment: leaked '$leaked'; $(grep EDGESEC_ "$DIR/hook.env")"
 openssl crl2pkcs7 -nocrl -certfile "$DIR/edgehub2/trust-bundle.pem" | openssl pkcs7 -print_certs -noout > "$DIR/bundle.txt"
 grep -q "subject=CN = EdgeGateway Edge CA$" "$DIR/bundle.txt" && grep -q "subject=CN = EdgeGateway Edge CA 2" "$DIR/bundle.txt" \
   && pass "the trust bundle carries the old and the new Edge CA" || fail "bundle after rollover: $(cat "$DIR/bundle.txt")"

@@ -122,6 +122,17 @@ TEST_CASE("csrattrs shape the CSR: P-384 key, SHA-384, challengePassword, reques
   CHECK(entry["csr_challenge"] == "otp-1234");
   CHECK(entry["csr_extensions"][0] == "2.5.29.15");
 
+  // A body padded with NUL bytes (a third-party server, issue 11 trap 7b): the same requests.
+  EstServer padded({"--csrattrs-nul-padding"});
+  auto padded_client = MakeClient(padded);
+  auto padded_attrs = padded_client.CsrAttributes();
+  INFO((padded_attrs ? "" : padded_attrs.error().Describe()));
+  REQUIRE(padded_attrs);
+  CHECK(padded_attrs->key_type == EVP_PKEY_EC);
+  CHECK(padded_attrs->curve == "secp384r1");
+  CHECK(padded_attrs->digest == "SHA384");
+  CHECK(padded_attrs->challenge_password);
+
   EstServer none({"--no-csrattrs"});
   auto none_client = MakeClient(none);
   auto empty = none_client.CsrAttributes();

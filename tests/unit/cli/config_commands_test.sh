@@ -52,6 +52,10 @@ sleep 0.2
 grep -q '^+password = "<redacted>"' "$D/out" || fail "dry-run: $(cat "$D/out")"
 grep -q hunter2 "$D/out" && fail "dry-run printed the password"
 [ ! -e "$D/etc/edgesec/certd/config.d/00-super.toml" ] || fail "dry-run wrote"
+# A file not there yet is headed as new (issue 11, trap 6).
+F="$D/etc/edgesec/certd/config.d/00-super.toml"
+grep -qx -- "--- /dev/null" "$D/out" && grep -qx -- "+++ $F (new)" "$D/out" \
+  || fail "dry-run headers of a new file: $(grep -e '^---' -e '^+++' "$D/out")"
 
 # apply: files 0600, certd (running) signalled.
 "$E" --root "$D" config apply >"$D/out" 2>/dev/null || fail "apply failed"
@@ -70,6 +74,14 @@ grep -q "no changes" "$D/out" || fail "second apply: $(cat "$D/out")"
 [ "$(stat -c %Y.%i "$D/etc/edgesec/certd/config.d/00-super.toml")" = "$before" ] || fail "rewritten"
 sleep 0.3
 [ "$(wc -l < "$D/edgesec-certd.hups")" = 1 ] || fail "signalled without a change"
+
+# dry-run of a change to existing files: `--- FILE` / `+++ FILE (after apply)`, never "(new)".
+sed -i 's|https://est.example/|https://est2.example/|' "$C"
+"$E" --root "$D" config apply --dry-run >"$D/out"
+grep -qx -- "--- $F" "$D/out" && grep -qx -- "+++ $F (after apply)" "$D/out" \
+  && grep -q '^+.*est2.example' "$D/out" || fail "dry-run headers of an existing file: $(cat "$D/out")"
+grep -q -e '(new)$' -e '^--- /dev/null' "$D/out" && fail "an existing file headed as new: $(cat "$D/out")"
+sed -i 's|https://est2.example/|https://est.example/|' "$C"
 
 # A failure while writing keeps every old file: certd's and keyd's change, keyd's cannot be staged.
 cp -r "$D/etc/edgesec" "$D/before"

@@ -123,10 +123,14 @@ TEST_CASE("no system bus is a failure, not a hang") {
 }
 
 TEST_CASE("the dry-run diff shows removed then added lines with context") {
-  std::string d =
-      edgesec::cli::UnifiedDiff("a\nb\nc\nd\ne\nf\ng\nh\n", "a\nb\nc\nd\nE\nf\ng\nh\n", "x.toml");
-  CHECK(d == "--- x.toml\n+++ x.toml (new)\n@@ -2,7 +2,7 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n");
-  CHECK(edgesec::cli::UnifiedDiff("same\n", "same\n", "x").empty());
+  std::string d = edgesec::cli::UnifiedDiff("a\nb\nc\nd\ne\nf\ng\nh\n",
+                                            "a\nb\nc\nd\nE\nf\ng\nh\n", "x.toml", true);
+  CHECK(d ==
+        "--- x.toml\n+++ x.toml (after apply)\n@@ -2,7 +2,7 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n");
+  CHECK(edgesec::cli::UnifiedDiff("same\n", "same\n", "x", true).empty());
+  // A file not there yet (issue 11, trap 6).
+  CHECK(edgesec::cli::UnifiedDiff("", "a\nb\n", "y.toml", false) ==
+        "--- /dev/null\n+++ y.toml (new)\n@@ -0,0 +1,2 @@\n+a\n+b\n");
 }
 
 namespace {

@@ -1,5 +1,6 @@
 // common/systemd ListenSocket without socket activation: binds the path with the asked mode,
 // replaces only a stale socket, and never removes something that is not a socket or a live socket.
+// ChildEnvironment leaves out systemd's variables for the main process only.
 #include "common/systemd.hpp"
 
 #include <fcntl.h>
@@ -9,9 +10,11 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "common/fs.hpp"
 #include "tests/support/temp_root.hpp"
@@ -175,4 +178,21 @@ TEST_CASE("a lone activated socket with the unit's default name serves") {
   auto fd = ListenSocket(dir.path() + "/unused.sock", "keyd", 0660);
   REQUIRE(fd);
   CHECK(*fd == SD_LISTEN_FDS_START);
+}
+
+TEST_CASE("ChildEnvironment leaves out NOTIFY_SOCKET, WATCHDOG_* and LISTEN_*, keeps the rest") {
+  const char* main_only[] = {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
+                             "LISTEN_FDS",    "LISTEN_PID",    "LISTEN_FDNAMES"};
+  for (const char* name : main_only) REQUIRE(::setenv(name, "1", 1) == 0);
+  REQUIRE(::setenv("NOTIFY_SOCKETS_NOT", "kept", 1) == 0);  // a longer name is not one of them
+  REQUIRE(::setenv("EDGESEC_CHILD_ENV_TEST", "a=b", 1) == 0);
+  std::vector<std::string> env = edgesec::systemd::ChildEnvironment();
+  for (const auto& e : env)
+    for (const char* name : main_only) CHECK(e.rfind(std::string(name) + "=", 0) != 0);
+  CHECK(std::count(env.begin(), env.end(), "NOTIFY_SOCKETS_NOT=kept") == 1);
+  CHECK(std::count(env.begin(), env.end(), "EDGESEC_CHILD_ENV_TEST=a=b") == 1);
+  auto ptrs = edgesec::systemd::EnvPointers(env);
+  REQUIRE(ptrs.size() == env.size() + 1);
+  CHECK(ptrs.back() == nullptr);
+  for (const char* name : main_only) ::unsetenv(name);
 }
