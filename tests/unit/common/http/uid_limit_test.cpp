@@ -36,7 +36,9 @@ namespace {
 const std::string kHalfRequest = "GET /echo?api-version=x HTTP/1.1\r\nHost: t\r\n";
 
 Response Handle(const Request&) {
-  return Response{200, "{}"};
+  Response r;
+  r.body = "{}";
+  return r;
 }
 
 struct ServerUnderTest {
