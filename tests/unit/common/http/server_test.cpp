@@ -366,7 +366,21 @@ TEST_CASE("a percent-encoded NUL in the path or the query is refused with 400 be
     auto r = client.Read();
     CHECK(r.status == 400);
     Json j = Json::parse(r.body, nullptr, false);
-    CHECK(j.value("message", "").find("NUL byte (%00)") != std::string::npos);
+    CHECK(j.value("message", "").find("NUL byte") != std::string::npos);
+    CHECK(handled == before);
+  }
+  // Raw NUL bytes in the request target: libmicrohttpd 0.9.75 would end the path at them silently.
+  using namespace std::string_literals;
+  for (const std::string& target : {"/echo/edge-ca\0zzz?api-version=x"s, "/echo?api-version=x\0y"s,
+                                    "/echo/\0?api-version=x"s}) {
+    int before = handled;
+    RawConnection client(s.socket);
+    REQUIRE(client.connected());
+    REQUIRE(client.Send(HttpRequest("GET", target)));
+    auto r = client.Read();
+    CHECK(r.status == 400);
+    CHECK(Json::parse(r.body, nullptr, false).value("message", "").find("NUL byte") !=
+          std::string::npos);
     CHECK(handled == before);
   }
   // The message says where the NUL was.
@@ -375,14 +389,14 @@ TEST_CASE("a percent-encoded NUL in the path or the query is refused with 400 be
     REQUIRE(client.connected());
     REQUIRE(client.Send(HttpRequest("GET", "/echo/a%00b?api-version=x")));
     CHECK(Json::parse(client.Read().body)["message"] ==
-          "the request path contains a NUL byte (%00)");
+          "the request path contains a NUL byte");
   }
   {
     RawConnection client(s.socket);
     REQUIRE(client.connected());
     REQUIRE(client.Send(HttpRequest("GET", "/echo?api-version=x%00")));
     CHECK(Json::parse(client.Read().body)["message"] ==
-          "the request query contains a NUL byte (%00)");
+          "the request query contains a NUL byte");
   }
   // A request pipelined after a refused one is refused by nothing it did not contain: answered,
   // or the connection closed with the refusal.
