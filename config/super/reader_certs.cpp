@@ -125,6 +125,26 @@ Status ProvisioningSection(Ctx& ctx, Reader& t, const toml::table& raw) {
   return t.Finish();
 }
 
+// [cert_issuance.est] max_wait: seconds as an integer (90) or "Ns", or a span ("30m", "2h", "1d"),
+// kept as the text certd reads ("90s").
+Status MaxWait(Reader& t, std::optional<std::string>* out) {
+  if (auto n = t.Integer("max_wait"); n && *n) {
+    if (**n <= 0 || **n > 999999999)
+      return t.ErrorAt("max_wait", "must be a positive number of seconds, or a span such as \"30m\"");
+    *out = std::to_string(**n) + "s";
+    return {};
+  }
+  EDGESEC_ASSIGN_OR_RETURN(auto text, t.String("max_wait"));
+  if (text && text->size() > 1 && text->back() == 's' &&
+      text->find_first_not_of("0123456789") == text->size() - 1) {
+    if (text->size() > 10 || std::stoll(text->substr(0, text->size() - 1)) == 0)
+      return t.ErrorAt("max_wait", "'" + *text + "' must be a positive number of seconds");
+    *out = *text;
+    return {};
+  }
+  return Span(t, "max_wait", false, out);
+}
+
 Status EstSection(Ctx& ctx, Reader& t) {
   Est& est = ctx.c->est;
   est.present = true;
@@ -138,7 +158,7 @@ Status EstSection(Ctx& ctx, Reader& t) {
     }
   }
   EDGESEC_TRY(Str(t, "label", &est.label));
-  EDGESEC_TRY(Span(t, "max_wait", false, &est.max_wait));
+  EDGESEC_TRY(MaxWait(t, &est.max_wait));
   EDGESEC_ASSIGN_OR_RETURN(auto urls, t.Table("urls"));
   if (urls) {
     EDGESEC_TRY(EstUrl(*urls, "default", &est.url, ctx));

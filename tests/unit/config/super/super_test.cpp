@@ -288,3 +288,19 @@ TEST_CASE("a max_requests that is not a positive integer is refused with its fil
             .find("'iotedge_max_requests.workloads': unknown key; did you mean "
                   "'iotedge_max_requests.workload'?") != std::string::npos);
 }
+
+TEST_CASE("[cert_issuance.est] max_wait: seconds as an integer or \"Ns\", or a span; not zero") {
+  const std::string est = "[cert_issuance.est]\ntrusted_certs = [\"file:///r.pem\"]\n";
+  for (const char* ok : {"90", "\"90s\"", "\"30m\"", "\"2h\"", "\"1d\""}) {
+    INFO(ok);
+    auto r = super::ReadSuperConfig(est + "max_wait = " + ok + "\n", "config.toml");
+    REQUIRE(r);
+    REQUIRE(r->config.est.max_wait);
+  }
+  CHECK(*super::ReadSuperConfig(est + "max_wait = 90\n", "c")->config.est.max_wait == "90s");
+  CHECK(ErrorOf(est + "max_wait = 0\n").find("'cert_issuance.est.max_wait': must be a positive") !=
+        std::string::npos);
+  CHECK(ErrorOf(est + "max_wait = -5\n").find("must be a positive") != std::string::npos);
+  CHECK(ErrorOf(est + "max_wait = \"0s\"\n").find("must be a positive") != std::string::npos);
+  CHECK(ErrorOf(est + "max_wait = \"soon\"\n").find("is not a span") != std::string::npos);
+}
