@@ -352,12 +352,15 @@ TEST_CASE("a slow client does not hold up other clients") {
 
 TEST_CASE("a percent-encoded NUL in the path or the query is refused with 400 before any handler") {
   ServerUnderTest s;
-  const char* targets[] = {
+  using namespace std::string_literals;
+  const std::string targets[] = {
       "/echo/edge-ca%00zzz?api-version=x", "/echo/%00?api-version=x",
       "/echo?api-version=2020-09-01%00",   "/echo?api%00-version=x",
       "/echo?api-version=x&other=%00",     "/echo/a%2F%00?api-version=x",
+      // Raw NUL bytes: libmicrohttpd 0.9.75 would end the target at them silently.
+      "/echo/edge-ca\0zzz?api-version=x"s, "/echo?api-version=x\0y"s, "/echo/\0?api-version=x"s,
   };
-  for (const char* target : targets) {
+  for (const std::string& target : targets) {
     INFO(target);
     int before = handled;
     RawConnection client(s.socket);
@@ -367,20 +370,6 @@ TEST_CASE("a percent-encoded NUL in the path or the query is refused with 400 be
     CHECK(r.status == 400);
     Json j = Json::parse(r.body, nullptr, false);
     CHECK(j.value("message", "").find("NUL byte") != std::string::npos);
-    CHECK(handled == before);
-  }
-  // Raw NUL bytes in the request target: libmicrohttpd 0.9.75 would end the path at them silently.
-  using namespace std::string_literals;
-  for (const std::string& target : {"/echo/edge-ca\0zzz?api-version=x"s, "/echo?api-version=x\0y"s,
-                                    "/echo/\0?api-version=x"s}) {
-    int before = handled;
-    RawConnection client(s.socket);
-    REQUIRE(client.connected());
-    REQUIRE(client.Send(HttpRequest("GET", target)));
-    auto r = client.Read();
-    CHECK(r.status == 400);
-    CHECK(Json::parse(r.body, nullptr, false).value("message", "").find("NUL byte") !=
-          std::string::npos);
     CHECK(handled == before);
   }
   // The message says where the NUL was.
