@@ -93,7 +93,9 @@ Expected<int> ListenSocket(const std::string& path, const std::string& fd_name, 
     ::close(fd);
     return IoError("cannot bind '" + path + "'", err);
   }
-  if (::chmod(path.c_str(), mode) != 0 || ::listen(fd, 1024) != 0) {
+  // The largest queue (the kernel caps it at net.core.somaxconn): a uid flooding the socket with
+  // connections the server closes at once must not fill the queue other uids connect through.
+  if (::chmod(path.c_str(), mode) != 0 || ::listen(fd, SOMAXCONN) != 0) {
     err = errno;
     ::close(fd);
     ::unlink(path.c_str());

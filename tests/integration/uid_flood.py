@@ -14,6 +14,7 @@ Run as root with the daemons up (`edgectl up --root DIR`, sockets 0666):
 Prints the numbers; exits 0 when every check holds, 1 otherwise.
 """
 import argparse
+import errno
 import json
 import os
 import resource
@@ -114,8 +115,10 @@ def one_request(path, version, timeout):
     start = time.monotonic()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
+    connected = False
     try:
         s.connect(path)
+        connected = True
         s.sendall(full_request(version))
         data = b""
         while b"\r\n" not in data:
@@ -125,11 +128,14 @@ def one_request(path, version, timeout):
             data += chunk
         line = data.split(b"\r\n", 1)[0].split()
         status = int(line[1]) if len(line) >= 2 and line[1].isdigit() else 0
-    except OSError:
+        why = "HTTP %d" % status if status else "closed without an answer"
+    except OSError as e:
         status = 0
+        why = "%s: %s" % ("connect" if not connected else "exchange",
+                          errno.errorcode.get(e.errno, str(e)))
     finally:
         s.close()
-    return status, time.monotonic() - start
+    return status, time.monotonic() - start, why
 
 
 def client(run, n, timeout, pace):
@@ -137,16 +143,19 @@ def client(run, n, timeout, pace):
     failures by socket)."""
     names = list(SOCKETS)
     ok, lat, failed = 0, [], {}
+    # failed: socket name -> {reason: count}
     for i in range(n):
         if i:
             time.sleep(pace)
         name = names[i % len(names)]
-        status, took = one_request(os.path.join(run, name + ".sock"), SOCKETS[name], timeout)
+        status, took, why = one_request(os.path.join(run, name + ".sock"), SOCKETS[name],
+                                         timeout)
         lat.append(took)
         if status == 200:
             ok += 1
         else:
-            failed[name] = failed.get(name, 0) + 1
+            reasons = failed.setdefault(name, {})
+            reasons[why] = reasons.get(why, 0) + 1
     return ok, lat, failed
 
 
