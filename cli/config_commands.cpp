@@ -189,6 +189,9 @@ int ConfigApply(Context& ctx) {
   super::ApplyOptions options;
   options.rooted = ctx.layout.is_rooted();
   options.os_hostname = HostName();
+  options.source_path = fs::Exists(ConfigPath(ctx))
+                            ? ConfigPath(ctx)
+                            : "the defaults (" + ConfigPath(ctx) + " does not exist)";
   super::Generated g = super::Apply(c.read->config, options);
   std::vector<std::pair<std::string, std::string>> generated = {
       {"keyd", g.keyd}, {"certd", g.certd}, {"identityd", g.identityd}};
@@ -241,13 +244,28 @@ int ConfigApply(Context& ctx) {
       plan.reload_or_restart.push_back("edgesec-" + s + ".service");
   Status reloaded = RunSystemdPlan(plan);
   if (!reloaded) {
-    // Any failure leaves the old configuration: put the files back and ask the services again.
+    // Any failure leaves the old configuration: put the files back and ask the services again. A
+    // service with no file before (a first apply) gets the defaults' file, not none: without it
+    // the services lack the principals they need for each other (issue 11, trap 1).
+    super::ApplyOptions d = options;
+    d.source_path = "the defaults (restored after a failed first apply of " + ConfigPath(ctx) + ")";
+    super::Generated defaults = super::Apply(super::SuperConfig{}, d);
+    bool first = false;
+    for (auto& [name, text] : previous)
+      if (text.empty() && name != kKeydDropIn) {
+        text = name == "keyd"    ? defaults.keyd
+               : name == "certd" ? defaults.certd
+                                 : defaults.identityd;
+        first = true;
+      }
     Status restored = WriteAll(ctx, previous);
     if (restored) (void)RunSystemdPlan(plan);
-    return Fail(
-        reloaded.error().message +
-        (restored ? "; the previous configuration files were restored"
-                  : "; restoring the previous files failed too: " + restored.error().Describe()));
+    return Fail(reloaded.error().message +
+                (!restored
+                     ? "; restoring the previous files failed too: " + restored.error().Describe()
+                 : first ? "; the previous configuration files were restored, and a service "
+                           "that had none got the defaults' (quickstart Edge CA, file keys)"
+                         : "; the previous configuration files were restored"));
   }
   std::fputs(text.c_str(), stdout);
   for (const auto& u : plan.restart) std::printf("restarted %s\n", u.c_str());

@@ -46,6 +46,7 @@ Status RunSystemdPlan(const SystemdPlan& plan, int timeout_seconds) {
   (void)sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                            "org.freedesktop.systemd1.Manager", "Subscribe", nullptr, nullptr, "");
   std::string failures;
+  std::set<std::string> failed_units;
   if (plan.daemon_reload) {
     sd_bus_error error = SD_BUS_ERROR_NULL;
     r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
@@ -69,6 +70,7 @@ Status RunSystemdPlan(const SystemdPlan& plan, int timeout_seconds) {
                            unit.c_str(), "replace");
     if (r < 0) {
       failures += "; " + unit + ": " + (error.message ? error.message : std::strerror(-r));
+      failed_units.insert(unit);
     } else {
       const char* job = nullptr;
       if (sd_bus_message_read(reply, "o", &job) >= 0 && job) wait.jobs.insert(job);
@@ -83,14 +85,23 @@ Status RunSystemdPlan(const SystemdPlan& plan, int timeout_seconds) {
     if (r == 0) (void)sd_bus_wait(bus, 1000000);
   }
   for (const auto& [unit, result] : wait.results)
-    if (result != "done") failures += "; " + unit + ": job " + result;
-  if (!wait.jobs.empty()) failures += "; timed out waiting for systemd's jobs";
+    if (result != "done") {
+      failures += "; " + unit + ": job " + result;
+      failed_units.insert(unit);
+    }
+  if (!wait.jobs.empty()) {
+    failures += "; timed out waiting for systemd's jobs";
+    for (const auto& [unit, method] : calls)
+      if (!wait.results.count(unit)) failed_units.insert(unit);
+  }
   sd_bus_slot_unref(slot);
   cleanup();
-  if (!failures.empty())
-    return MakeError(ErrorKind::kIo,
-                     "reloading the services failed" + failures + " (see journalctl -u <unit>)");
-  return {};
+  if (failures.empty()) return {};
+  std::string journal = "journalctl";
+  for (const auto& u : failed_units) journal += " -u " + u;
+  if (failed_units.empty()) journal += " -u 'edgesec-*'";
+  return MakeError(ErrorKind::kIo,
+                   "reloading the services failed" + failures + " (see `" + journal + "`)");
 }
 
 }  // namespace edgesec::cli

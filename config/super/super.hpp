@@ -36,6 +36,7 @@ std::vector<std::string> CrossCheck(const SuperConfig& config, const CheckOption
 struct ApplyOptions {
   bool rooted = false;      // no service users: omit the [[principal]] entries between the services
   std::string os_hostname;  // used when the config has no `hostname`
+  std::string source_path = "/etc/edgesec/config.toml";  // named in each generated file's header
   std::string keyd_user = "edgeks", certd_user = "edgecs", identityd_user = "edgeid";
 };
 struct Generated {

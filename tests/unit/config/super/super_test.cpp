@@ -253,7 +253,9 @@ TEST_CASE(
   CHECK(r->config.max_requests.certd == 30);
   CHECK(r->config.max_requests.identityd == 40);
   CHECK(r->config.max_requests.workload == 60);
-  auto g = super::Apply(r->config, super::ApplyOptions{.rooted = true});
+  super::ApplyOptions rooted;
+  rooted.rooted = true;
+  auto g = super::Apply(r->config, rooted);
   CHECK(g.keyd.find("\nmax_requests = 20\n") != std::string::npos);
   CHECK(g.certd.find("\nmax_requests = 30\n") != std::string::npos);
   CHECK(g.identityd.find("\nmax_requests = 40\n") != std::string::npos);
@@ -263,7 +265,7 @@ TEST_CASE(
   auto none = super::ReadSuperConfig("[iotedge_max_requests]\nworkload = 5\n", "config.toml");
   REQUIRE(none);
   CHECK(none->warnings.empty());
-  auto g2 = super::Apply(none->config, super::ApplyOptions{.rooted = true});
+  auto g2 = super::Apply(none->config, rooted);
   CHECK(g2.keyd.find("max_requests") == std::string::npos);
   CHECK(g2.identityd.find("\nmax_requests") == std::string::npos);
   CHECK(g2.identityd.find("\nworkload_max_requests = 5\n") != std::string::npos);
