@@ -16,6 +16,7 @@
 
 #include "cli/cli.hpp"
 #include "common/fs.hpp"
+#include "common/reload_ack.hpp"
 #include "config/super/super.hpp"
 
 namespace edgesec::cli {
@@ -33,8 +34,17 @@ constexpr const char* kKeydDropIn = "keyd-dropin";
 constexpr const char* kKeydDropInPath =
     "/etc/systemd/system/edgesec-keyd.service.d/50-edgesec-pkcs11.conf";
 
+// identityd's user may reload the on_change_units (polkit reads /etc/polkit-1/rules.d).
+constexpr const char* kHooksRule = "hooks-polkit-rule";
+
+// A file for the system (systemd, polkit): root's, 0644, no service reloads for it.
+bool SystemFile(const std::string& name) {
+  return name == kKeydDropIn || name == kHooksRule;
+}
+
 std::string TargetPath(const Context& ctx, const std::string& svc) {
   if (svc == kKeydDropIn) return kKeydDropInPath;
+  if (svc == kHooksRule) return ctx.layout.root + "/etc/polkit-1/rules.d/50-edgesec-hooks.rules";
   return ctx.layout.ServiceConfigDir(svc) + "/00-super.toml";
 }
 
@@ -125,11 +135,11 @@ Status WriteAll(const Context& ctx, const std::map<std::string, std::string>& ch
   };
   for (const auto& [name, text] : changed) {
     std::string target = TargetPath(ctx, name), tmp = target + ".edgesec-new";
-    if (text.empty()) {  // only the drop-in is ever empty
+    if (text.empty()) {  // only a system file is ever empty: none is needed
       removed.push_back(target);
       continue;
     }
-    bool dropin = name == kKeydDropIn;
+    bool dropin = SystemFile(name);
     if (Status st = fs::MakeDirs(fs::DirName(target), 0755); !st) {
       discard();
       return st.error();
@@ -178,6 +188,70 @@ std::vector<std::string> SignalDaemons(const Context& ctx, const std::vector<std
   return signalled;
 }
 
+// Asks the services to read their new files — SIGHUP to the daemons of `edgectl up` under --root,
+// systemd's jobs otherwise (EDGESEC_TEST_SYSTEMD=1 makes a test take that path under --root, its
+// bus from DBUS_SYSTEM_BUS_ADDRESS) — and waits until each confirms it did (common/reload_ack):
+// a SIGHUP returns before the reload, and a daemon that refuses its new file keeps running.
+Status ReloadServices(const Context& ctx, const std::vector<std::string>& svcs, bool sandbox,
+                      std::string* text) {
+  std::map<std::string, std::string> acks;
+  for (const auto& s : svcs) acks[s] = ReadReloadAck(ctx.layout, s);
+  std::vector<std::string> waits;
+  const char* test_systemd = std::getenv("EDGESEC_TEST_SYSTEMD");
+  if (ctx.layout.is_rooted() && !(test_systemd && std::string(test_systemd) == "1")) {
+    for (const auto& s : SignalDaemons(ctx, svcs)) {
+      *text += "reloaded edgesec-" + s + " (SIGHUP)\n";
+      if (!acks[s].empty()) waits.push_back(s);  // an edgesec daemon: it confirms
+    }
+  } else {
+    // A changed sandbox takes a daemon-reload and a restart; a changed config a reload.
+    SystemdPlan plan;
+    plan.daemon_reload = sandbox;
+    if (sandbox) plan.restart.push_back("edgesec-keyd.service");
+    for (const auto& s : svcs)
+      if (!(sandbox && s == "keyd")) plan.reload_or_restart.push_back("edgesec-" + s + ".service");
+    EDGESEC_TRY(RunSystemdPlan(plan));
+    for (const auto& u : plan.restart) *text += "restarted " + u + "\n";
+    for (const auto& u : plan.reload_or_restart) *text += "reloaded " + u + "\n";
+    for (const auto& s : svcs)  // one that never ran has no file yet: started, it read the new one
+      if (!acks[s].empty()) waits.push_back(s);
+  }
+  for (const auto& s : waits) {
+    EDGESEC_ASSIGN_OR_RETURN(std::string ack,
+                             WaitReloadAck(ctx.layout, s, acks[s], std::chrono::seconds(30)));
+    if (auto at = ack.find(" failed: "); at != std::string::npos)
+      return MakeError(ErrorKind::kConfig, "edgesec-" + s + " refused its new configuration: " +
+                                               ack.substr(at + 9, ack.size() - at - 10));
+  }
+  return {};
+}
+
+// Any failure leaves the old configuration: puts the files back and asks the services again. A
+// service with no file before (a first apply) gets the defaults' file, not none: without it the
+// services lack the principals they need for each other (issue 11, trap 1).
+int Rollback(const Context& ctx, const super::ApplyOptions& options,
+             std::map<std::string, std::string> previous, const std::vector<std::string>& svcs,
+             bool sandbox, const Error& why) {
+  super::ApplyOptions d = options;
+  d.source_path = "the defaults (restored after a failed first apply of " + ConfigPath(ctx) + ")";
+  super::Generated defaults = super::Apply(super::SuperConfig{}, d);
+  bool first = false;
+  for (auto& [name, text] : previous)
+    if (text.empty() && !SystemFile(name)) {
+      text = name == "keyd" ? defaults.keyd : name == "certd" ? defaults.certd : defaults.identityd;
+      first = true;
+    }
+  Status restored = WriteAll(ctx, previous);
+  std::string ignored;
+  if (restored) (void)ReloadServices(ctx, svcs, sandbox, &ignored);
+  return Fail(why.message +
+              (!restored
+                   ? "; restoring the previous files failed too: " + restored.error().Describe()
+               : first ? "; the previous configuration files were restored, and a service that "
+                         "had none got the defaults' (quickstart Edge CA, file keys)"
+                       : "; the previous configuration files were restored"));
+}
+
 int ConfigApply(Context& ctx) {
   Checked c = Check(ctx);
   if (!c.errors.empty() || !c.read) {
@@ -196,6 +270,7 @@ int ConfigApply(Context& ctx) {
   std::vector<std::pair<std::string, std::string>> generated = {
       {"keyd", g.keyd}, {"certd", g.certd}, {"identityd", g.identityd}};
   if (!ctx.layout.is_rooted()) generated.emplace_back(kKeydDropIn, g.keyd_dropin);
+  generated.emplace_back(kHooksRule, g.hooks_polkit);
   std::map<std::string, std::string> changed, previous;  // name → new / old text ("" = absent)
   std::vector<std::string> names;                        // in generated's order
   std::string diff;
@@ -219,6 +294,9 @@ int ConfigApply(Context& ctx) {
     ctx.Print(Json{{"changed", names}}, "no changes; nothing written or reloaded");
     return kOk;
   }
+  std::string before = changed.count("certd") || changed.count("keyd")
+                           ? ServedEdgeCaFingerprint(ctx.layout)
+                           : std::string();
   if (Status st = WriteAll(ctx, changed); !st)
     return Fail(st.error().Describe() + "; the old configuration files are left in place");
   std::string text;
@@ -227,49 +305,18 @@ int ConfigApply(Context& ctx) {
   std::vector<std::string> svcs;
   for (const char* svc : kServices)
     if (changed.count(svc)) svcs.push_back(svc);
-  // Under --root, SIGHUP to the daemons of `edgectl up`; EDGESEC_TEST_SYSTEMD=1 makes a test take
-  // the systemd path there instead (its bus from DBUS_SYSTEM_BUS_ADDRESS).
-  const char* test_systemd = std::getenv("EDGESEC_TEST_SYSTEMD");
-  if (ctx.layout.is_rooted() && !(test_systemd && std::string(test_systemd) == "1")) {
-    for (const auto& s : SignalDaemons(ctx, svcs)) text += "reloaded edgesec-" + s + " (SIGHUP)\n";
-    ctx.Print(Json{{"changed", names}}, text);
-    return kOk;
+  bool sandbox = changed.count(kKeydDropIn) != 0;
+  if (Status st = ReloadServices(ctx, svcs, sandbox, &text); !st)
+    return Rollback(ctx, options, previous, svcs, sandbox, st.error());
+  if (changed.count("certd") || changed.count("keyd")) {
+    auto settled = SettleEdgeCa(ctx.layout, c.read->config, before);
+    if (!settled) {
+      std::fputs(text.c_str(), stdout);
+      return Fail("the new configuration is in place, but " + settled.error().message);
+    }
+    text += *settled;
   }
-  // A changed sandbox takes a daemon-reload and a restart; a changed config a reload.
-  SystemdPlan plan;
-  plan.daemon_reload = changed.count(kKeydDropIn) != 0;
-  if (plan.daemon_reload) plan.restart.push_back("edgesec-keyd.service");
-  for (const auto& s : svcs)
-    if (!(plan.daemon_reload && s == "keyd"))
-      plan.reload_or_restart.push_back("edgesec-" + s + ".service");
-  Status reloaded = RunSystemdPlan(plan);
-  if (!reloaded) {
-    // Any failure leaves the old configuration: put the files back and ask the services again. A
-    // service with no file before (a first apply) gets the defaults' file, not none: without it
-    // the services lack the principals they need for each other (issue 11, trap 1).
-    super::ApplyOptions d = options;
-    d.source_path = "the defaults (restored after a failed first apply of " + ConfigPath(ctx) + ")";
-    super::Generated defaults = super::Apply(super::SuperConfig{}, d);
-    bool first = false;
-    for (auto& [name, text] : previous)
-      if (text.empty() && name != kKeydDropIn) {
-        text = name == "keyd"    ? defaults.keyd
-               : name == "certd" ? defaults.certd
-                                 : defaults.identityd;
-        first = true;
-      }
-    Status restored = WriteAll(ctx, previous);
-    if (restored) (void)RunSystemdPlan(plan);
-    return Fail(reloaded.error().message +
-                (!restored
-                     ? "; restoring the previous files failed too: " + restored.error().Describe()
-                 : first ? "; the previous configuration files were restored, and a service "
-                           "that had none got the defaults' (quickstart Edge CA, file keys)"
-                         : "; the previous configuration files were restored"));
-  }
-  std::fputs(text.c_str(), stdout);
-  for (const auto& u : plan.restart) std::printf("restarted %s\n", u.c_str());
-  for (const auto& u : plan.reload_or_restart) std::printf("reloaded %s\n", u.c_str());
+  ctx.Print(Json{{"changed", names}}, text);
   return kOk;
 }
 

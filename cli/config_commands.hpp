@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/paths.hpp"
+#include "config/super/model.hpp"
 
 namespace edgesec::cli {
 
@@ -27,5 +29,13 @@ struct SystemdPlan {
   std::vector<std::string> restart, reload_or_restart;
 };
 Status RunSystemdPlan(const SystemdPlan& plan, int timeout_seconds = 90);
+
+// The SHA-256 fingerprint of the Edge CA certd serves; "" when certd cannot be asked.
+std::string ServedEdgeCaFingerprint(const Layout& layout);
+// After the services read a new config: makes the served Edge CA follow the config's source (a
+// stored cert of an earlier source is deleted or renewed away) and proves it issues. The lines to
+// print ("" when nothing changed or certd is not running); an error when it cannot be made so.
+Expected<std::string> SettleEdgeCa(const Layout& layout, const config::super::SuperConfig& config,
+                                   const std::string& before);
 
 }  // namespace edgesec::cli

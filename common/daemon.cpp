@@ -5,6 +5,7 @@
 #include "common/daemon_args.hpp"
 #include "common/fs.hpp"
 #include "common/log.hpp"
+#include "common/reload_ack.hpp"
 #include "common/systemd.hpp"
 
 namespace edgesec {
@@ -73,10 +74,13 @@ int RunDaemon(int argc, char** argv, const DaemonInfo& info, const DaemonSetup& 
   }
   if (parts->after_start) parts->after_start();
   log::Info(info.name + " ready on " + SocketList(layout, *parts));
+  unsigned generation = 0;
+  WriteReloadAck(layout, info.name, generation, {});
   systemd::NotifyReady(info.ready_status);
 
   systemd::WaitForSignals([&] {
     Status st = parts->reload ? parts->reload() : Status();
+    WriteReloadAck(layout, info.name, ++generation, st);
     if (st)
       log::Info(info.name + ": configuration reloaded");
     else

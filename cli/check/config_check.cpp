@@ -63,6 +63,7 @@ void SuperConfig(Env& env, Report& report, const std::string& path) {
   config::super::ApplyOptions apply;
   apply.rooted = env.layout.is_rooted();
   apply.os_hostname = HostName();
+  apply.source_path = path;  // as config apply names it in the header
   config::super::Generated generated = config::super::Apply(read->config, apply);
   std::vector<std::string> stale;
   const std::vector<std::pair<std::string, std::string>> files = {

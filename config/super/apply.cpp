@@ -391,6 +391,7 @@ Generated Apply(const SuperConfig& config, const ApplyOptions& options) {
   g.keyd = Keyd(config, options, ids);
   g.certd = Certd(config, options, ids);
   g.identityd = Identityd(config, options, ids);
+  g.hooks_polkit = HooksPolkitRule(config, options.identityd_user);
   return g;
 }
 

@@ -44,6 +44,7 @@ struct Generated {
   // A systemd drop-in for edgesec-keyd.service (ReadWritePaths= for a PKCS#11 module that writes
   // state); empty when none is needed.
   std::string keyd_dropin;
+  std::string hooks_polkit;  // HooksPolkitRule(); empty when no unit is named
 };
 // Pure and deterministic: the same config and options give the same bytes.
 Generated Apply(const SuperConfig& config, const ApplyOptions& options);
@@ -55,5 +56,11 @@ std::vector<std::string> Summary(const SuperConfig& config);
 // The config as TOML (or JSON) without the peer-only keys, secrets redacted, preceded by its
 // Summary(); kConfig when the config is not valid.
 Expected<std::string> ShowSuperConfig(std::string_view text, const std::string& path, bool json);
+
+// The units of `[edge_ca] on_change_units` (empty for none, or for an `on_change` command).
+std::vector<std::string> HookUnits(const SuperConfig& config);
+// The polkit rule that lets `user` (identityd's) reload-or-restart exactly those units; empty
+// when there are none. config apply writes it to /etc/polkit-1/rules.d/50-edgesec-hooks.rules.
+std::string HooksPolkitRule(const SuperConfig& config, const std::string& user);
 
 }  // namespace edgesec::config::super

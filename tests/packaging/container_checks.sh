@@ -107,33 +107,37 @@ if has_identityd; then
   check "systemctl reload edgesec-identityd" systemctl reload edgesec-identityd.service
 fi
 
-# --- identityd's on_change hook: the polkit rule of docs/packaging.md ------------------------------------
-# A hook runs as edgeid inside identityd's sandbox; `systemctl reload` then needs polkit. The same
-# sandbox as edgesec-identityd.service, applied with systemd-run, with and without the rule.
+# --- identityd's on_change hook: the polkit rule `edgectl config apply` writes ---------------------------
+# A hook runs as edgeid inside identityd's sandbox; `systemctl reload-or-restart` then needs polkit.
+# The same sandbox as edgesec-identityd.service, applied with systemd-run, before and after
+# `config apply` wrote the rule for [edge_ca] on_change_units (issue 11, trap 4).
 if has_identityd && [ -x /usr/lib/polkit-1/polkitd ]; then
   systemctl start dbus.socket dbus.service
-  printf '%s\n' '[Service]' Type=oneshot RemainAfterExit=yes ExecStart=/bin/true ExecReload=/bin/true \
-    >/etc/systemd/system/e2e-module.service
+  for u in e2e-module e2e-other; do
+    printf '%s\n' '[Service]' Type=oneshot RemainAfterExit=yes ExecStart=/bin/true ExecReload=/bin/true \
+      >/etc/systemd/system/$u.service
+  done
   systemctl daemon-reload
-  systemctl start e2e-module.service
-  sandboxed_reload() {
+  systemctl start e2e-module.service e2e-other.service
+  sandboxed_reload() {  # UNIT: the hook's command, as edgeid in identityd's sandbox
     local -a props=()
     local line
     while read -r line; do props+=(-p "$line"); done < <(sed -n '/^\[Service\]/,/^\[/{/^[A-Z][A-Za-z]*=/p}' \
       /lib/systemd/system/edgesec-identityd.service | grep -vE '^(Type|ExecStart|ExecReload|Sockets|Restart|RestartSec|StateDirectory|StateDirectoryMode)=')
-    systemd-run --quiet --wait --collect --pipe "${props[@]}" /usr/bin/systemctl reload e2e-module.service
+    systemd-run --quiet --wait --collect --pipe "${props[@]}" /usr/bin/systemctl reload-or-restart --no-block "$1"
   }
-  reload_refused() { ! sandboxed_reload; }
-  check "without a polkit rule, the hook's systemctl reload is refused" reload_refused
-  cat >/etc/polkit-1/rules.d/50-edgesec-hooks.rules <<'JS'
-polkit.addRule(function(action, subject) {
-    if (action.id == "org.freedesktop.systemd1.manage-units" && subject.user == "edgeid" &&
-        action.lookup("unit") == "e2e-module.service" && action.lookup("verb") == "reload")
-        return polkit.Result.YES;
-});
-JS
+  reload_refused() { ! sandboxed_reload "$1"; }
+  check "without a polkit rule, the hook's systemctl reload-or-restart is refused" reload_refused e2e-module.service
+  printf '[edge_ca]\non_change_units = ["e2e-module.service"]\n' >/etc/edgesec/config.toml
+  chmod 0600 /etc/edgesec/config.toml
+  check "edgectl config apply with on_change_units" edgectl config apply
+  check "… wrote the polkit rule for the hook's units" test -f /etc/polkit-1/rules.d/50-edgesec-hooks.rules
   sleep 1  # polkitd rereads its rules directory on change
-  check "with the rule, the hook (as edgeid, in identityd's sandbox) reloads the unit" sandboxed_reload
+  check "with the rule, the hook (as edgeid, in identityd's sandbox) reloads the unit" sandboxed_reload e2e-module.service
+  check "… and only the units the config names" reload_refused e2e-other.service
+  rm /etc/edgesec/config.toml
+  check "edgectl config apply without on_change_units" edgectl config apply
+  check "… removed the rule" test ! -e /etc/polkit-1/rules.d/50-edgesec-hooks.rules
 fi
 
 # --- edgectl trust install, kept in step on an Edge CA rollover --------------------------------------------
