@@ -287,19 +287,78 @@ Status Walk(Ctx& c, const YAML::Node& root) {
   return {};
 }
 
+// Where the text ends (an error found in the comment line appended after it is at its end).
+YAML::Mark EndOf(std::string_view text) {
+  YAML::Mark m;
+  m.pos = static_cast<int>(text.size());
+  size_t nl = text.rfind('\n');
+  m.line = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  m.column = static_cast<int>(nl == std::string_view::npos ? text.size() : text.size() - nl - 1);
+  return m;
+}
+
+// Whether the quoted scalar opening at src[pos] closes before the end of the text.
+bool QuoteCloses(std::string_view src, size_t pos) {
+  char quote = src[pos];
+  for (size_t i = pos + 1; i < src.size(); ++i) {
+    if (quote == '"' && src[i] == '\\') {
+      ++i;
+    } else if (src[i] == quote) {
+      if (quote == '"' || i + 1 >= src.size() || src[i + 1] != '\'') return true;
+      ++i;  // '' inside single quotes is one quote
+    }
+  }
+  return false;
+}
+
+// yaml-cpp 0.7 ends a quoted string that is never closed at the end of the file, taking the rest
+// of the file as its text: refuse that, as YAML does. `budget` and `depth` bound the walk (an alias
+// may repeat a node, even inside itself); the settings read are far shallower.
+Status CheckQuotes(const Ctx& c, std::string_view src, const YAML::Node& node, int* budget,
+                   int depth = 0) {
+  if (--*budget < 0 || depth > 100) return {};
+  if (node.IsScalar()) {
+    YAML::Mark m = node.Mark();
+    if (m.is_null() || m.pos < 0 || static_cast<size_t>(m.pos) >= src.size()) return {};
+    char first = src[static_cast<size_t>(m.pos)];
+    if ((first == '"' || first == '\'') && !QuoteCloses(src, static_cast<size_t>(m.pos)))
+      return MakeError(ErrorKind::kConfig,
+                       Pos(c, m) + ": not valid YAML: this quoted string is never closed");
+    return {};
+  }
+  if (!node.IsMap() && !node.IsSequence()) return {};
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (node.IsMap()) {
+      EDGESEC_TRY(CheckQuotes(c, src, it->first, budget, depth + 1));
+      EDGESEC_TRY(CheckQuotes(c, src, it->second, budget, depth + 1));
+    } else {
+      EDGESEC_TRY(CheckQuotes(c, src, *it, budget, depth + 1));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Expected<ImportResult> ImportIotEdge11Yaml(std::string_view yaml, const std::string& path) {
   Ctx c;
   c.path = path;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
+    // The comment line after the text makes yaml-cpp 0.7 see a stray last line (a key without
+    // ':') as the error it is, not as a key with no value.
+    std::string text = std::string(yaml) + "\n#\n";
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
     if (docs.size() > 1)
       return MakeError(ErrorKind::kConfig, Pos(c, docs[1].Mark()) +
                                                ": a second YAML document; a config.yaml holds one");
-    EDGESEC_TRY(Walk(c, docs.empty() ? YAML::Node() : docs[0]));
+    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+    int budget = 100000;
+    EDGESEC_TRY(CheckQuotes(c, text, root, &budget));
+    EDGESEC_TRY(Walk(c, root));
   } catch (const YAML::Exception& e) {
-    return MakeError(ErrorKind::kConfig, Pos(c, e.mark) + ": not valid YAML: " + e.msg);
+    YAML::Mark at = e.mark;
+    if (!at.is_null() && static_cast<size_t>(at.pos) >= yaml.size()) at = EndOf(yaml);
+    return MakeError(ErrorKind::kConfig, Pos(c, at) + ": not valid YAML: " + e.msg);
   }
   ImportResult result{EmitImportedToml(c.out, path), std::move(c.warnings)};
   // The output must read as config.toml; a failure here is a bug of the importer.
