@@ -114,7 +114,8 @@ std::string EmitImportedToml(const Imported& in, const std::string& source) {
       "config.yaml '" +
       Clean(source) +
       "'. Validate it with `edgectl config check`, then `edgectl config apply`.\n"
-      "Every key is explained in edgesec's reference config.toml (docs/config.md).");
+      "Every key is explained in edgesec's reference config.toml (config/examples/config.toml\n"
+      "in its sources).");
   if (!in.hostname.empty()) {
     o.Blank();
     o.Comment("The host name in the quickstart Edge CA's subject (config.yaml 'hostname').");
