@@ -1,7 +1,7 @@
-// edgectl config check | show | apply | import (DESIGN.md, "Configuration"). Reading, checking and the
-// generated files are config/super's; this file is the thin outer layer: files, owners, reloads
-// (the diff of --dry-run is config_diff.cpp's, the systemd jobs config_systemd.cpp's, import
-// config_import.cpp's).
+// edgectl config check | show | apply | import (DESIGN.md, "Configuration"). Reading, checking
+// and the generated files are config/super's; this file is the thin outer layer: files, owners,
+// reloads (the diff of --dry-run is config_diff.cpp's, the systemd jobs config_systemd.cpp's,
+// import config_import.cpp's).
 #include "cli/config_commands.hpp"
 
 #include <pwd.h>

@@ -21,8 +21,8 @@ namespace super = config::super;
 // The finished file appears under `path` in one step, and only if nothing is there: a link(2) of
 // a complete temp file, which fails with EEXIST, unlike rename(2), which would replace.
 Status CreateNew(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".import-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(std::random_device{}());
+  std::string tmp =
+      path + ".import-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
   EDGESEC_TRY(fs::AtomicWriteFile(tmp, text, 0600));
   int rc = ::link(tmp.c_str(), path.c_str());
   int err = errno;
@@ -49,7 +49,10 @@ std::vector<std::string> CrossCheckOf(const Context& ctx, const std::string& tom
 int ConfigImport(Context& ctx) {
   const std::string& in = ctx.args[0];
   std::string out = ctx.Option("--out");
-  if (ctx.Has("--force") && out.empty()) return Fail("--force goes with --out FILE");
+  if (ctx.Has("--force") && out.empty()) {
+    std::fprintf(stderr, "edgectl config import: --force goes with --out FILE; see --help\n");
+    return kUsage;
+  }
   auto text = fs::ReadFile(in);
   if (!text) return Fail("cannot read '" + in + "': " + text.error().Describe());
   auto imported = super::ImportIotEdge11Yaml(*text, in);

@@ -68,7 +68,8 @@ void Provisioning(Out& o, const Imported& in) {
   o.String("source", "manual");
   if (!in.iothub_hostname.empty() || !in.device_id.empty())
     o.Comment(
-        "Used only by IoT Edge's cloud runtime: `edgectl config check` warns, edgesec ignores them.");
+        "Used only by IoT Edge's cloud runtime: `edgectl config check` warns, edgesec ignores "
+        "them.");
   if (!in.iothub_hostname.empty()) o.String("iothub_hostname", in.iothub_hostname);
   if (!in.device_id.empty()) o.String("device_id", in.device_id);
   o.Blank();
@@ -93,7 +94,8 @@ void EdgeCa(Out& o, const Imported& in) {
   if (in.quickstart_days) {
     o.Comment(
         "The quickstart Edge CA, self-signed (config.yaml\n"
-        "'certificates.auto_generated_ca_lifetime_days'). Unlike IoT Edge 1.1's, edgesec renews it\n"
+        "'certificates.auto_generated_ca_lifetime_days'). Unlike IoT Edge 1.1's, edgesec renews "
+        "it\n"
         "before it expires. For production, give an Edge CA from your PKI (cert, pk).");
     o.Table("edge_ca");
     o.Integer("auto_generated_edge_ca_expiry_days", *in.quickstart_days);

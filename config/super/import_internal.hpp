@@ -11,8 +11,8 @@ namespace edgesec::config::super {
 
 struct Imported {
   std::string hostname;
-  std::string trust_bundle;        // certificates.trusted_ca_certs, a file:// URI
-  std::string edge_cert, edge_pk;  // certificates.device_ca_cert / _pk, file:// URIs
+  std::string trust_bundle;                // certificates.trusted_ca_certs, a file:// URI
+  std::string edge_cert, edge_pk;          // certificates.device_ca_cert / _pk, file:// URIs
   std::optional<int64_t> quickstart_days;  // certificates.auto_generated_ca_lifetime_days
   bool provisioning = false;               // the file has a provisioning: section
   enum class Auth { kNone, kConnectionString, kX509 } auth = Auth::kNone;

@@ -111,7 +111,8 @@ Expected<std::string> NonEmpty(const Ctx& c, const Entry& e, const std::string& 
 
 // 1.1 took a file:// URI or an absolute path; config.toml takes file:///absolute/path.
 Expected<std::string> FileUri(const Ctx& c, const Entry& e) {
-  EDGESEC_ASSIGN_OR_RETURN(auto v, NonEmpty(c, e, "a file:///absolute/path URI or an absolute path"));
+  EDGESEC_ASSIGN_OR_RETURN(auto v,
+                           NonEmpty(c, e, "a file:///absolute/path URI or an absolute path"));
   if (v.rfind("file:///", 0) == 0) return v;
   if (v[0] == '/') return "file://" + v;
   if (v.rfind("file://", 0) == 0)
@@ -198,8 +199,7 @@ Status X509(Ctx& c, const Entry& method, const std::vector<Entry>& entries) {
 Status Authentication(Ctx& c, const Entry& section) {
   EDGESEC_ASSIGN_OR_RETURN(auto entries, Entries(c, section.value, &section));
   const Entry* method = Find(entries, "method");
-  if (!method)
-    return Bad(c, section, "needs 'method': \"x509\" or \"device_connection_string\"");
+  if (!method) return Bad(c, section, "needs 'method': \"x509\" or \"device_connection_string\"");
   EDGESEC_ASSIGN_OR_RETURN(auto m, Text(c, *method));
   if (m && *m == "x509") return X509(c, *method, entries);
   if (!m || *m != "device_connection_string")
@@ -208,8 +208,7 @@ Status Authentication(Ctx& c, const Entry& section) {
     if (e.key != "method" && e.key != "device_connection_string")
       Unknown(c, e, {"method", "device_connection_string"});
   const Entry* conn = Find(entries, "device_connection_string");
-  if (!conn)
-    return Bad(c, *method, "needs 'provisioning.authentication.device_connection_string'");
+  if (!conn) return Bad(c, *method, "needs 'provisioning.authentication.device_connection_string'");
   return ConnectionString(c, *conn);
 }
 
@@ -265,8 +264,8 @@ Status Hostname(Ctx& c, const Entry& e) {
 }
 
 Status Walk(Ctx& c, const YAML::Node& root) {
-  static const Names kKnown = {"provisioning", "agent",        "hostname",   "parent_hostname",
-                               "connect",      "listen",       "homedir",    "certificates",
+  static const Names kKnown = {"provisioning", "agent",       "hostname", "parent_hostname",
+                               "connect",      "listen",      "homedir",  "certificates",
                                "watchdog",     "moby_runtime"};
   if (!root.IsDefined() || root.IsNull())
     return MakeError(ErrorKind::kConfig,

@@ -85,6 +85,9 @@ RC=$?
 [ "$(ls -A "$DIR/etc/edgesec" | grep -c config.toml)" = 1 ] && pass "… and no temp file is left" || fail "left: $(ls -A "$DIR/etc/edgesec")"
 edgectl config import "$Y/config.yaml" --out "$C" --force >/dev/null 2>&1 || fail "--force"
 cmp -s "$C" "$DIR/stdout.toml" && pass "--force replaces it" || fail "--force did not replace the file"
+edgectl config import "$Y/config.yaml" --force >/dev/null 2>&1
+RC=$?
+[ $RC = 2 ] && pass "--force without --out is a usage error" || fail "--force alone: exit $RC"
 [ "$(stat -c %a "$C")" = 600 ] || fail "mode after --force $(stat -c %a "$C")"
 
 # The output passes config check, and apply + up make the imported device CA the Edge CA.

@@ -123,7 +123,8 @@ TEST_CASE("the authentication form of a connection string is the same as the sho
       "provisioning:\n  source: manual\n  authentication:\n    method: device_connection_string\n"
       "    device_connection_string: \"HostName=h;DeviceId=d;SharedAccessKey=aw==\"\n");
   REQUIRE(r.warnings.size() == 1);
-  CHECK(Has(r.warnings[0], "config.yaml:5:5: 'provisioning.authentication.device_connection_string'"));
+  CHECK(Has(r.warnings[0],
+            "config.yaml:5:5: 'provisioning.authentication.device_connection_string'"));
   CHECK(Has(r.toml, "connection_string = \"HostName=h;DeviceId=d;SharedAccessKey=aw==\""));
 }
 
