@@ -47,7 +47,7 @@ std::vector<Command> ProcessCommands();
 std::vector<Command> KeyCommands();
 std::vector<Command> CertCommands();
 std::vector<Command> IdentityCommands();  // identity show, ca show, module cert
-std::vector<Command> ConfigCommands();  // config check|show|apply
+std::vector<Command> ConfigCommands();  // config check|show|apply|import
 std::vector<Command> EstCommands();    // cert enroll|reenroll, est cacerts|csrattrs
 std::vector<Command> CheckCommands();  // check (check_commands.cpp, cli/check/)
 std::vector<Command> TrustCommands();  // trust install|remove, ca export (trust_commands.cpp)

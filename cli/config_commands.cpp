@@ -1,6 +1,7 @@
-// edgectl config check | show | apply (DESIGN.md, "Configuration"). Reading, checking and the
-// generated files are config/super's; this file is the thin outer layer: files, owners, reloads
-// (the diff of --dry-run is config_diff.cpp's, the systemd jobs config_systemd.cpp's).
+// edgectl config check | show | apply | import (DESIGN.md, "Configuration"). Reading, checking
+// and the generated files are config/super's; this file is the thin outer layer: files, owners,
+// reloads (the diff of --dry-run is config_diff.cpp's, the systemd jobs config_systemd.cpp's,
+// import config_import.cpp's).
 #include "cli/config_commands.hpp"
 
 #include <pwd.h>
@@ -346,6 +347,14 @@ std::vector<Command> ConfigCommands() {
        "write the services' config.d/00-super.toml and reload those that changed",
        {config, {"--dry-run", "", "print the diff (secrets redacted) and change nothing"}},
        &ConfigApply},
+      {{"config", "import"},
+       "<config.yaml>",
+       1,
+       1,
+       "convert an IoT Edge 1.1 config.yaml into a commented config.toml (stdout or --out)",
+       {{"--out", "FILE", "write it to FILE atomically, mode 0600 (refused if FILE exists)"},
+        {"--force", "", "with --out: replace an existing FILE"}},
+       &ConfigImport},
   };
 }
 

@@ -11,6 +11,11 @@
 
 namespace edgesec::cli {
 
+struct Context;
+
+// edgectl config import FILE.yaml [--out FILE [--force]] (config_import.cpp).
+int ConfigImport(Context& ctx);
+
 // A unified diff of two texts, 3 lines of context; empty when equal. Headed `--- label` /
 // `+++ label (after apply)` when the file exists, `--- /dev/null` / `+++ label (new)` when not.
 std::string UnifiedDiff(const std::string& old_text, const std::string& new_text,

@@ -36,6 +36,11 @@ std::string WarningFor(const std::string& file, const toml::node& node, const st
 
 }  // namespace
 
+const char* const kDpsRefused =
+    "DPS provisioning is outside edgesec (it talks to Azure's Device Provisioning Service); use "
+    "source = \"manual\" with [provisioning.authentication] method = \"x509\" and the device's "
+    "identity_cert / identity_pk, or an issued [provisioning.authentication.identity_cert]";
+
 void PrunePeerOnly(toml::table& root, const std::string& file, std::vector<std::string>* warnings) {
   for (const char* key : kTopLevel) {
     if (const toml::node* n = root.get(key)) {

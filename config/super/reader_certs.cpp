@@ -77,12 +77,7 @@ Status ProvisioningSection(Ctx& ctx, Reader& t, const toml::table& raw) {
   std::string source;
   EDGESEC_TRY(Str(t, "source", &source));
   if (source == "dps")
-    return t.ErrorAt(
-        "source",
-        "DPS provisioning is outside edgesec (it talks to Azure's Device Provisioning "
-        "Service); use source = \"manual\" with [provisioning.authentication] method = "
-        "\"x509\" and the device's identity_cert / identity_pk, or an issued "
-        "[provisioning.authentication.identity_cert]");
+    return t.ErrorAt("source", kDpsRefused);
   if (!source.empty() && source != "manual" && source != "none")
     return t.ErrorAt("source", "must be \"manual\" or \"none\"");
   EDGESEC_ASSIGN_OR_RETURN(auto auth, t.Table("authentication"));

@@ -56,7 +56,8 @@ for f in Maintainer Installed-Size Section Priority Description Depends; do
   [ -n "$(field $f)" ] || fail "no $f field"
 done
 DEPENDS=$(field Depends)
-for lib in libc6 libssl3 libsystemd0 libcurl4 libmicrohttpd12; do
+# libyaml-cpp0.7: edgectl's `config import` (IoT Edge 1.1 config.yaml).
+for lib in libc6 libssl3 libsystemd0 libcurl4 libmicrohttpd12 libyaml-cpp0.7; do
   [[ $DEPENDS == *"$lib "* || $DEPENDS == *"$lib," || $DEPENDS == *"$lib" ]] || fail "Depends lacks $lib: '$DEPENDS'"
 done
 [[ $DEPENDS == *systemd* ]] || fail "Depends lacks systemd (postinst runs systemd-sysusers): '$DEPENDS'"
