@@ -209,6 +209,7 @@ certd::CredentialFile Issued(const std::string& cert_id, const std::string& key_
     if (cert.est.password)
       f.est.password = std::make_shared<const Secret>(Secret::FromString(*cert.est.password));
     f.est.password_file = cert.est.password_file;
+    f.est.server_keygen = cert.server_keygen.value_or(false);
   }
   return f;
 }
