@@ -75,6 +75,7 @@ struct Est {
   std::string bootstrap_cert, bootstrap_pk, identity_cert, identity_pk;
   std::string identity_common_name;
   std::optional<RenewPolicy> identity_auto_renew;
+  std::string identity_auto_renew_position;  // "file:line:col: 'dotted.key'", for a warning
   bool server_keygen = false;  // edgesec: the default of the issued certs' server_keygen
 };
 

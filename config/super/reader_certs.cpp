@@ -192,12 +192,19 @@ Status EstSection(Ctx& ctx, Reader& t) {
     EDGESEC_TRY(auth->Finish());
   }
   EDGESEC_ASSIGN_OR_RETURN(est.identity_auto_renew, Policy(t, "identity_auto_renew", std::nullopt));
+  if (est.identity_auto_renew) est.identity_auto_renew_position = Where(t, "identity_auto_renew");
   return t.Finish();
 }
 
-// [cert_issuance.est] server_keygen is the default of every certificate issued over EST.
+// [cert_issuance.est] server_keygen is the default of every certificate issued over EST; the EST
+// identity's renewal policy needs an EST identity (a bootstrap identity alone enrolls directly).
 void ResolveServerKeygen(Ctx& ctx) {
   SuperConfig& c = *ctx.c;
+  if (c.est.identity_auto_renew && c.est.identity_cert.empty())
+    ctx.warnings->push_back(c.est.identity_auto_renew_position +
+                            ": renews the EST identity named by 'identity_cert', and none is set "
+                            "(a bootstrap identity alone enrolls each certificate directly); "
+                            "ignored");
   for (IssuedCert* cert : {&c.edge_ca.issued, &c.device.issued})
     if (cert->method == certd::IssuanceMethod::kEst && !cert->server_keygen)
       cert->server_keygen = c.est.server_keygen;
