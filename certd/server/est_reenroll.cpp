@@ -23,8 +23,8 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain current, edgesec::x509::ParsePemChain(stored->pem));
   std::string current_key_id = stored->key_id.empty() ? cred.key_id : stored->key_id;
   EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr current_key, RemoteKey(keyd, current_key_id, false));
-  if (cred.est.server_keygen) return RenewServerKeygen(config, cred, keyd, current,
-                                                       std::move(current_key), rotate);
+  if (cred.est.server_keygen)
+    return RenewServerKeygen(config, cred, keyd, current, std::move(current_key), rotate);
   bool rotating = rotate.value_or(cred.policy.rotate_key);
   std::string new_key_id = rotating ? NextKeyId(cred.key_id, current_key_id) : current_key_id;
   EvpPkeyPtr new_key;
@@ -70,11 +70,9 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
 // A server_keygen credential renews as it enrolled: /serverkeygen again, authenticated by the
 // current cert, the server's new key imported under the next versioned key id; the server always
 // makes a new key, so keeping the key cannot be asked for.
-Expected<std::string> EstIssuer::RenewServerKeygen(const CertdConfig& config, const Credential& cred,
-                                                   std::shared_ptr<keyd::KeydClient> keyd,
-                                                   const edgesec::x509::Chain& current,
-                                                   EvpPkeyPtr current_key,
-                                                   std::optional<bool> rotate) {
+Expected<std::string> EstIssuer::RenewServerKeygen(
+    const CertdConfig& config, const Credential& cred, std::shared_ptr<keyd::KeydClient> keyd,
+    const edgesec::x509::Chain& current, EvpPkeyPtr current_key, std::optional<bool> rotate) {
   if (rotate && !*rotate)
     return InvalidParameter("credential '" + cred.cert_id +
                             "' has server_keygen = true: the EST server makes a new key on each "
