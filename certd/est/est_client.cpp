@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "certd/est/server_error.hpp"
 #include "common/fs.hpp"
 #include "common/url.hpp"
 #include "common/x509/pem.hpp"
@@ -97,6 +98,13 @@ Error StatusError(long status, const std::string& body, const std::string& chall
     return MakeError(ErrorKind::kUnauthorized, what);
   }
   if (status == 404) return MakeError(ErrorKind::kNotFound, what);
+  if (auto err = JsonErrText(body); err && status == 500) {
+    // A service error in words (Lamassu: every error, auth failures too): permanent-looking,
+    // unless it says "not yet".
+    what = "EST server answered HTTP 500 to '" + url + "': " + *err;
+    bool later = IsReenrollWindowClosed(MakeError(ErrorKind::kUnavailable, what));
+    return MakeError(later ? ErrorKind::kUnavailable : ErrorKind::kInvalidParameter, what);
+  }
   if (status >= 500) return MakeError(ErrorKind::kUnavailable, what);
   return MakeError(ErrorKind::kInvalidParameter, what);
 }

@@ -27,6 +27,22 @@ std::optional<std::string> PreferredFor(const std::optional<est::CsrAttrs>& attr
 
 }  // namespace
 
+// The EST identity is a cert of its own: a server that binds the device id to the CSR's CN (as
+// Lamassu does) must never see the identity under the CN of the cert it then enrolls.
+Expected<std::string> IdentityCommonName(const EstSettings& e, const Credential& cred) {
+  std::string cred_cn;
+  for (const auto& [f, v] : cred.SubjectOrDefault())
+    if (f == "CN") cred_cn = v;
+  if (e.identity_common_name.empty())
+    return ("est-id-" + (cred_cn.empty() ? cred.cert_id : cred_cn)).substr(0, 64);
+  if (e.identity_common_name == cred_cn)
+    return InvalidParameter("[est] identity_common_name '" + e.identity_common_name +
+                            "' is the CN of cert '" + cred.cert_id +
+                            "': the EST identity must not take the CN of a cert it enrolls; give "
+                            "it another one");
+  return e.identity_common_name;
+}
+
 Error FromEst(const Error& e, const std::string& what) {
   return MakeError(est::IsRetryable(e) ? ErrorKind::kUnavailable : ErrorKind::kInvalidParameter,
                    what + ": " + e.message, e.detail);
@@ -96,10 +112,8 @@ Expected<std::string> EstIssuer::ObtainIdentity(Ctx& x, est::ClientIdentity boot
   auto key = keyd::LoadRemoteKey(x.keyd, *handle);
   if (!key) return KeydError(key.error(), "EST identity key '" + e.identity_key + "'");
   est::CsrSpec spec;
-  std::string cn = e.identity_common_name;
-  for (const auto& [f, v] : x.cred.subject)
-    if (cn.empty() && f == "CN") cn = v;
-  spec.subject = {{"CN", cn.empty() ? x.cred.cert_id : cn}};
+  EDGESEC_ASSIGN_OR_RETURN(std::string cn, IdentityCommonName(e, x.cred));
+  spec.subject = {{"CN", cn}};
   spec.key = key->get();
   EDGESEC_ASSIGN_OR_RETURN(X509ReqPtr csr, est::BuildCsr(spec));
   x.client.SetIdentity(std::move(bootstrap));

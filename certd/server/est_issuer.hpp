@@ -48,6 +48,8 @@ class EstIssuer {
   Expected<std::string> Enroll(const CertdConfig& config, const Credential& cred,
                                std::shared_ptr<keyd::KeydClient> keyd, const std::string& csr_pem);
   // POST /credentials/{id}/renew: /simplereenroll; `rotate` overrides the credential's rotate_key.
+  // A `server_keygen` credential renews through /serverkeygen, with the current cert as TLS client
+  // identity; `rotate` = false is refused (the server always makes a new key).
   Expected<std::string> Reenroll(const CertdConfig& config, const Credential& cred,
                                  std::shared_ptr<keyd::KeydClient> keyd,
                                  std::optional<bool> rotate);
@@ -69,6 +71,10 @@ class EstIssuer {
                                                             bool require_valid);
   Expected<std::string> ObtainIdentity(Ctx& x, est::ClientIdentity bootstrap);
   Expected<std::string> EnrollServerKeygen(Ctx& x);
+  Expected<std::string> RenewServerKeygen(const CertdConfig& config, const Credential& cred,
+                                          std::shared_ptr<keyd::KeydClient> keyd,
+                                          const edgesec::x509::Chain& current,
+                                          EvpPkeyPtr current_key, std::optional<bool> rotate);
   // Verifies `r` (chain to the anchors, key match) and returns leaf + chain, leaf first.
   Expected<edgesec::x509::Chain> Verify(Ctx& x, est::EnrollResult& r, EVP_PKEY* key);
 
@@ -76,6 +82,10 @@ class EstIssuer {
   const Clock& clock_;
   std::mutex mutex_;  // one enrollment at a time: a bootstrap must not run twice
 };
+
+// The CN of the EST identity's CSR: [est] identity_common_name, else "est-id-<CN of `cred`>";
+// kInvalidParameter when the configured one is `cred`'s own CN.
+Expected<std::string> IdentityCommonName(const EstSettings& e, const Credential& cred);
 
 // An EST library error as certd answers it: kUnavailable when retryable, else kInvalidParameter.
 Error FromEst(const Error& e, const std::string& what);

@@ -23,6 +23,8 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain current, edgesec::x509::ParsePemChain(stored->pem));
   std::string current_key_id = stored->key_id.empty() ? cred.key_id : stored->key_id;
   EDGESEC_ASSIGN_OR_RETURN(EvpPkeyPtr current_key, RemoteKey(keyd, current_key_id, false));
+  if (cred.est.server_keygen)
+    return RenewServerKeygen(config, cred, keyd, current, std::move(current_key), rotate);
   bool rotating = rotate.value_or(cred.policy.rotate_key);
   std::string new_key_id = rotating ? NextKeyId(cred.key_id, current_key_id) : current_key_id;
   EvpPkeyPtr new_key;
@@ -41,6 +43,9 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   Ctx x{config, cred, keyd, std::move(client), std::nullopt};
   x.client.SetIdentity(
       est::ClientIdentity{edgesec::x509::CopyChain(current), std::move(current_key)});
+  // /cacerts before /simplereenroll: a server that revokes the old cert at issuance refuses it
+  // afterwards, and the new one is not committed yet.
+  if (auto ca = x.client.CaCerts(); ca) x.cacerts = std::move(*ca);
   auto r = x.client.SimpleReenroll(csr.get());
   if (!r)
     return FromEst(r.error(), "re-enrolling cert '" + cred.cert_id + "' at '" +
@@ -60,6 +65,23 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
   if (rotating && new_key_id != current_key_id) DeleteReplacedKey(keyd, current_key_id);
   CollectOrphanedKeys(keyd, store_, config, cred, new_key_id);
   return pem;
+}
+
+// A server_keygen credential renews as it enrolled: /serverkeygen again, authenticated by the
+// current cert, the server's new key imported under the next versioned key id; the server always
+// makes a new key, so keeping the key cannot be asked for.
+Expected<std::string> EstIssuer::RenewServerKeygen(
+    const CertdConfig& config, const Credential& cred, std::shared_ptr<keyd::KeydClient> keyd,
+    const edgesec::x509::Chain& current, EvpPkeyPtr current_key, std::optional<bool> rotate) {
+  if (rotate && !*rotate)
+    return InvalidParameter("credential '" + cred.cert_id +
+                            "' has server_keygen = true: the EST server makes a new key on each "
+                            "renewal, so it cannot keep the key (omit --keep-key)");
+  EDGESEC_ASSIGN_OR_RETURN(est::EstClient client, est::MakeEstClient(config.est, &cred.est));
+  Ctx x{config, cred, keyd, std::move(client), std::nullopt};
+  x.client.SetIdentity(
+      est::ClientIdentity{edgesec::x509::CopyChain(current), std::move(current_key)});
+  return EnrollServerKeygen(x);
 }
 
 namespace {

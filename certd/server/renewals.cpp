@@ -1,5 +1,6 @@
 #include "certd/server/renewals.hpp"
 
+#include "certd/est/server_error.hpp"
 #include "common/log.hpp"
 #include "common/x509/details.hpp"
 #include "common/x509/pem.hpp"
@@ -105,6 +106,11 @@ Expected<std::string> Renewals::Run(const std::string& id, RenewWhen when, const
   auto view = tracker_->View(id);
   std::string next =
       view && view->decision.at ? edgesec::x509::Rfc3339(*view->decision.at) : "never";
+  if (est::IsReenrollWindowClosed(pem.error())) {  // "not yet", not a failure
+    log::Info("certd: the EST server does not re-enroll cert '" + id +
+              "' yet (its re-enrollment window is not open); scheduled retry at " + next);
+    return pem;
+  }
   log::Warning("certd: renewing cert '" + id + "' failed (attempt " +
                std::to_string(view ? view->state.attempts : 0) +
                "), the current cert stays in use; next attempt at " + next + ": " +

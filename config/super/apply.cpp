@@ -61,9 +61,10 @@ Ids NameThings(const SuperConfig& c) {
   const Est& est = c.est;
   ids.est_bootstrap_cert = est.bootstrap_cert;
   ids.est_bootstrap_key = KeyId(ids, est.bootstrap_pk, "est-bootstrap");
+  // Only a configured EST identity is obtained: with a bootstrap identity alone, certd enrolls
+  // each credential directly with it (an invented identity took the device's CN, and a server that
+  // binds the device id to the first cert it sees then refused the device forever).
   ids.est_identity_cert = est.identity_cert;
-  if (ids.est_identity_cert.empty() && !ids.est_bootstrap_cert.empty())
-    ids.est_identity_cert = "est-id";  // the identity certd obtains with the bootstrap one
   if (!est.identity_pk.empty())
     ids.est_identity_key = KeyId(ids, est.identity_pk, "est-id");
   else if (!ids.est_identity_cert.empty() && !IsUri(ids.est_identity_cert))
@@ -209,6 +210,7 @@ certd::CredentialFile Issued(const std::string& cert_id, const std::string& key_
     if (cert.est.password)
       f.est.password = std::make_shared<const Secret>(Secret::FromString(*cert.est.password));
     f.est.password_file = cert.est.password_file;
+    f.est.server_keygen = cert.server_keygen.value_or(false);
   }
   return f;
 }

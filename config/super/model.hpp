@@ -39,6 +39,8 @@ struct IssuedCert {
   std::optional<int64_t> expiry_days;
   std::string algorithm;  // ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096; empty: certd's default
   std::vector<std::string> sans;
+  // est: enroll through /serverkeygen (the EST server makes the key); unset: [cert_issuance.est]'s.
+  std::optional<bool> server_keygen;
   EstOverrides est;
   std::optional<RenewPolicy> auto_renew;
   std::string position;  // "file:line:col: 'dotted.method'", for cross-section errors
@@ -73,6 +75,8 @@ struct Est {
   std::string bootstrap_cert, bootstrap_pk, identity_cert, identity_pk;
   std::string identity_common_name;
   std::optional<RenewPolicy> identity_auto_renew;
+  std::string identity_auto_renew_position;  // "file:line:col: 'dotted.key'", for a warning
+  bool server_keygen = false;  // edgesec: the default of the issued certs' server_keygen
 };
 
 struct LocalCa {

@@ -56,6 +56,7 @@ Expected<ReadResult> ReadSuperConfig(std::string_view text, const std::string& p
   EDGESEC_TRY(MaxRequestsSections(ctx, r));
   EDGESEC_TRY(r.Finish());
   EDGESEC_TRY(ResolveIdentities(ctx));
+  ResolveServerKeygen(ctx);
   EDGESEC_TRY(CrossSection(ctx, r));
   PkcsWarnings(ctx);
   SortWarnings(&out.warnings);

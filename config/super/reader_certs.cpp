@@ -48,7 +48,7 @@ Status EdgeCaSection(Ctx& ctx, Reader& t, const toml::table& raw) {
   } else {
     for (const char* k : {"common_name", "subject", "expiry_days", "url", "username", "password",
                           "password_file", "bootstrap_identity_cert", "bootstrap_identity_pk",
-                          "identity_cert", "identity_pk", "algorithm", "sans"})
+                          "identity_cert", "identity_pk", "algorithm", "sans", "server_keygen"})
       if (raw.contains(k))
         return t.ErrorAt(k,
                          "belongs to an issued Edge CA: add method = \"self_signed\", "
@@ -154,6 +154,8 @@ Status EstSection(Ctx& ctx, Reader& t) {
   }
   EDGESEC_TRY(Str(t, "label", &est.label));
   EDGESEC_TRY(MaxWait(t, &est.max_wait));
+  EDGESEC_ASSIGN_OR_RETURN(auto keygen, t.Boolean("server_keygen"));
+  est.server_keygen = keygen.value_or(false);
   EDGESEC_ASSIGN_OR_RETURN(auto urls, t.Table("urls"));
   if (urls) {
     EDGESEC_TRY(EstUrl(*urls, "default", &est.url, ctx));
@@ -185,7 +187,22 @@ Status EstSection(Ctx& ctx, Reader& t) {
     EDGESEC_TRY(auth->Finish());
   }
   EDGESEC_ASSIGN_OR_RETURN(est.identity_auto_renew, Policy(t, "identity_auto_renew", std::nullopt));
+  if (est.identity_auto_renew) est.identity_auto_renew_position = Where(t, "identity_auto_renew");
   return t.Finish();
+}
+
+// [cert_issuance.est] server_keygen is the default of every certificate issued over EST; the EST
+// identity's renewal policy needs an EST identity (a bootstrap identity alone enrolls directly).
+void ResolveServerKeygen(Ctx& ctx) {
+  SuperConfig& c = *ctx.c;
+  if (c.est.identity_auto_renew && c.est.identity_cert.empty())
+    ctx.warnings->push_back(c.est.identity_auto_renew_position +
+                            ": renews the EST identity named by 'identity_cert', and none is set "
+                            "(a bootstrap identity alone enrolls each certificate directly); "
+                            "ignored");
+  for (IssuedCert* cert : {&c.edge_ca.issued, &c.device.issued})
+    if (cert->method == certd::IssuanceMethod::kEst && !cert->server_keygen)
+      cert->server_keygen = c.est.server_keygen;
 }
 
 Status ProfilesSection(Ctx& ctx, Reader& t) {

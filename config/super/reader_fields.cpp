@@ -202,6 +202,13 @@ Status Issued(Ctx& ctx, Reader& r, IssuedCert* cert) {
     return r.ErrorAt(
         "algorithm",
         "must be \"ec-p256\", \"ec-p384\", \"rsa-2048\", \"rsa-3072\" or \"rsa-4096\"");
+  EDGESEC_ASSIGN_OR_RETURN(cert->server_keygen, r.Boolean("server_keygen"));
+  if (cert->server_keygen && cert->method != certd::IssuanceMethod::kEst)
+    return r.ErrorAt("server_keygen",
+                     "only for method = \"est\" (the EST server's /serverkeygen); remove it");
+  if (cert->server_keygen.value_or(false) && !cert->algorithm.empty())
+    return r.ErrorAt("algorithm",
+                     "with server_keygen = true the EST server makes the key; remove 'algorithm'");
   EDGESEC_ASSIGN_OR_RETURN(auto sans, r.StringArray("sans"));
   if (sans) cert->sans = *sans;
   std::string own_url;

@@ -61,6 +61,7 @@ Status PrincipalSections(Ctx& ctx, Reader& r);
 Status ModuleCertsSection(Ctx& ctx, Reader& r);
 Status MaxRequestsSections(Ctx& ctx, Reader& r);
 Status ResolveIdentities(Ctx& ctx);
+void ResolveServerKeygen(Ctx& ctx);
 Status CrossSection(Ctx& ctx, Reader& r);
 void PkcsWarnings(Ctx& ctx);
 void SortWarnings(std::vector<std::string>* warnings);
