@@ -35,6 +35,8 @@ SOCKETS="edgesec-keyd.socket edgesec-certd.socket"
 has_identityd && SOCKETS="$SOCKETS edgesec-identityd.socket edgesec-workload.socket"
 
 # --- installation -------------------------------------------------------------------------------------
+# Not what is checked: man-db's trigger reindexes the host's pages on every dpkg run (~30 s each).
+rm -f /var/lib/man-db/auto-update
 check "dpkg -i installs the package" dpkg -i /e2e/edgesec.deb
 for socket in $SOCKETS; do
   check "postinst started $socket" systemctl is-active --quiet "$socket"

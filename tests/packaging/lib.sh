@@ -78,3 +78,63 @@ expected_units() {
 TMP=$(mktemp -d /tmp/es-pkg-XXXXXX)
 chmod 0755 "$TMP"
 trap 'rm -rf "$TMP"' EXIT
+
+# --- booting this machine's own Debian under systemd (the container tests) -----------------------------
+# container_preflight: skips, loudly, where no container with systemd as PID 1 can boot here.
+container_preflight() {
+  require_tool dpkg-deb dpkg-shlibdeps meson python3 systemd-nspawn unshare systemd-id128
+  [ "$(id -u)" -eq 0 ] || skip "booting a container needs root"
+  [ "$(build_option prefix)" = /usr ] ||
+    skip "the build's prefix is '$(build_option prefix)', not /usr: no Debian package to install"
+  grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || skip "no overlayfs in this kernel"
+  unshare -m --propagation private true 2>/dev/null ||
+    skip "cannot make a mount namespace here (unshare -m): no container can boot"
+  [ -d /sys/fs/cgroup ] && [ -n "$(ls -A /sys/fs/cgroup 2>/dev/null)" ] ||
+    skip "no cgroup file system: systemd cannot boot in a container here"
+}
+
+# boot_container SHARE STATE SCRIPT [SECONDS]: boots this machine's own / with systemd-nspawn --boot
+# (systemd as PID 1) on an overlay whose upper dir is STATE/upper, so nothing on the host changes and a
+# second call with the same STATE boots the same machine again (a reboot: what the first boot wrote is
+# there, /run is not). The overlay is mounted in a private mount namespace and vanishes with it. SHARE
+# is bound at /e2e; the boot runs one unit, `bash /e2e/SCRIPT`, then powers off (systemd.unit=: only
+# sysinit and sockets, not the host's services). nspawn's output is appended to SHARE/boot.log; the
+# boot is cut after SECONDS (default 150). Returns nspawn's status.
+boot_container() {
+  unshare -m --propagation private bash -s "$@" <<'BOOT'
+set -eu
+SHARE=$1 STATE=$2 SCRIPT=$3 LIMIT=${4:-150}
+mkdir -p "$STATE/lower" "$STATE/upper" "$STATE/work" "$STATE/merged"
+mount --bind / "$STATE/lower"
+mount -t overlay overlay -o "lowerdir=$STATE/lower,upperdir=$STATE/upper,workdir=$STATE/work" "$STATE/merged"
+M=$STATE/merged
+# Its own machine id (kept across its boots), no Docker-style policy-rc.d (postinst must start the
+# sockets), and one unit.
+[ -e "$STATE/upper/etc/machine-id" ] || systemd-id128 new >"$M/etc/machine-id"
+rm -f "$M/usr/sbin/policy-rc.d"
+cat >"$M/etc/systemd/system/package-checks.service" <<UNIT
+[Unit]
+Description=edgesec package checks under systemd
+# What a boot starts before the services: the sockets enabled for boot (systemd.unit= below pulls in
+# only sysinit.target).
+Wants=sockets.target
+After=sockets.target
+[Service]
+Type=oneshot
+ExecStart=/bin/bash /e2e/$SCRIPT
+ExecStopPost=/bin/systemctl --no-block poweroff
+UNIT
+# --foreground: nspawn stays in this process group, so that meson's kill of a timed-out test ends the
+# container too.
+# Where systemd runs the host, nspawn gets its own delegated scope from it; elsewhere (CI containers,
+# VMs whose PID 1 is not systemd) it stays in this process's cgroup, unregistered.
+REGISTER=(--register=no --keep-unit)
+[ -d /run/systemd/system ] && REGISTER=()
+rc=0
+timeout --foreground "$LIMIT" systemd-nspawn --quiet --directory="$M" "${REGISTER[@]}" --link-journal=no \
+  --bind="$SHARE:/e2e" --console=pipe --boot -- systemd.unit=package-checks.service \
+  >>"$SHARE/boot.log" 2>&1 </dev/null || rc=$?
+[ "$rc" -eq 0 ] || echo "systemd-nspawn exited with $rc" >>"$SHARE/boot.log"
+exit "$rc"
+BOOT
+}

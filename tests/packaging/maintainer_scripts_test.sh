@@ -105,7 +105,15 @@ done
 [ -f "$ROOT/var/lib/edgesec/keyd/FORMAT" ] || fail "postrm remove deleted the state (only purge may)"
 [ -f "$ROOT/etc/edgesec/keyd/config.d/00-super.toml" ] || fail "postrm remove deleted the config (only purge may)"
 
+# What `edgectl config apply` writes outside /etc/edgesec when keys are on SoftHSM2; an admin's own
+# drop-in beside it stays.
+mkdir -p "$ROOT/etc/systemd/system/edgesec-keyd.service.d" "$ROOT/etc/systemd/system/edgesec-certd.service.d"
+echo '[Service]' >"$ROOT/etc/systemd/system/edgesec-keyd.service.d/50-edgesec-pkcs11.conf"
+echo '[Service]' >"$ROOT/etc/systemd/system/edgesec-certd.service.d/override.conf"
 run postrm purge
+[ -e "$ROOT/etc/systemd/system/edgesec-keyd.service.d" ] && fail "postrm purge left config apply's keyd drop-in"
+[ -e "$ROOT/etc/systemd/system/edgesec-certd.service.d/override.conf" ] || fail "postrm purge deleted an admin's drop-in"
+rm -rf "$ROOT/etc/systemd/system/edgesec-certd.service.d"
 for unit in $(expected_units); do
   [ -L "$ROOT/etc/systemd/system/$unit" ] && fail "postrm purge left $unit masked"
   find "$ROOT/etc/systemd/system" -name "$unit" | grep -q . && fail "postrm purge left a link to $unit"
