@@ -17,8 +17,8 @@ echo "===== boot $PHASE: $(date -u +%T)"
 
 # --- switches for changes made elsewhere (issue 11); flip them when those land -----------------------
 # Trap 4: `config apply` writes the polkit rule that lets identityd (edgeid) reload the units of
-# on_change_units. Until then this script writes the rule docs/packaging.md tells integrators to copy.
-HOOK_RULE_FROM_APPLY=${HOOK_RULE_FROM_APPLY:-no}
+# on_change_units; "no" writes a hand-made rule instead (to tell a rule problem from a hook problem).
+HOOK_RULE_FROM_APPLY=${HOOK_RULE_FROM_APPLY:-yes}
 # Trap 1/5: faults `check` does not report as a failure today, or whose hint does not fix them.
 # "yes" asserts exit 1 + a hint that fixes it; "no" runs the same steps, asserts nothing false and
 # logs "TODO" lines (in /e2e/results) with what happened.
@@ -343,6 +343,8 @@ JS
   fi
   STAGE=hook EDGE_CA=edgeca write_config
   check "config apply with on_change_units" apply
+  [ "$HOOK_RULE_FROM_APPLY" = yes ] && check "config apply wrote the hook's polkit rule for e2e-consumer.service" \
+    grep -q '"e2e-consumer.service"' /etc/polkit-1/rules.d/50-edgesec-hooks.rules
   # The integrator's renewal of an Edge CA from files (it is never renewed by edgesec): new files, apply.
   check "a new Edge CA from the same root" mkcert edgeca2 "Gateway Edge CA 2" root edgeca
   chown edgeks "$SECRETS/edgeca2.key" && chmod 0600 "$SECRETS/edgeca2.key" && chmod 0644 "$SECRETS/edgeca2.pem"

@@ -110,8 +110,13 @@ done
 mkdir -p "$ROOT/etc/systemd/system/edgesec-keyd.service.d" "$ROOT/etc/systemd/system/edgesec-certd.service.d"
 echo '[Service]' >"$ROOT/etc/systemd/system/edgesec-keyd.service.d/50-edgesec-pkcs11.conf"
 echo '[Service]' >"$ROOT/etc/systemd/system/edgesec-certd.service.d/override.conf"
+mkdir -p "$ROOT/etc/polkit-1/rules.d"
+echo '// on_change_units' >"$ROOT/etc/polkit-1/rules.d/50-edgesec-hooks.rules"
+echo '// an admin rule' >"$ROOT/etc/polkit-1/rules.d/60-admin.rules"
 run postrm purge
 [ -e "$ROOT/etc/systemd/system/edgesec-keyd.service.d" ] && fail "postrm purge left config apply's keyd drop-in"
+[ -e "$ROOT/etc/polkit-1/rules.d/50-edgesec-hooks.rules" ] && fail "postrm purge left config apply's polkit rule"
+[ -e "$ROOT/etc/polkit-1/rules.d/60-admin.rules" ] || fail "postrm purge deleted an admin's polkit rule"
 [ -e "$ROOT/etc/systemd/system/edgesec-certd.service.d/override.conf" ] || fail "postrm purge deleted an admin's drop-in"
 rm -rf "$ROOT/etc/systemd/system/edgesec-certd.service.d"
 for unit in $(expected_units); do
