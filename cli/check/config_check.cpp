@@ -78,7 +78,6 @@ void SuperConfig(Env& env, Report& report, const std::string& path) {
     report.Warn("config-applied",
                 "'" + path + "' is valid but not applied: " + names + " differ from what it gives",
                 std::string("apply it: edgectl config apply") +
-                    (env.layout.is_rooted() ? " --root " + env.layout.root : "") +
                     " (--dry-run shows the difference)");
     return;
   }

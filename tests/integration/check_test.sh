@@ -87,7 +87,7 @@ kill "$(cat "$RUN/certd.pid")"
 for _ in $(seq 50); do [ -S "$RUN/certd.sock" ] || break; sleep 0.1; done
 run_check
 expect_rc 1 "a stopped certd fails"
-expect_line FAIL service-certd "certd" "hint: start the daemons: edgectl up --root $DIR"
+expect_line FAIL service-certd "certd" "hint: start the daemons: edgectl --root $DIR up"
 expect_line SKIP certs "certd is not reachable"
 up
 
@@ -158,7 +158,7 @@ printf 'hostname = "gw-check"\n' >"$SUPER"
 chmod 0644 "$SUPER"
 run_check
 expect_rc 0 "a valid super config that is not applied only warns"
-expect_line WARN config-applied "not applied" "hint: apply it: edgectl config apply --root $DIR"
+expect_line WARN config-applied "not applied" "hint: apply it: edgectl --root $DIR config apply"
 expect_line WARN "permissions:$SUPER" "mode 0644" "hint: chmod 0600 '$SUPER'"
 chmod 0600 "$SUPER"
 edgectl config apply >/dev/null || fail "edgectl config apply"
