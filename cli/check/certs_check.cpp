@@ -340,7 +340,15 @@ void CheckMissing(Context& ctx, const std::vector<Served>& served) {
   for (const auto& [id, cred] : ctx.creds) {
     bool listed = false;
     for (const auto& s : served) listed = listed || s.summary.cert_id == id;
-    if (listed || cred.state != "missing") continue;
+    if (listed) continue;
+    if (cred.state != "missing") {  // e.g. a stored file that is empty: certd lists no cert
+      ctx.report.Fail("cert-renewal:" + id,
+                      "credential '" + id + "' is '" + cred.state +
+                          "' but certd serves no cert for it (its stored file is empty or "
+                          "damaged)",
+                      "issue it anew: edgectl cert renew " + id);
+      continue;
+    }
     std::string issue = certd::ParseIssuanceMethod(cred.method) == certd::IssuanceMethod::kEst
                             ? "edgectl cert enroll "
                             : "edgectl cert renew ";

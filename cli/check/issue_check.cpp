@@ -14,6 +14,7 @@
 #include "common/x509/keygen.hpp"
 #include "common/x509/pem.hpp"
 #include "common/x509/time.hpp"
+#include "config/certd/config.hpp"
 #include "config/identityd/config.hpp"
 #include "daemon/client/identityd_client.hpp"
 
@@ -49,9 +50,9 @@ std::string DeniedPair(const Env& env, const std::string& error, const std::stri
     *hint = "write the principals the services need for each other (apply reloads them): " +
             ApplyCommand(env);
   else
-    *hint = "give " + caller + " its principal: printf '[[principal]]\\nuid = " +
-            m[1].str() + "\\n" + glob + " = [\"" + m[4].str() + "*\"]\\n' >> '" + file +
-            "' && " + env.ReloadHint(callee);
+    *hint = "give " + caller + " its principal: mkdir -p '" + fs::DirName(file) +
+            "' && printf '[[principal]]\\nuid = " + m[1].str() + "\\n" + glob + " = [\"" +
+            m[4].str() + "*\"]\\n' >> '" + file + "' && " + env.ReloadHint(callee);
   return callee + " refuses " + caller + " (uid " + m[1].str() + "): " + m[0].str();
 }
 
@@ -95,9 +96,19 @@ void CheckEdgeCaIssues(Env& env, Report& report, const std::string& edge_ca) {
                 "run edgectl check as root");
     return;
   }
+  auto certd_config = certd::LoadCertdConfig(env.layout);
+  if (certd_config && certd_config->preloaded_certs.count(edge_ca) &&
+      !certd_config->credentials.count(edge_ca)) {
+    report.Fail(id, "the Edge CA '" + edge_ca + "' cannot issue: " + why,
+                "give certd a CA it can issue with in place of '" +
+                    certd_config->preloaded_certs.at(edge_ca) +
+                    "' (CA:TRUE, keyCertSign, a subjectKeyIdentifier) and its key, then " +
+                    env.RestartHint("certd"));
+    return;
+  }
   report.Fail(id, "the Edge CA '" + edge_ca + "' cannot issue: " + why,
-              "see the cert-*:" + edge_ca + " lines above; if they pass, see certd's log, or "
-              "issue it anew: edgectl cert renew " + edge_ca);
+              "see the cert-*:" + edge_ca + " lines above and certd's log; to issue it anew: "
+              "edgectl cert renew " + edge_ca);
 }
 
 void CheckDeviceIdentity(Env& env, Report& report, const identityd::IdentitydConfig& config) {
@@ -126,8 +137,8 @@ void CheckDeviceIdentity(Env& env, Report& report, const identityd::IdentitydCon
   }
   report.Fail("device-identity",
               "the device identity '" + config.device_cert + "' is missing: " + why,
-              "see the cert-*:" + config.device_cert + " lines above, and enroll or issue it: "
-              "edgectl cert renew " + config.device_cert);
+              "see the cert-*:" + config.device_cert + " lines above; to issue or enroll it "
+              "anew: edgectl cert renew " + config.device_cert);
 }
 
 }  // namespace
