@@ -21,6 +21,7 @@ int Check(Context& ctx) {
   check::CheckPermissions(env, report);
   check::CheckEst(env, report);
   check::CheckTokens(env, report);
+  check::CheckUnits(env, report);
   check::CheckClock(env, report);
   check::CheckTrustStore(env, report);
   if (env.layout.is_rooted()) report.RootHints(env.layout.root);

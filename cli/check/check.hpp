@@ -98,6 +98,7 @@ void CheckPermissions(Env& env, Report& report);  // permissions_check.cpp
 void CheckEst(Env& env, Report& report);          // est_check.cpp
 void CheckTokens(Env& env, Report& report);       // tokens_check.cpp
 void CheckIssuance(Env& env, Report& report);     // issue_check.cpp
+void CheckUnits(Env& env, Report& report);        // units_check.cpp
 void CheckClock(Env& env, Report& report);        // clock_check.cpp
 void CheckTrustStore(Env& env, Report& report);   // trust_check.cpp
 
