@@ -12,6 +12,7 @@
 #include "common/x509/details.hpp"
 #include "common/x509/pem.hpp"
 #include "common/x509/time.hpp"
+#include "cli/check/chain.hpp"
 #include "cli/check/check.hpp"
 #include "common/fs.hpp"
 #include "config/certd/config.hpp"
@@ -45,41 +46,6 @@ struct Context {
   std::vector<X509Ptr> pool;     // every cert certd serves: candidate intermediates
   std::optional<keyd::KeydClient> keyd;
 };
-
-bool SelfSigned(X509* c) {
-  return X509_check_issued(c, c) == X509_V_OK;
-}
-
-X509Ptr Ref(X509* c) {
-  X509_up_ref(c);
-  return X509Ptr(c);
-}
-
-void AddPemFile(const std::string& path, std::vector<X509Ptr>* out) {
-  auto text = fs::ReadFile(path);
-  if (!text) return;
-  if (auto chain = edgesec::x509::ParsePemChain(*text))
-    for (auto& c : *chain) out->push_back(std::move(c));
-}
-
-// Signed by its own key under its own name: a self-signed cert, CA or not.
-bool SignedBySelf(X509* c) {
-  bool self = X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(c)) == 0 &&
-              X509_verify(c, X509_get0_pubkey(c)) == 1;
-  ERR_clear_error();
-  return self;
-}
-
-// Each cert of the chain is signed by the next one.
-bool Consistent(const Chain& chain) {
-  bool ok = true;
-  for (size_t i = 0; ok && i + 1 < chain.size(); ++i)
-    ok = X509_NAME_cmp(X509_get_issuer_name(chain[i].get()),
-                       X509_get_subject_name(chain[i + 1].get())) == 0 &&
-         X509_verify(chain[i].get(), X509_get0_pubkey(chain[i + 1].get())) == 1;
-  ERR_clear_error();
-  return ok;
-}
 
 // "" when the chain verifies, else why not (*err: OpenSSL's code). Dates are the validity
 // check's business.
