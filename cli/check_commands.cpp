@@ -17,11 +17,14 @@ int Check(Context& ctx) {
   check::CheckConfig(env, report);
   check::CheckServices(env, report);
   check::CheckCerts(env, report);
+  check::CheckIssuance(env, report);
   check::CheckPermissions(env, report);
   check::CheckEst(env, report);
   check::CheckTokens(env, report);
+  check::CheckUnits(env, report);
   check::CheckClock(env, report);
   check::CheckTrustStore(env, report);
+  if (env.layout.is_rooted()) report.RootHints(env.layout.root);
   if (ctx.json)
     std::cout << report.ToJson().dump(2) << "\n";
   else

@@ -1,5 +1,7 @@
-// Every certificate certd serves: valid now and not within its expiry warnings, its chain verifies
-// (X509_verify_cert) to the trust bundle or its own root, its key in keyd matches, and its
+// Every certificate certd serves: valid now and not within its expiry warnings (unless certd renews
+// it by itself before then), its chain verifies (X509_verify_cert) to the trust bundle or its own
+// root (a self-signed leaf is its own issuer; a device identity is verified by the hub, not here),
+// its key in keyd matches (a preloaded cert's key is keyd's key of the same id), and its
 // credential's renewal is not failing.
 #include <openssl/err.h>
 
@@ -9,9 +11,13 @@
 #include "certd/client/certd_client.hpp"
 #include "common/x509/details.hpp"
 #include "common/x509/pem.hpp"
+#include "common/x509/time.hpp"
+#include "cli/check/chain.hpp"
 #include "cli/check/check.hpp"
 #include "common/fs.hpp"
 #include "config/certd/config.hpp"
+#include "config/identityd/config.hpp"
+#include "config/keyd/config.hpp"
 #include "daemon/client/identityd_client.hpp"
 #include "keyd/client/keyd_client.hpp"
 
@@ -33,29 +39,17 @@ struct Context {
   Report& report;
   std::map<std::string, CredentialStatus> creds;
   certd::CertdConfig config = certd::DefaultCertdConfig();
+  std::string device_cert;                   // identityd's device identity cert id, if any
+  std::string edge_ca_cert = "edge-ca";      // identityd's Edge CA cert id
+  std::map<std::string, std::string> preloaded_keys;  // keyd's [preloaded_keys]
   std::vector<X509Ptr> anchors;  // trust bundle, EST trust anchors, certd's self-signed CAs
   std::vector<X509Ptr> pool;     // every cert certd serves: candidate intermediates
   std::optional<keyd::KeydClient> keyd;
 };
 
-bool SelfSigned(X509* c) {
-  return X509_check_issued(c, c) == X509_V_OK;
-}
-
-X509Ptr Ref(X509* c) {
-  X509_up_ref(c);
-  return X509Ptr(c);
-}
-
-void AddPemFile(const std::string& path, std::vector<X509Ptr>* out) {
-  auto text = fs::ReadFile(path);
-  if (!text) return;
-  if (auto chain = edgesec::x509::ParsePemChain(*text))
-    for (auto& c : *chain) out->push_back(std::move(c));
-}
-
-// "" when the chain verifies, else why not. Dates are the validity check's business.
-std::string VerifyChain(const Context& ctx, const Chain& chain, std::string* root) {
+// "" when the chain verifies, else why not (*err: OpenSSL's code). Dates are the validity
+// check's business.
+std::string VerifyChain(const Context& ctx, const Chain& chain, std::string* root, int* err) {
   UniquePtr<X509_STORE> store(X509_STORE_new());
   UniquePtr<STACK_OF(X509)> untrusted(sk_X509_new_null());
   UniquePtr<X509_STORE_CTX> vctx(X509_STORE_CTX_new());
@@ -78,10 +72,10 @@ std::string VerifyChain(const Context& ctx, const Chain& chain, std::string* roo
     *root = edgesec::x509::NameText(X509_get_subject_name(top));
     return {};
   }
-  int err = X509_STORE_CTX_get_error(vctx.get());
+  *err = X509_STORE_CTX_get_error(vctx.get());
   int depth = X509_STORE_CTX_get_error_depth(vctx.get());
   ERR_clear_error();
-  return std::string(X509_verify_cert_error_string(err)) + " (at depth " + std::to_string(depth) +
+  return std::string(X509_verify_cert_error_string(*err)) + " (at depth " + std::to_string(depth) +
          ")";
 }
 
@@ -111,6 +105,17 @@ std::vector<certd::renewal::Span> WarningsFor(const Context& ctx, const std::str
   auto it = ctx.config.credentials.find(id);
   if (it != ctx.config.credentials.end()) return it->second.policy.expiry_warnings;
   return certd::renewal::Policy::DefaultWarnings();
+}
+
+// certd renews the credential by itself before notAfter, and its renewal is not failing: an
+// expiry warning would cry wolf (a quickstart Edge CA shorter than 30 days is always within one).
+bool RenewsInTime(const Context& ctx, const std::string& id, int64_t not_after) {
+  const CredentialStatus* cred = CredOf(ctx, id);
+  if (cred == nullptr || !cred->auto_renew || cred->attempts > 0 || !cred->last_error.empty() ||
+      certd::ParseIssuanceMethod(cred->method) == certd::IssuanceMethod::kPreloaded)
+    return false;
+  auto next = edgesec::x509::ParseRfc3339(cred->next_renewal);
+  return next && *next < not_after;
 }
 
 // Validity now; returns false when the cert is not valid now.
@@ -146,6 +151,11 @@ bool CheckValidity(Context& ctx, const Served& s) {
     if (w.kind == certd::renewal::Span::Kind::kSeconds && left <= w.value &&
         (!within || w.value < within->value))
       within = w;
+  if (within && RenewsInTime(ctx, id, *na)) {
+    ctx.report.Pass(key, "cert '" + id + "' is valid until " + until + " (" + Span(left) +
+                             "); certd renews it by itself at " + CredOf(ctx, id)->next_renewal);
+    return true;
+  }
   if (within) {
     ctx.report.Warn(key,
                     "cert '" + id + "' expires in " + Span(left) + " (notAfter " + until +
@@ -159,22 +169,77 @@ bool CheckValidity(Context& ctx, const Served& s) {
 
 void CheckChain(Context& ctx, const Served& s) {
   const std::string& id = s.summary.cert_id;
+  std::string key = "cert-chain:" + id;
   std::string root;
-  std::string why = VerifyChain(ctx, s.chain, &root);
+  int err = 0;
+  std::string why = VerifyChain(ctx, s.chain, &root, &err);
   if (why.empty()) {
-    ctx.report.Pass("cert-chain:" + id, "cert '" + id + "' chains to '" + root + "'");
+    ctx.report.Pass(key, "cert '" + id + "' chains to '" + root + "'");
     return;
   }
-  ctx.report.Fail("cert-chain:" + id, "cert '" + id + "': the chain does not verify: " + why,
-                  "import the full chain (leaf first, then its issuers): edgectl cert import " +
-                      id + " FILE, or add its root CA to trust_bundle_cert");
+  if (s.chain.size() == 1 && SignedBySelf(s.chain.front().get())) {
+    ctx.report.Pass(key, "cert '" + id + "' is self-signed (not a CA): it is its own issuer");
+    return;
+  }
+  bool unknown_issuer = (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                         err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) &&
+                        Consistent(s.chain);
+  if (!unknown_issuer) {
+    ctx.report.Fail(key, "cert '" + id + "': the chain certd holds is broken: " + why,
+                    RenewHint(ctx, s));
+    return;
+  }
+  std::string top = edgesec::x509::NameText(X509_get_subject_name(s.chain.back().get()));
+  std::string issuer = edgesec::x509::NameText(X509_get_issuer_name(s.chain.back().get()));
+  std::string consistent = "its chain is consistent up to '" + top + "', issued by '" + issuer + "'";
+  if (id == ctx.device_cert) {
+    ctx.report.Pass(key, "cert '" + id + "' (the device identity): " + consistent +
+                             ", which the hub or the EST server verifies (no local anchor needed)");
+    return;
+  }
+  ctx.report.Warn(key,
+                  "cert '" + id + "': " + consistent +
+                      ", which is not in the trust bundle nor in certd's EST trusted_certs: "
+                      "nothing here verifies it to a root; whoever checks this cert must trust '" +
+                      issuer + "'",
+                  "if local clients must verify it, add the certificate of '" + issuer +
+                      "' to trust_bundle_cert (config.toml), then edgectl config apply");
+}
+
+// The keyd key of a cert certd names no key for: what certd signs with for an issuer (the
+// credential's key id, else the cert id), or keyd's preloaded key of the same id.
+std::string KeyIdOf(const Context& ctx, const Served& s) {
+  const std::string& id = s.summary.cert_id;
+  const CredentialStatus* cred = CredOf(ctx, id);
+  if (cred != nullptr && !cred->key_id.empty()) return cred->key_id;
+  if (!s.summary.key_id.empty()) return s.summary.key_id;
+  if (auto c = ctx.config.credentials.find(id); c != ctx.config.credentials.end())
+    if (!c->second.key_id.empty()) return c->second.key_id;
+  if (id == ctx.edge_ca_cert || ctx.preloaded_keys.count(id)) return id;
+  return {};
+}
+
+// What fixes a cert that is not its key's.
+std::string MismatchHint(const Context& ctx, const Served& s, const std::string& key_id) {
+  const std::string& id = s.summary.cert_id;
+  auto pre_cert = ctx.config.preloaded_certs.find(id);
+  auto pre_key = ctx.preloaded_keys.find(key_id);
+  if (pre_cert != ctx.config.preloaded_certs.end() && !s.summary.preloaded)
+    return "a stored cert '" + id + "' hides the configured file '" + pre_cert->second +
+           "': delete it so that certd serves the file: edgectl cert delete " + id;
+  if (pre_cert != ctx.config.preloaded_certs.end() || pre_key != ctx.preloaded_keys.end())
+    return "configure the cert and the key that belong together (certd's '" +
+           (pre_cert == ctx.config.preloaded_certs.end() ? id : pre_cert->second) +
+           "', keyd's '" +
+           (pre_key == ctx.preloaded_keys.end() ? key_id : pre_key->second) +
+           "'), e.g. [edge_ca] cert and pk in config.toml, then edgectl config apply";
+  return "renew the cert with a fresh key: edgectl cert renew " + id + " --rotate-key";
 }
 
 void CheckKey(Context& ctx, const Served& s) {
   const std::string& id = s.summary.cert_id;
   std::string key = "cert-key:" + id;
-  const CredentialStatus* cred = CredOf(ctx, id);
-  std::string key_id = cred != nullptr && !cred->key_id.empty() ? cred->key_id : s.summary.key_id;
+  std::string key_id = KeyIdOf(ctx, s);
   if (key_id.empty()) {
     ctx.report.Skip(key, "cert '" + id + "': certd names no keyd key for it");
     return;
@@ -206,8 +271,7 @@ void CheckKey(Context& ctx, const Served& s) {
   if (cert_key == nullptr || EVP_PKEY_eq(cert_key, pub->get()) != 1) {
     ERR_clear_error();
     ctx.report.Fail(key, "cert '" + id + "' does not match its key '" + key_id + "' in keyd",
-                    "renew the cert with a fresh key: edgectl cert renew " + id +
-                        " --rotate-key, or import the matching cert and key");
+                    MismatchHint(ctx, s, key_id));
     return;
   }
   ctx.report.Pass(key, "cert '" + id + "' matches its key '" + key_id + "' in keyd");
@@ -242,7 +306,15 @@ void CheckMissing(Context& ctx, const std::vector<Served>& served) {
   for (const auto& [id, cred] : ctx.creds) {
     bool listed = false;
     for (const auto& s : served) listed = listed || s.summary.cert_id == id;
-    if (listed || cred.state != "missing") continue;
+    if (listed) continue;
+    if (cred.state != "missing") {  // e.g. a stored file that is empty: certd lists no cert
+      ctx.report.Fail("cert-renewal:" + id,
+                      "credential '" + id + "' is '" + cred.state +
+                          "' but certd serves no cert for it (its stored file is empty or "
+                          "damaged)",
+                      "issue it anew: edgectl cert renew " + id);
+      continue;
+    }
     std::string issue = certd::ParseIssuanceMethod(cred.method) == certd::IssuanceMethod::kEst
                             ? "edgectl cert enroll "
                             : "edgectl cert renew ";
@@ -279,6 +351,11 @@ void CheckCerts(Env& env, Report& report) {
   }
   Context ctx(env, report);
   if (auto config = certd::LoadCertdConfig(env.layout)) ctx.config = std::move(*config);
+  if (auto config = identityd::LoadIdentitydConfig(env.layout)) {
+    ctx.device_cert = config->device_cert;
+    ctx.edge_ca_cert = config->edge_ca_cert;
+  }
+  if (auto config = keyd::LoadKeydConfig(env.layout)) ctx.preloaded_keys = config->preloaded_keys;
   if (env.Reachable("keyd")) ctx.keyd.emplace(env.layout.Socket("keyd"));
   certd::CertdClient certd(env.layout.Socket("certd"));
   auto list = certd.List();

@@ -45,6 +45,9 @@ class Report {
   bool failed() const;
   Json ToJson() const;       // [{id, status, message, hint}]
   std::string Text() const;  // one line per result, hints indented below, a summary line
+  // Under --root: every "edgectl " of a hint becomes "edgectl --root ROOT ", so that each hint is
+  // the command to run as it stands.
+  void RootHints(const std::string& root);
 
  private:
   std::vector<Result> results_;
@@ -82,6 +85,8 @@ struct Env {
   std::string StartHint(const std::string& svc) const;
   // "systemctl restart edgesec-<svc>" or "edgectl down --root DIR && edgectl up --root DIR".
   std::string RestartHint(const std::string& svc) const;
+  // "kill -HUP $(cat DIR/run/edgesec/<svc>.pid)" or "systemctl reload edgesec-<svc>.service".
+  std::string ReloadHint(const std::string& svc) const;
   ServiceUser UserOf(const std::string& service) const;
 };
 
@@ -92,6 +97,8 @@ void CheckCerts(Env& env, Report& report);        // certs_check.cpp
 void CheckPermissions(Env& env, Report& report);  // permissions_check.cpp
 void CheckEst(Env& env, Report& report);          // est_check.cpp
 void CheckTokens(Env& env, Report& report);       // tokens_check.cpp
+void CheckIssuance(Env& env, Report& report);     // issue_check.cpp
+void CheckUnits(Env& env, Report& report);        // units_check.cpp
 void CheckClock(Env& env, Report& report);        // clock_check.cpp
 void CheckTrustStore(Env& env, Report& report);   // trust_check.cpp
 

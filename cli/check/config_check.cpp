@@ -78,9 +78,7 @@ void SuperConfig(Env& env, Report& report, const std::string& path) {
     for (const auto& f : stale) names += (names.empty() ? "'" : ", '") + f + "'";
     report.Warn("config-applied",
                 "'" + path + "' is valid but not applied: " + names + " differ from what it gives",
-                std::string("apply it: edgectl config apply") +
-                    (env.layout.is_rooted() ? " --root " + env.layout.root : "") +
-                    " (--dry-run shows the difference)");
+                "apply it (--dry-run shows the difference first): edgectl config apply");
     return;
   }
   report.Pass("config", "'" + path + "' is valid and applied");

@@ -56,16 +56,28 @@ std::string Report::Text() const {
   return text;
 }
 
+void Report::RootHints(const std::string& root) {
+  const std::string word = "edgectl ";
+  for (auto& r : results_)
+    for (size_t at = r.hint.find(word); at != std::string::npos; at = r.hint.find(word, at + 1))
+      if (at == 0 || r.hint[at - 1] == ' ' || r.hint[at - 1] == '(')
+        r.hint.insert(at + word.size(), "--root " + root + " ");
+}
+
 std::string Env::StartHint(const std::string& svc) const {
-  if (layout.is_rooted()) return "start the daemons: edgectl up --root " + layout.root;
+  if (layout.is_rooted()) return "start the daemons: edgectl up";
   return "systemctl start edgesec-" + svc + ".socket";
 }
 
 std::string Env::RestartHint(const std::string& svc) const {
   if (layout.is_rooted())
-    return "restart the daemons: edgectl down --root " + layout.root + " && edgectl up --root " +
-           layout.root;
+    return "restart the daemons: edgectl down && edgectl up";
   return "systemctl restart edgesec-" + svc + ".service";
+}
+
+std::string Env::ReloadHint(const std::string& svc) const {
+  if (layout.is_rooted()) return "kill -HUP $(cat '" + layout.run() + "/" + svc + ".pid')";
+  return "systemctl reload edgesec-" + svc + ".service";
 }
 
 ServiceUser Env::UserOf(const std::string& service) const {

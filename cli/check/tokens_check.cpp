@@ -1,10 +1,14 @@
 // The hardware behind keyd answers: when keyd's config uses the pkcs11, tpm or a vendor engine,
-// every key keyd lists on it gives its public key (a call that reaches the token or the TPM).
+// every key keyd lists on it gives its public key (a call that reaches the token or the TPM). For
+// pkcs11, before that: SoftHSM2's config and token directory are keyd's user's to use, and every
+// pkcs11: URI of keyd's config names a token the module has.
 #include <map>
+#include <variant>
 #include <set>
 
 #include "cli/check/check.hpp"
 #include "config/keyd/config.hpp"
+#include "config/super/super.hpp"
 #include "keyd/client/keyd_client.hpp"
 
 namespace edgesec::cli::check {
@@ -18,6 +22,34 @@ std::string EngineHint(const std::string& engine) {
     return "check keyd's [tpm] tcti and that the TPM is reachable by keyd's user "
            "(/dev/tpmrm0, or tpm2-abrmd running)";
   return "check keyd's [engines." + engine + "] path and options, and keyd's log";
+}
+
+// The pkcs11 engine's module, before keyd uses it: SoftHSM2 under keyd's user, and the tokens that
+// keyd's pkcs11: URIs name. Returns false when a problem was reported.
+bool CheckPkcs11Module(Env& env, Report& report, const keyd::KeydConfig& config) {
+  auto it = config.builtin_engines.find("pkcs11");
+  if (it == config.builtin_engines.end()) return true;
+  const auto* section = std::get_if<keyd::Pkcs11EngineSection>(&it->second);
+  if (section == nullptr) return true;
+  bool ok = true;
+  ServiceUser user = env.UserOf("keyd");
+  if (user.exists)
+    for (const auto& p : config::super::SofthsmAccessProblems(section->lib_path, user.name)) {
+      size_t fix = p.rfind("; ");
+      report.Fail("token-pkcs11:softhsm", p.substr(0, fix),
+                  (fix == std::string::npos ? p : p.substr(fix + 2)) + ", then " +
+                      env.RestartHint("keyd"));
+      ok = false;
+    }
+  std::vector<std::pair<std::string, std::string>> uris = {{"[pkcs11] base_slot", section->base_slot}};
+  for (const auto& [id, uri] : config.preloaded_keys) uris.emplace_back("[preloaded_keys] " + id, uri);
+  for (const auto& p : config::super::Pkcs11SlotProblems(section->lib_path, uris)) {
+    report.Fail("token-pkcs11:slot", p,
+                "name a token that exists in keyd's config (or config.toml, then edgectl config "
+                "apply), then " + env.RestartHint("keyd"));
+    ok = false;
+  }
+  return ok;
 }
 
 }  // namespace
@@ -36,6 +68,7 @@ void CheckTokens(Env& env, Report& report) {
     report.Skip("tokens", "keyd uses no PKCS#11 token, TPM or vendor engine");
     return;
   }
+  if (!CheckPkcs11Module(env, report, *config)) return;
   if (!env.Reachable("keyd")) {
     report.Skip("tokens", "keyd is not reachable: its engines not checked", env.StartHint("keyd"));
     return;

@@ -63,7 +63,7 @@ void CheckTrustStore(Env& env, Report& report) {
   for (const auto& h : have)
     if (!want.count(h)) stale.push_back(h);
   std::string fix = env.layout.is_rooted()
-                        ? "edgectl --root " + env.layout.root + " trust install"
+                        ? "edgectl trust install"
                         : "sudo edgectl trust install (after an Edge CA rollover "
                           "identityd starts edgesec-trust.service: see "
                           "journalctl -u edgesec-identityd -u edgesec-trust)";

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "config/super/super.hpp"
 
@@ -61,7 +64,63 @@ std::string ReadableBy(const std::string& path, const User& user, const std::str
   return {};
 }
 
+// SoftHSM2's config file: $SOFTHSM2_CONF, else Debian's.
+std::string SofthsmConf() {
+  const char* env = std::getenv("SOFTHSM2_CONF");
+  return env != nullptr && *env != '\0' ? env : "/etc/softhsm/softhsm2.conf";
+}
+
+// `directories.tokendir` of SoftHSM2's config; empty when unreadable or unset.
+std::string SofthsmTokenDir(const std::string& conf) {
+  std::ifstream in(conf);
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.find('=');
+    if (line.rfind("directories.tokendir", 0) != 0 || eq == std::string::npos) continue;
+    std::string v = line.substr(eq + 1);
+    v.erase(0, v.find_first_not_of(" \t"));
+    v.erase(v.find_last_not_of(" \t\r") + 1);
+    return v;
+  }
+  return {};
+}
+
 }  // namespace
+
+std::vector<std::string> SofthsmAccessProblems(const std::string& lib_path,
+                                               const std::string& user) {
+  std::vector<std::string> problems;
+  if (lib_path.find("softhsm") == std::string::npos) return problems;
+  auto u = LookUp(user);
+  if (!u || u->uid == 0) return problems;
+  std::string conf = SofthsmConf();
+  struct group* g = ::getgrnam("softhsm");
+  std::string group = g != nullptr ? "softhsm" : user;
+  std::string join = g != nullptr ? "usermod -aG softhsm " + user + " (then restart keyd)" : "";
+  if (std::string why = ReadableBy(conf, *u, user); !why.empty())
+    problems.push_back("SoftHSM2's config '" + conf + "': " + why +
+                       " (keyd logs 'Could not open the config file'); " +
+                       (join.empty() ? "chgrp " + user + " and chmod g+r it" : join));
+  std::string dir = SofthsmTokenDir(conf);
+  if (dir.empty()) return problems;
+  std::error_code ec;
+  std::vector<std::string> paths = {dir};
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    paths.push_back(it->path().string());
+  for (const auto& path : paths) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;
+    bool dir_ok = !S_ISDIR(st.st_mode) || Allows(st, *u, S_IXUSR);
+    if (Allows(st, *u, S_IRUSR) && Allows(st, *u, S_IWUSR) && dir_ok) continue;
+    problems.push_back("SoftHSM2's token directory '" + dir + "': user '" + user +
+                       "' (keyd) cannot read and write '" + path +
+                       "' (keyd then fails with 'Permission denied'); give it to keyd: chown -R " +
+                       user + ":" + group + " '" + dir + "'" +
+                       (join.empty() ? "" : " and " + join));
+    break;
+  }
+  return problems;
+}
 
 std::vector<std::string> CrossCheck(const SuperConfig& c, const CheckOptions& o) {
   std::vector<std::string> problems;
@@ -106,6 +165,15 @@ std::vector<std::string> CrossCheck(const SuperConfig& c, const CheckOptions& o)
                            "' does not exist, and the services' configs name it; install the "
                            "edgesec package (sysusers.d) or run under --root");
     }
+  if (!o.rooted && c.keys.pkcs11_lib_path.find("softhsm") != std::string::npos)
+    for (auto& p : SofthsmAccessProblems(c.keys.pkcs11_lib_path, o.keyd_user))
+      problems.push_back("[keys] pkcs11_lib_path: " + p);
+  std::vector<std::pair<std::string, std::string>> uris = {
+      {"[keys] pkcs11_base_slot", c.keys.pkcs11_base_slot},
+      {"[edge_ca] pk", c.edge_ca.pk},
+      {"[provisioning.authentication] identity_pk", c.device.pk}};
+  for (const auto& [id, uri] : c.preloaded_keys) uris.emplace_back("[preloaded_keys] " + id, uri);
+  for (auto& p : Pkcs11SlotProblems(c.keys.pkcs11_lib_path, uris)) problems.push_back(p);
   for (const Principal& p : c.principals)
     if (!p.name.empty() && !LookUp(p.name))
       problems.push_back(p.position + ": principal name '" + p.name +

@@ -32,6 +32,16 @@ struct CheckOptions {
 // Checks against the system (files exist and are readable by the service user that reads them,
 // principals resolve); every problem, "position: 'key': what to change".
 std::vector<std::string> CrossCheck(const SuperConfig& config, const CheckOptions& options);
+// SoftHSM2 (a lib_path naming softhsm) under keyd's `user`: its config ($SOFTHSM2_CONF, else
+// /etc/softhsm/softhsm2.conf) readable, its directories.tokendir and everything in it readable and
+// writable; each problem with the command that fixes it. Empty for another module, root or a
+// user that does not exist.
+std::vector<std::string> SofthsmAccessProblems(const std::string& lib_path, const std::string& user);
+// Each pkcs11: URI ({what, uri}) that names a token matches an initialized token of the module at
+// `lib_path` (token_checks.cpp); a problem names the key and the tokens that exist. Empty when the
+// module cannot be loaded (keyd says why at start).
+std::vector<std::string> Pkcs11SlotProblems(
+    const std::string& lib_path, const std::vector<std::pair<std::string, std::string>>& uris);
 
 struct ApplyOptions {
   bool rooted = false;      // no service users: omit the [[principal]] entries between the services

@@ -29,6 +29,19 @@ expect_line() {
     grep -qF -- "$text" <<<"$block" || { fail "'$status  $id' line lacks '$text'"; echo "$block" >&2; }
   done
 }
+# run_hint ID: runs the command of the hint under the first FAIL or WARN line of ID, as printed (from
+# its first command word on; `edgectl` is the binary under test).
+HINTBIN=$DIR/hintbin
+mkdir -p "$HINTBIN"
+ln -s "$EDGESEC_EDGECTL" "$HINTBIN/edgectl"
+run_hint() {
+  local hint cmd
+  hint=$(awk -v tag="$1" '(index($0, "FAIL  " tag) == 1 || index($0, "WARN  " tag) == 1) {getline; print; exit}' "$OUT")
+  cmd=$(grep -oE "(edgectl|chmod|chown) .*" <<<"$hint" | head -1)
+  if [ -z "$cmd" ]; then fail "the hint of '$1' holds no command: '$hint'"; return; fi
+  if PATH=$HINTBIN:$PATH bash -c "$cmd" >"$DIR/hint.out" 2>&1; then pass "the hint of $1 runs: $cmd"
+  else fail "the hint of $1 failed: $cmd"; cat "$DIR/hint.out" >&2; fi
+}
 expect_rc() {
   if [ "$RC" -eq "$1" ]; then pass "$2 (exit $RC)"; else fail "$2: exit $RC, not $1"; cat "$OUT" >&2; fi
 }
@@ -87,9 +100,11 @@ kill "$(cat "$RUN/certd.pid")"
 for _ in $(seq 50); do [ -S "$RUN/certd.sock" ] || break; sleep 0.1; done
 run_check
 expect_rc 1 "a stopped certd fails"
-expect_line FAIL service-certd "certd" "hint: start the daemons: edgectl up --root $DIR"
+expect_line FAIL service-certd "certd" "hint: start the daemons: edgectl --root $DIR up"
 expect_line SKIP certs "certd is not reachable"
-up
+run_hint service-certd
+run_check
+expect_rc 0 "after its hint (edgectl up), a stopped certd passes"
 
 # --- a key file readable by others -----------------------------------------------------------------
 KEY=$(ls "$DIR"/var/lib/edgesec/keyd/file/keypairs/*.pem | head -1)
@@ -97,7 +112,9 @@ chmod 0644 "$KEY"
 run_check
 expect_rc 1 "a key file with mode 0644 fails"
 expect_line FAIL "permissions-keyd:$KEY" "mode 0644" "hint: chmod 0600 '$KEY'"
-chmod 0600 "$KEY"
+run_hint "permissions-keyd:$KEY"
+run_check
+expect_rc 0 "after its hint, the key file passes"
 
 # --- a cert within its expiry warning: a warning only ---------------------------------------------
 cat >"$CERTD_CONF" <<EOF
@@ -158,10 +175,10 @@ printf 'hostname = "gw-check"\n' >"$SUPER"
 chmod 0644 "$SUPER"
 run_check
 expect_rc 0 "a valid super config that is not applied only warns"
-expect_line WARN config-applied "not applied" "hint: apply it: edgectl config apply --root $DIR"
+expect_line WARN config-applied "not applied" "hint: apply it (--dry-run shows the difference first): edgectl --root $DIR config apply"
 expect_line WARN "permissions:$SUPER" "mode 0644" "hint: chmod 0600 '$SUPER'"
-chmod 0600 "$SUPER"
-edgectl config apply >/dev/null || fail "edgectl config apply"
+run_hint "permissions:$SUPER"
+run_hint config-applied
 run_check
 expect_rc 0 "an applied super config passes"
 expect_line PASS config "valid and applied"

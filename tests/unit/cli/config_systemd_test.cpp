@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/check/check.hpp"
 #include "cli/config_commands.hpp"
 #include "common/fs.hpp"
 #include "tests/support/temp_root.hpp"
@@ -200,4 +201,42 @@ TEST_CASE("a failed reload makes config apply fail and puts the previous files b
   std::string calls = systemd.Calls();
   CHECK(calls.find("ReloadOrRestartUnit edgesec-certd.service replace\n") !=
         calls.rfind("ReloadOrRestartUnit edgesec-certd.service replace\n"));
+}
+
+// edgectl check (trap 4 of issue 11): a unit of on_change_units that systemd cannot load warns,
+// naming it, through the same bus as config apply; no system bus is a skip, not a failure.
+TEST_CASE("check warns about an on_change_units unit systemd cannot load") {
+  using edgesec::cli::check::Outcome;
+  edgesec::testing::TempDir dir;
+  edgesec::cli::check::Env env;
+  env.layout = edgesec::Layout::UnderRoot(dir.path());
+  std::string conf = env.layout.ServiceConfigFile("identityd");
+  REQUIRE(edgesec::fs::MakeDirs(edgesec::fs::DirName(conf), 0700));
+  REQUIRE(edgesec::fs::AtomicWriteFile(
+      conf,
+      "[edge_ca]\non_change = [\"/usr/bin/systemctl\", \"reload-or-restart\", \"--no-block\", "
+      "\"consumer.service\", \"missing.service\"]\n",
+      0600));
+  auto find = [](const edgesec::cli::check::Report& r, const std::string& id) {
+    for (const auto& x : r.results())
+      if (x.id == id) return x;
+    return edgesec::cli::check::Result{};
+  };
+  {
+    FakeSystemd systemd;
+    edgesec::cli::check::Report report;
+    edgesec::cli::check::CheckUnits(env, report);
+    CHECK(find(report, "unit:consumer.service").status == Outcome::kPass);
+    auto missing = find(report, "unit:missing.service");
+    CHECK(missing.status == Outcome::kWarn);
+    CHECK_THAT(missing.message, Catch::Contains("not-found"));
+    CHECK_THAT(missing.hint, Catch::Contains("on_change_units"));
+    CHECK_THAT(systemd.Calls(), Catch::Contains("LoadUnit missing.service"));
+  }
+  ::setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + dir.path() + "/none").c_str(), 1);
+  edgesec::cli::check::Report report;
+  edgesec::cli::check::CheckUnits(env, report);
+  REQUIRE(report.results().size() == 1);
+  CHECK(report.results()[0].status == Outcome::kSkip);
+  CHECK_FALSE(report.failed());
 }

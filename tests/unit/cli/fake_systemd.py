@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # A test double of org.freedesktop.systemd1 on the bus at $DBUS_SYSTEM_BUS_ADDRESS: Manager.Subscribe,
+# Manager.LoadUnit (a unit object whose LoadState is "not-found" for "missing.service", else "loaded"),
 # Manager.Reload, Manager.RestartUnit and Manager.ReloadOrRestartUnit (a job whose JobRemoved comes 50 ms later, result "failed" for the units
 # in $FAKE_SYSTEMD_FAIL, else "done"; "missing.service" is NoSuchUnit). Every call is appended to the
 # log file (argv[1]) as one line; "ready" once the name is owned.
@@ -41,6 +42,14 @@ class Manager(dbus.service.Object):
         log.write("ReloadOrRestartUnit %s %s\n" % (unit, mode))
         return self.job(unit)
 
+    @dbus.service.method(IFACE, in_signature="s", out_signature="o")
+    def LoadUnit(self, unit):
+        log.write("LoadUnit %s\n" % unit)
+        path = "/org/freedesktop/systemd1/unit/" + "".join(c if c.isalnum() else "_" for c in unit)
+        if path not in units:
+            units[path] = Unit(path, "not-found" if unit == "missing.service" else "loaded")
+        return dbus.ObjectPath(path)
+
     def job(self, unit):
         if unit == "missing.service":
             raise dbus.exceptions.DBusException(
@@ -61,6 +70,19 @@ class Manager(dbus.service.Object):
         pass
 
 
+class Unit(dbus.service.Object):
+    def __init__(self, path, load_state):
+        super().__init__(bus, path)
+        self.load_state = load_state
+
+    @dbus.service.method("org.freedesktop.DBus.Properties", in_signature="ss", out_signature="v")
+    def Get(self, iface, prop):
+        if prop != "LoadState":
+            raise dbus.exceptions.DBusException("no property " + prop)
+        return self.load_state
+
+
+units = {}
 name = dbus.service.BusName("org.freedesktop.systemd1", bus)
 manager = Manager()
 log.write("ready\n")

@@ -121,7 +121,10 @@ TEST_CASE("a service without a socket fails with the hint to start it") {
   REQUIRE(keyd != nullptr);
   CHECK(keyd->status == Outcome::kFail);
   CHECK_THAT(keyd->message, Catch::Contains("not running"));
-  CHECK(keyd->hint == "start the daemons: edgectl up --root " + root.env.layout.root);
+  CHECK(keyd->hint == "start the daemons: edgectl up");
+  root.report.RootHints(root.env.layout.root);  // as edgectl check does under --root
+  CHECK(root.Find("service-keyd")->hint ==
+        "start the daemons: edgectl --root " + root.env.layout.root + " up");
   const Result* certd = root.Find("service-certd");
   REQUIRE(certd != nullptr);
   CHECK_THAT(certd->message, Catch::Contains("is not a socket"));
