@@ -13,7 +13,7 @@
 namespace edgesec::cli {
 
 certd::CertdClient CertdClientFor(const Context& ctx) {
-  return certd::CertdClient(ctx.layout.Socket("certd"));
+  return certd::CertdClient(ctx.layout.Socket("certd"), ctx.timeout_ms);
 }
 
 namespace {

@@ -13,6 +13,7 @@ namespace edgesec::cli {
 struct Context {
   Layout layout = Layout::System();
   bool json = false;
+  long timeout_ms = 60000;  // --timeout: how long to wait for a service's answer
   std::vector<std::string> args;               // positional arguments after the command words
   std::map<std::string, std::string> options;  // command options ("--alg" → "ec-p256")
 
@@ -40,8 +41,9 @@ struct Command {
   int (*run)(Context&);
 };
 
-// Exit codes (DESIGN.md): 0 success, 1 failure, 2 usage.
-constexpr int kOk = 0, kFailure = 1, kUsage = 2;
+// Exit codes (DESIGN.md): 0 success, 1 failure, 2 usage, 3 still pending (a request certd kept
+// running after edgectl stopped waiting: cert enroll/renew/reenroll).
+constexpr int kOk = 0, kFailure = 1, kUsage = 2, kPending = 3;
 
 std::vector<Command> ProcessCommands();
 std::vector<Command> KeyCommands();

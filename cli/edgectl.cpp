@@ -12,6 +12,8 @@ const char* kGlobalHelp =
     "  --root DIR         use the layout under DIR (as `edgectl up --root DIR` started it)\n"
     "  --json             print JSON instead of text\n"
     "  --log-level LEVEL  error, warn, notice, info or debug\n"
+    "  --timeout SECONDS  how long to wait for certd's answer (default 60); cert enroll, renew\n"
+    "                     and reenroll of an est credential wait its EST max_wait on top\n"
     "  --help             help for edgectl or for a command\n";
 
 std::vector<Command> AllCommands() {
@@ -38,7 +40,8 @@ void PrintUsage(const std::vector<Command>& commands) {
     std::string head = Words(c) + (c.positional.empty() ? "" : " " + c.positional);
     std::printf("  %-28s %s\n", head.c_str(), c.summary.c_str());
   }
-  std::printf("\n%s\nExit codes: 0 success, 1 failure, 2 usage error.\n", kGlobalHelp);
+  std::printf("\n%s\nExit codes: 0 success, 1 failure, 2 usage error, 3 still pending (cert enroll/renew/\n"
+      "reenroll: certd had not answered in time and goes on; see `edgectl cert list`).\n", kGlobalHelp);
 }
 
 void PrintCommandHelp(const Command& c) {
@@ -70,6 +73,13 @@ int Fail(const std::string& message) {
 }
 
 namespace {
+
+bool ParseSeconds(const std::string& text, long* out) {
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  *out = std::stol(text);
+  return *out >= 1 && *out <= 86400;
+}
 
 // The global options, taken from anywhere on the line; the rest is left in `rest`. kUsage after
 // printing what is wrong, else kOk.
@@ -104,6 +114,14 @@ int ParseGlobals(int argc, char** argv, Context* ctx, bool* help, std::vector<st
         return kUsage;
       }
       log::SetLevel(l);
+    } else if (a == "--timeout" || a.rfind("--timeout=", 0) == 0) {
+      std::string text;
+      long seconds = 0;
+      if (!take("--timeout", &text) || !ParseSeconds(text, &seconds)) {
+        std::fprintf(stderr, "edgectl: --timeout must be a number of seconds from 1 to 86400\n");
+        return kUsage;
+      }
+      ctx->timeout_ms = seconds * 1000;
     } else
       rest->push_back(a);
   }

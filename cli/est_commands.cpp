@@ -31,12 +31,30 @@ int PrintIssued(Context& ctx, const std::string& id, const std::string& pem,
   return kOk;
 }
 
+// certd may poll an EST server's 202 answers for up to the credential's max_wait (GET
+// /credentials/{id} says how long: maxWait): the request waits that long on top of --timeout.
+certd::CertdClient PatientClient(const Context& ctx, const std::string& id) {
+  long extra_ms = 0;
+  if (auto st = CertdClientFor(ctx).GetCredential(id); st) extra_ms = st->max_wait_seconds * 1000;
+  return certd::CertdClient(ctx.layout.Socket("certd"), ctx.timeout_ms + extra_ms);
+}
+
+// A request certd got and did not answer in time is not a failure: certd goes on with it (exit 3).
+int FailOrPending(const std::string& doing, const std::string& id, const Error& e) {
+  if (e.reason != ErrorReason::kNoAnswer) return Fail(doing + " cert '" + id + "': " + e.message);
+  std::fprintf(stderr,
+               "edgectl: %s cert '%s': still pending (%s); certd goes on with it: see `edgectl "
+               "cert list` for the outcome\n",
+               doing.c_str(), id.c_str(), e.message.c_str());
+  return kPending;
+}
+
 int Enroll(Context& ctx) {
   const std::string& id = ctx.args[0];
   certd::api::CreateCertRequest req;
   req.cert_id = id;
-  auto pem = CertdClientFor(ctx).Issue(req);
-  if (!pem) return Fail("enrolling cert '" + id + "': " + pem.error().message);
+  auto pem = PatientClient(ctx, id).Issue(req);
+  if (!pem) return FailOrPending("enrolling", id, pem.error());
   return PrintIssued(ctx, id, *pem, "enrolled");
 }
 
@@ -51,8 +69,8 @@ int RenewWith(Context& ctx, const char* command, const char* doing, const char* 
   std::optional<bool> rotate;
   if (ctx.Has("--keep-key")) rotate = false;
   if (ctx.Has("--rotate-key")) rotate = true;
-  auto pem = CertdClientFor(ctx).Renew(id, rotate);
-  if (!pem) return Fail(std::string(doing) + " cert '" + id + "': " + pem.error().message);
+  auto pem = PatientClient(ctx, id).Renew(id, rotate);
+  if (!pem) return FailOrPending(doing, id, pem.error());
   return PrintIssued(ctx, id, *pem, done);
 }
 
@@ -177,7 +195,7 @@ std::vector<Command> EstCommands() {
        1,
        1,
        "re-enroll an est credential's cert now (EST /simplereenroll); exits 0 only once the new "
-       "cert is in place",
+       "cert is in place, 3 when certd is still at it after --timeout + the EST max_wait",
        {{"--rotate-key", "",
          "use a new key this time (default: the credential's rotate_key, true)"},
         {"--keep-key", "", "keep the current key this time"}},
@@ -187,7 +205,8 @@ std::vector<Command> EstCommands() {
        1,
        1,
        "renew a credential's cert now (EST re-enroll, or local issuance for self_signed and "
-       "local_ca); exits 0 only once the new cert is committed",
+       "local_ca); exits 0 only once the new cert is committed, 3 when certd is still at it "
+       "after --timeout (+ the EST max_wait)",
        {{"--rotate-key", "",
          "use a new key (versioned key id) this time (default: the credential's rotate_key)"},
         {"--keep-key", "", "keep the current key this time"}},

@@ -12,6 +12,8 @@ const char* ReasonName(ErrorReason reason) {
       return "not-issued-yet";
     case ErrorReason::kUnsupportedMechanism:
       return "unsupported-mechanism";
+    case ErrorReason::kNoAnswer:
+      return "no-answer";
     case ErrorReason::kNone:
       break;
   }
@@ -20,7 +22,7 @@ const char* ReasonName(ErrorReason reason) {
 
 ErrorReason ParseReason(std::string_view name) {
   for (ErrorReason r : {ErrorReason::kIssuerExpired, ErrorReason::kNotIssuedYet,
-                        ErrorReason::kUnsupportedMechanism})
+                        ErrorReason::kUnsupportedMechanism, ErrorReason::kNoAnswer})
     if (name == ReasonName(r)) return r;
   return ErrorReason::kNone;
 }

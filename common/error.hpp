@@ -31,6 +31,7 @@ enum class ErrorReason {
   kIssuerExpired,         // the issuing certificate has expired: renew it, then retry
   kNotIssuedYet,          // the credential exists but has no certificate yet
   kUnsupportedMechanism,  // the key cannot do this signature mechanism (an engine's refusal)
+  kNoAnswer,  // a request was sent and no answer came within the client's timeout (it may still run)
 };
 const char* ReasonName(ErrorReason reason);      // "" for kNone
 ErrorReason ParseReason(std::string_view name);  // kNone for anything unknown

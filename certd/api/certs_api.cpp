@@ -123,11 +123,13 @@ Expected<CredentialStatus> CredentialStatus::FromJson(const Json& j) {
   EDGESEC_ASSIGN_OR_RETURN(s.last_error, NullableString(j, "lastError"));
   EDGESEC_ASSIGN_OR_RETURN(s.not_after, NullableString(j, "notAfter"));
   EDGESEC_ASSIGN_OR_RETURN(s.state, f.RequiredString("state"));
+  if (auto it = j.find("maxWait"); it != j.end() && it->is_number_integer())
+    s.max_wait_seconds = it->get<int64_t>();
   return s;
 }
 
 Json CredentialStatus::ToJson() const {
-  return Json{{"certId", cert_id},
+  Json j{{"certId", cert_id},
               {"keyId", OrNull(key_id)},
               {"method", method},
               {"autoRenew", auto_renew},
@@ -137,6 +139,8 @@ Json CredentialStatus::ToJson() const {
               {"lastError", OrNull(last_error)},
               {"notAfter", OrNull(not_after)},
               {"state", state}};
+  if (max_wait_seconds > 0) j["maxWait"] = max_wait_seconds;
+  return j;
 }
 
 Expected<ListCredentialsResponse> ListCredentialsResponse::FromJson(const Json& j) {

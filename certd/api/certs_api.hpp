@@ -77,6 +77,9 @@ struct CredentialStatus {
   std::string last_error;
   std::string not_after;
   std::string state;  // "valid", "missing", "renewing", "failed", "expired"
+  // edgesec: est credentials: the longest certd waits on the EST server's 202 + Retry-After in one
+  // operation ([est] max_wait), so that a client waits that long more; 0 (absent) for others.
+  int64_t max_wait_seconds = 0;
   static Expected<CredentialStatus> FromJson(const Json& j);
   Json ToJson() const;
 };

@@ -15,7 +15,8 @@ namespace edgesec::certd {
 
 class CertdClient {
  public:
-  explicit CertdClient(std::string socket_path) : http_(std::move(socket_path)) {}
+  explicit CertdClient(std::string socket_path, long timeout_ms = 60000)
+      : http_(std::move(socket_path), timeout_ms) {}
 
   Expected<std::string> Issue(const api::CreateCertRequest& request);  // leaf + chain PEM
   Expected<std::string> Import(const std::string& id, const std::string& pem);

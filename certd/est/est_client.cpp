@@ -1,6 +1,7 @@
 #include "certd/est/est_client.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 
 #include <cctype>
 #include <fstream>
@@ -69,11 +70,37 @@ std::string ServerText(const std::string& body) {
   return out;
 }
 
+// The trust anchors as a message names them: the configured files (the system store is never used).
+std::string AnchorsText(const std::vector<std::string>& files) {
+  std::string out;
+  for (const auto& f : files) out += (out.empty() ? "'" : ", '") + f + "'";
+  return "trust anchors: " + out + " (trusted_certs; the system store is not used)";
+}
+
+// A failed TLS verification, told apart: the chain did not verify against the anchors (OpenSSL's
+// reason), or the chain did and the certificate is not for the host of the URL.
+Error TrustError(long verify, const char* errbuf, const std::string& url,
+                 const std::vector<std::string>& anchors) {
+  std::string what = "EST request to '" + url + "' failed: ";
+  // An untrusted chain fails the handshake with OpenSSL's own code; libcurl's host name check runs
+  // after a verified handshake and leaves "unspecified" (1) or "application verification" (50).
+  if (verify != X509_V_OK && verify != X509_V_ERR_UNSPECIFIED &&
+      verify != X509_V_ERR_APPLICATION_VERIFICATION)
+    return MakeError(ErrorKind::kUnauthorized,
+                     what + "the server's certificate chain is not trusted: " +
+                         X509_verify_cert_error_string(verify) + " (verify error " +
+                         std::to_string(verify) + "); " + AnchorsText(anchors),
+                     errbuf);
+  return MakeError(ErrorKind::kUnauthorized,
+                   what + "the server's certificate is not for this host name (" +
+                       std::string(errbuf) + "); its chain is trusted by the " +
+                       AnchorsText(anchors));
+}
+
 Error TransportError(CURLcode rc, const char* errbuf, const std::string& url) {
   std::string what = "EST request to '" + url + "' failed: " + curl_easy_strerror(rc);
   std::string detail = errbuf;
   switch (rc) {
-    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       return MakeError(ErrorKind::kUnauthorized,
@@ -235,8 +262,8 @@ Expected<EstClient::Response> EstClient::Perform(const std::string& operation,
     last_status_ = 0;
     long verify = X509_V_OK;
     curl_easy_getinfo(c, CURLINFO_SSL_VERIFYRESULT, &verify);
-    if (verify != X509_V_OK)
-      rc = CURLE_PEER_FAILED_VERIFICATION;  // a trust failure, whatever curl says
+    if (verify != X509_V_OK || rc == CURLE_PEER_FAILED_VERIFICATION)  // whatever curl says
+      return TrustError(verify, errbuf, url, config_.trusted_certs);
     return TransportError(rc, errbuf, url);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);

@@ -5,12 +5,22 @@
 #include "common/x509/details.hpp"
 
 namespace edgesec::certd {
+namespace {
+
+// The renewal state, with the longest 202 wait of an est credential (edgesec: maxWait).
+api::CredentialStatus WithMaxWait(api::CredentialStatus st, const CertdConfig& config,
+                                  const certd::Credential& cred) {
+  if (cred.method == IssuanceMethod::kEst) st.max_wait_seconds = config.est.max_wait_seconds;
+  return st;
+}
+
+}  // namespace
 
 Expected<std::vector<api::CredentialStatus>> CertService::Credentials(const Caller& c) {
   auto s = Snapshot();
   std::vector<api::CredentialStatus> out;
   for (const auto& [id, cred] : s->config.credentials)
-    if (MayUse(s->config, c.uid, id)) out.push_back(renewals_->StatusOf(cred));
+    if (MayUse(s->config, c.uid, id)) out.push_back(WithMaxWait(renewals_->StatusOf(cred), s->config, cred));
   return out;
 }
 
@@ -20,7 +30,7 @@ Expected<api::CredentialStatus> CertService::Credential(const Caller& c, const s
   auto it = s->config.credentials.find(id);
   if (it == s->config.credentials.end())
     return NotFound("no credential '" + id + "' in certd's config");
-  return renewals_->StatusOf(it->second);
+  return WithMaxWait(renewals_->StatusOf(it->second), s->config, it->second);
 }
 
 Expected<api::EventsResponse> CertService::Events(const Caller& c, uint64_t since,

@@ -43,6 +43,31 @@ Expected<std::string> IdentityCommonName(const EstSettings& e, const Credential&
   return e.identity_common_name;
 }
 
+bool MustBeCa(const CertdConfig& config, const Credential& cred) {
+  if (cred.cert_id == kEdgeCaId || config.local_ca_cert == cred.cert_id) return true;
+  auto p = config.profiles.find(cred.profile);
+  if (p != config.profiles.end() && p->second.ca) return true;
+  for (const auto& [id, other] : config.credentials)
+    if (other.method == IssuanceMethod::kLocalCa && other.issuer_cert == cred.cert_id) return true;
+  return false;
+}
+
+Status RefuseNonCa(const CertdConfig& config, const Credential& cred, X509* cert) {
+  if (!MustBeCa(config, cred)) return {};
+  Status st = edgesec::x509::CheckIssuingCa(cert);
+  if (st) return {};
+  std::string why = cred.cert_id == kEdgeCaId ? "it is the Edge CA"
+                    : config.local_ca_cert == cred.cert_id ? "it is [local_ca] cert"
+                                                           : "it issues other certs";
+  Error e = InvalidParameter("the EST server issued cert '" + cred.cert_id +
+                             "' as a certificate that cannot issue (" + st.error().message +
+                             "); '" + cred.cert_id + "' must be a CA because " + why +
+                             ": refused, the current cert (if any) stays in use; ask the EST "
+                             "server's operator for a CA profile (CA:TRUE, keyCertSign)");
+  log::Warning("certd: " + e.message);
+  return e;
+}
+
 Error FromEst(const Error& e, const std::string& what) {
   return MakeError(est::IsRetryable(e) ? ErrorKind::kUnavailable : ErrorKind::kInvalidParameter,
                    what + ": " + e.message, e.detail);
@@ -229,6 +254,7 @@ Expected<std::string> EstIssuer::Enroll(const CertdConfig& config, const Credent
     return FromEst(r.error(), "enrolling cert '" + cred.cert_id + "' at '" +
                                   x.client.Url("simpleenroll") + "'");
   EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, Verify(x, *r, key->get()));
+  EDGESEC_TRY(RefuseNonCa(config, cred, chain.front().get()));
   EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
   EDGESEC_TRY(store_.Put(cred.cert_id, pem, key_id));
   log::Info("certd: enrolled cert '" + cred.cert_id + "' with key '" + key_id + "' at '" +

@@ -87,6 +87,13 @@ class EstIssuer {
 // kInvalidParameter when the configured one is `cred`'s own CN.
 Expected<std::string> IdentityCommonName(const EstSettings& e, const Credential& cred);
 
+// A credential that must hold a CA cert (the Edge CA, [local_ca] cert, an issuer_cert of a
+// local_ca credential, or a profile with ca = true) refuses a cert that cannot issue (no
+// basicConstraints CA:TRUE, or a keyUsage without keyCertSign): kInvalidParameter saying why, also
+// logged; nothing is stored, so the current cert (and CA) stays in use.
+bool MustBeCa(const CertdConfig& config, const Credential& cred);
+Status RefuseNonCa(const CertdConfig& config, const Credential& cred, X509* cert);
+
 // An EST library error as certd answers it: kUnavailable when retryable, else kInvalidParameter.
 Error FromEst(const Error& e, const std::string& what);
 

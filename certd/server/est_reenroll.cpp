@@ -10,6 +10,21 @@
 #include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
+namespace {
+
+// The TLS client identity of an enrolled cert: leaf, returned chain, key (references taken).
+est::ClientIdentity IdentityOf(const est::EnrollResult& r, EVP_PKEY* key) {
+  est::ClientIdentity id{{}, EvpPkeyPtr()};
+  X509_up_ref(r.cert.get());
+  id.chain.emplace_back(r.cert.get());
+  for (const auto& c : r.chain)
+    if (X509_up_ref(c.get()) == 1) id.chain.emplace_back(c.get());
+  EVP_PKEY_up_ref(key);
+  id.key.reset(key);
+  return id;
+}
+
+}  // namespace
 
 Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Credential& cred,
                                           std::shared_ptr<keyd::KeydClient> keyd,
@@ -51,10 +66,15 @@ Expected<std::string> EstIssuer::Reenroll(const CertdConfig& config, const Crede
     return FromEst(r.error(), "re-enrolling cert '" + cred.cert_id + "' at '" +
                                   x.client.Url("simplereenroll") + "'");
   renewal::PauseAt("after-cert");
+  // From here on the new cert is the TLS client identity (the /cacerts of Verify): a server that
+  // revokes the old cert at issuance (Lamassu) would refuse it.
+  if (EVP_PKEY_eq(X509_get0_pubkey(r->cert.get()), new_key.get()) == 1)
+    x.client.SetIdentity(IdentityOf(*r, new_key.get()));
   EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, Verify(x, *r, new_key.get()));
   if (Status st = edgesec::x509::CheckValidity(chain.front().get(), clock_.Now()); !st)
     return InvalidParameter("the cert the EST server returned is not valid now: " +
                             st.error().message);
+  EDGESEC_TRY(RefuseNonCa(config, cred, chain.front().get()));
   EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));
   renewal::PauseAt("before-commit");
   // The commit: one rename writes the new cert with the key id it belongs to.
@@ -144,9 +164,10 @@ Expected<std::string> EstIssuer::EnrollServerKeygen(Ctx& x) {
   result.cert = std::move(r->chain.front());
   for (size_t i = 1; i < r->chain.size(); ++i) result.chain.push_back(std::move(r->chain[i]));
   auto chain = Verify(x, result, key->get());  // key ↔ cert, and the chain to the anchors
-  if (!chain) {
+  Status ca = chain ? RefuseNonCa(x.config, cred, chain->front().get()) : Status();
+  if (!chain || !ca) {
     OPENSSL_cleanse(der.data(), der.size());
-    return chain.error();
+    return chain ? ca.error() : chain.error();
   }
   auto handle = x.keyd->ImportKeyPair(new_key_id, der);
   OPENSSL_cleanse(der.data(), der.size());

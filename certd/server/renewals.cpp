@@ -96,6 +96,8 @@ Expected<std::string> Renewals::Run(const std::string& id, RenewWhen when, const
       if (stored && StillValid(stored->pem)) return stored->pem;  // valid and not due: keep it
     }
   }
+  auto before = tracker_->View(id);
+  bool had_cert = before && before->cert.has_value();
   tracker_->Begin(id);
   Expected<std::string> pem = renew();
   if (pem) {
@@ -111,10 +113,15 @@ Expected<std::string> Renewals::Run(const std::string& id, RenewWhen when, const
               "' yet (its re-enrollment window is not open); scheduled retry at " + next);
     return pem;
   }
-  log::Warning("certd: renewing cert '" + id + "' failed (attempt " +
-               std::to_string(view ? view->state.attempts : 0) +
-               "), the current cert stays in use; next attempt at " + next + ": " +
-               pem.error().Describe());
+  std::string attempt = "(attempt " + std::to_string(view ? view->state.attempts : 0) + ")";
+  if (had_cert)
+    log::Warning("certd: renewing cert '" + id + "' failed " + attempt +
+                 ", the current cert stays in use; next attempt at " + next + ": " +
+                 pem.error().Describe());
+  else  // nothing to keep in use: the credential has no cert yet
+    log::Warning("certd: the first enrollment of cert '" + id + "' failed " + attempt +
+                 ", there is no cert yet; next attempt at " + next + ": " +
+                 pem.error().Describe());
   return pem;
 }
 

@@ -17,6 +17,27 @@ void GlobalInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Only a socket that is not there or refuses the connection is "cannot reach": a request that was
+// sent and got no (complete) answer says so, with the time waited.
+Error TransportError(CURLcode rc, const std::string& socket, long timeout_ms) {
+  switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return MakeError(ErrorKind::kUnavailable, "cannot reach '" + socket + "'",
+                       curl_easy_strerror(rc));
+    case CURLE_OPERATION_TIMEDOUT:
+      return MakeError(ErrorKind::kUnavailable,
+                       "no answer from '" + socket + "' within " +
+                           std::to_string((timeout_ms + 999) / 1000) + " s",
+                       curl_easy_strerror(rc))
+          .WithReason(ErrorReason::kNoAnswer);
+    default:
+      return MakeError(ErrorKind::kUnavailable,
+                       "the connection to '" + socket + "' failed before an answer",
+                       curl_easy_strerror(rc));
+  }
+}
+
 }  // namespace
 
 ErrorKind KindForStatus(long status) {
@@ -106,10 +127,7 @@ Expected<ClientResponse> UnixClient::Send(std::string_view method, std::string_v
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
   }
   CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    return MakeError(ErrorKind::kUnavailable, "cannot reach '" + socket_path_ + "'",
-                     curl_easy_strerror(rc));
-  }
+  if (rc != CURLE_OK) return TransportError(rc, socket_path_, timeout_ms_);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   Give(std::move(h));
   return resp;

@@ -28,7 +28,8 @@ class UnixClient {
   UnixClient& operator=(const UnixClient&) = delete;
 
   const std::string& socket_path() const { return socket_path_; }
-  // kUnavailable when the socket cannot be reached; any HTTP status is a value.
+  // kUnavailable when the socket cannot be reached ("cannot reach"), or when no answer came within
+  // the timeout ("no answer from … within N s", reason kNoAnswer); any HTTP status is a value.
   Expected<ClientResponse> Send(std::string_view method, std::string_view path_and_query,
                                 const std::string* body = nullptr);
   // Sends JSON, returns the JSON answer of a 2xx (an empty object for 204); a 4xx/5xx becomes an

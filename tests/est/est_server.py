@@ -21,14 +21,15 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
-def make_cert(subject, pub, issuer_name, issuer_key, ca=False, sans=None, days=1, eku=None):
+def make_cert(subject, pub, issuer_name, issuer_key, ca=False, sans=None, days=1, eku=None, ca_signs=False):
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name).public_key(pub)
          .serial_number(random.getrandbits(120) | 1).not_valid_before(now() - datetime.timedelta(minutes=5))
          .not_valid_after(now() + datetime.timedelta(days=days))
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
          .add_extension(x509.SubjectKeyIdentifier.from_public_key(pub), critical=False))
     if ca:
-        b = b.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        # ca_signs: digitalSignature too, so that an issued CA may also be a TLS client (re-enrollment)
+        b = b.add_extension(x509.KeyUsage(ca_signs, False, False, False, False, True, True, False, False), critical=True)
     if sans:
         b = b.add_extension(sans, critical=False)
     if eku:
@@ -197,7 +198,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(400, "re-enrollment CSR subject or SANs differ from the current cert\n")
         if op == "serverkeygen":
             return self.serverkeygen(csr)
-        leaf = self.issue(csr, csr.public_key())
+        leaf = self.issue(csr, csr.public_key(), ca=a.issue_ca and not (
+            a.fault_ca_false_on_reenroll and op == "simplereenroll"))
         self.send_certs(self.chain(leaf), csr=csr)
 
     def behave(self, mode, op):
@@ -251,7 +253,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(400, "malformed CSR: %s\n" % e)
             return None
 
-    def issue(self, csr, pub):
+    def issue(self, csr, pub, ca=False):
         s, a = self.server, self.server.args
         subject = name("changed-by-server") if a.change_subject else csr.subject
         sans = None
@@ -259,8 +261,8 @@ class Handler(BaseHTTPRequestHandler):
             sans = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         except x509.ExtensionNotFound:
             pass
-        return make_cert(subject, pub, s.pki.ca.subject, s.pki.ca_key, sans=sans,
-                         eku=[ExtendedKeyUsageOID.CLIENT_AUTH])
+        return make_cert(subject, pub, s.pki.ca.subject, s.pki.ca_key, sans=sans, ca=ca, ca_signs=ca,
+                         eku=None if ca else [ExtendedKeyUsageOID.CLIENT_AUTH])
 
     def chain(self, leaf):
         s, a = self.server, self.server.args
@@ -361,6 +363,11 @@ def main():
     p.add_argument("--csrattrs-nul-padding", action="store_true",
                    help="end the /csrattrs body in CR LF NUL NUL")
     p.add_argument("--change-subject", action="store_true")
+    p.add_argument("--issue-ca", action="store_true",
+                   help="issue CA certs (CA:TRUE, keyCertSign) on simpleenroll/simplereenroll, as a server "
+                        "whose profile for this label is a sub-CA")
+    p.add_argument("--fault-ca-false-on-reenroll", action="store_true",
+                   help="FAULT: with --issue-ca, simplereenroll still issues a CA:FALSE leaf")
     p.add_argument("--plain-http", action="store_true", help="serve plain HTTP (no TLS), for http:// URLs")
     a = p.parse_args()
 

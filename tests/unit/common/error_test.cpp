@@ -1,7 +1,12 @@
 // An error's reason (common/error.hpp) crosses the wire: the router writes it as "reason" beside
 // the message, and the client reads it back into the Error, so that a caller in another process
 // decides on the reason and never on the message text.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -52,7 +57,7 @@ TEST_CASE("the router writes an error's reason beside its message, and none when
 
 TEST_CASE("reason names round-trip and an unknown name is no reason") {
   for (ErrorReason r : {ErrorReason::kIssuerExpired, ErrorReason::kNotIssuedYet,
-                        ErrorReason::kUnsupportedMechanism})
+                        ErrorReason::kUnsupportedMechanism, ErrorReason::kNoAnswer})
     CHECK(edgesec::ParseReason(edgesec::ReasonName(r)) == r);
   CHECK(edgesec::ParseReason("a-reason-from-a-newer-server") == ErrorReason::kNone);
   CHECK(edgesec::ParseReason("") == ErrorReason::kNone);
@@ -78,4 +83,33 @@ TEST_CASE("the client reads the reason back from a real socket; a message alone 
   auto plain = client.CallJson("GET", "/plain?api-version=2020-09-01");
   REQUIRE_FALSE(plain);
   CHECK(plain.error().reason == ErrorReason::kNone);
+}
+
+// Issue 11 (7a): a request that was sent and got no answer in time is "no answer from … within N s"
+// (reason no-answer: the caller may say "still pending"), never "cannot reach", which is kept for a
+// socket that is not there or refuses the connection.
+TEST_CASE("a client timeout reads as no answer within N s, never as cannot reach") {
+  edgesec::testing::TempDir dir;
+  std::string path = dir.path() + "/silent.sock";
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 4) == 0);  // connections complete in the backlog; nobody ever answers
+  edgesec::http::UnixClient silent(path, 1500);
+  auto r = silent.Send("GET", "/version?api-version=2020-09-01");
+  REQUIRE_FALSE(r);
+  INFO(r.error().Describe());
+  CHECK(r.error().message == "no answer from '" + path + "' within 2 s");
+  CHECK(r.error().reason == ErrorReason::kNoAnswer);
+  CHECK(r.error().kind == ErrorKind::kUnavailable);
+  ::close(fd);
+
+  edgesec::http::UnixClient missing(dir.path() + "/not-there.sock", 1500);
+  auto m = missing.Send("GET", "/version?api-version=2020-09-01");
+  REQUIRE_FALSE(m);
+  CHECK(m.error().message == "cannot reach '" + dir.path() + "/not-there.sock'");
+  CHECK(m.error().reason == ErrorReason::kNone);
 }
