@@ -107,8 +107,10 @@ void CheckEdgeCaIssues(Env& env, Report& report, const std::string& edge_ca) {
     return;
   }
   report.Fail(id, "the Edge CA '" + edge_ca + "' cannot issue: " + why,
-              "see the cert-*:" + edge_ca + " lines above and certd's log; to issue it anew: "
-              "edgectl cert renew " + edge_ca);
+              "see the cert-*:" + edge_ca +
+                  " lines above and certd's log; to issue it anew: "
+                  "edgectl cert renew " +
+                  edge_ca);
 }
 
 void CheckDeviceIdentity(Env& env, Report& report, const identityd::IdentitydConfig& config) {
@@ -125,8 +127,8 @@ void CheckDeviceIdentity(Env& env, Report& report, const identityd::IdentitydCon
   identityd::IdentitydClient identityd(env.layout.Socket("identityd"));
   auto identity = identityd.Identity();
   if (identity) {
-    report.Pass("device-identity", "identityd serves the device identity '" +
-                                       config.device_cert + "' (cert and key)");
+    report.Pass("device-identity",
+                "identityd serves the device identity '" + config.device_cert + "' (cert and key)");
     return;
   }
   const std::string& why = identity.error().message;
@@ -137,8 +139,10 @@ void CheckDeviceIdentity(Env& env, Report& report, const identityd::IdentitydCon
   }
   report.Fail("device-identity",
               "the device identity '" + config.device_cert + "' is missing: " + why,
-              "see the cert-*:" + config.device_cert + " lines above; to issue or enroll it "
-              "anew: edgectl cert renew " + config.device_cert);
+              "see the cert-*:" + config.device_cert +
+                  " lines above; to issue or enroll it "
+                  "anew: edgectl cert renew " +
+                  config.device_cert);
 }
 
 }  // namespace
@@ -146,8 +150,11 @@ void CheckDeviceIdentity(Env& env, Report& report, const identityd::IdentitydCon
 void CheckIssuance(Env& env, Report& report) {
   auto config = identityd::LoadIdentitydConfig(env.layout);
   if (!config) return;  // the config check failed already
-  if (!env.Reachable("certd") || !env.Reachable("identityd")) {
-    report.Skip("edge-ca-issue", "certd or identityd is not reachable: issuance not tried");
+  // Both probes go through keyd too: with a service down they would only repeat its failure
+  // (after the client's timeout) under misleading hints.
+  if (!env.Reachable("keyd") || !env.Reachable("certd") || !env.Reachable("identityd")) {
+    report.Skip("edge-ca-issue",
+                "keyd, certd or identityd does not answer (see service-*): issuance not tried");
     return;
   }
   if (!config->edge_ca_cert.empty()) CheckEdgeCaIssues(env, report, config->edge_ca_cert);

@@ -3,8 +3,8 @@
 // pkcs11, before that: SoftHSM2's config and token directory are keyd's user's to use, and every
 // pkcs11: URI of keyd's config names a token the module has.
 #include <map>
-#include <variant>
 #include <set>
+#include <variant>
 
 #include "cli/check/check.hpp"
 #include "config/keyd/config.hpp"
@@ -36,17 +36,20 @@ bool CheckPkcs11Module(Env& env, Report& report, const keyd::KeydConfig& config)
   if (user.exists)
     for (const auto& p : config::super::SofthsmAccessProblems(section->lib_path, user.name)) {
       size_t fix = p.rfind("; ");
-      report.Fail("token-pkcs11:softhsm", p.substr(0, fix),
-                  (fix == std::string::npos ? p : p.substr(fix + 2)) + ", then " +
-                      env.RestartHint("keyd"));
+      report.Fail(
+          "token-pkcs11:softhsm", p.substr(0, fix),
+          (fix == std::string::npos ? p : p.substr(fix + 2)) + " && " + env.RestartHint("keyd"));
       ok = false;
     }
-  std::vector<std::pair<std::string, std::string>> uris = {{"[pkcs11] base_slot", section->base_slot}};
-  for (const auto& [id, uri] : config.preloaded_keys) uris.emplace_back("[preloaded_keys] " + id, uri);
+  std::vector<std::pair<std::string, std::string>> uris = {
+      {"[pkcs11] base_slot", section->base_slot}};
+  for (const auto& [id, uri] : config.preloaded_keys)
+    uris.emplace_back("[preloaded_keys] " + id, uri);
   for (const auto& p : config::super::Pkcs11SlotProblems(section->lib_path, uris)) {
     report.Fail("token-pkcs11:slot", p,
                 "name a token that exists in keyd's config (or config.toml, then edgectl config "
-                "apply), then " + env.RestartHint("keyd"));
+                "apply), then " +
+                    env.RestartHint("keyd"));
     ok = false;
   }
   return ok;

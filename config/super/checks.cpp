@@ -95,11 +95,13 @@ std::vector<std::string> SofthsmAccessProblems(const std::string& lib_path,
   std::string conf = SofthsmConf();
   struct group* g = ::getgrnam("softhsm");
   std::string group = g != nullptr ? "softhsm" : user;
-  std::string join = g != nullptr ? "usermod -aG softhsm " + user + " (then restart keyd)" : "";
+  // Each problem ends in "; " + a command that fixes it (check runs it, then restarts keyd).
+  std::string join = g != nullptr ? "usermod -aG softhsm " + user : "";
   if (std::string why = ReadableBy(conf, *u, user); !why.empty())
-    problems.push_back("SoftHSM2's config '" + conf + "': " + why +
-                       " (keyd logs 'Could not open the config file'); " +
-                       (join.empty() ? "chgrp " + user + " and chmod g+r it" : join));
+    problems.push_back(
+        "SoftHSM2's config '" + conf + "': " + why +
+        " (keyd logs 'Could not open the config file'); " +
+        (join.empty() ? "chgrp " + user + " '" + conf + "' && chmod g+r '" + conf + "'" : join));
   std::string dir = SofthsmTokenDir(conf);
   if (dir.empty()) return problems;
   std::error_code ec;
@@ -115,8 +117,7 @@ std::vector<std::string> SofthsmAccessProblems(const std::string& lib_path,
     problems.push_back("SoftHSM2's token directory '" + dir + "': user '" + user +
                        "' (keyd) cannot read and write '" + path +
                        "' (keyd then fails with 'Permission denied'); give it to keyd: chown -R " +
-                       user + ":" + group + " '" + dir + "'" +
-                       (join.empty() ? "" : " and " + join));
+                       user + ":" + group + " '" + dir + "'" + (join.empty() ? "" : " && " + join));
     break;
   }
   return problems;

@@ -182,10 +182,15 @@ TEST_CASE("after a re-enrollment the next /cacerts presents the new cert, not th
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   std::string new_pem = MUST(s.client->Get("device"));
+  // A later operation: certd fetches /cacerts before /simplereenroll (a server that revokes at
+  // issuance refuses the old cert), so the next /cacerts is this one's.
+  RunResult again = Edgectl(s, {"cert", "reenroll", "device"});
+  INFO(again.out << again.err);
+  REQUIRE(again.exit_code == 0);
   std::vector<Json> log;
   for (const auto& line : est.Requests()) log.push_back(Json::parse(line));
   size_t at = log.size();
-  for (size_t i = 0; i < log.size(); ++i)
+  for (size_t i = 0; i < log.size() && at == log.size(); ++i)  // the first re-enrollment
     if (log[i]["path"].get<std::string>().find("simplereenroll") != std::string::npos) at = i;
   REQUIRE(at < log.size());
   CHECK(log[at]["client_serial"] == SerialHex(old_pem));
@@ -195,6 +200,7 @@ TEST_CASE("after a re-enrollment the next /cacerts presents the new cert, not th
     cacerts_after = true;
     INFO("request " << i << ": " << log[i].dump());
     CHECK(log[i]["client_serial"] == SerialHex(new_pem));
+    break;  // the next one; later ones belong to the second re-enrollment's own new cert
   }
   CHECK(cacerts_after);
 }

@@ -22,9 +22,9 @@ HOOK_RULE_FROM_APPLY=${HOOK_RULE_FROM_APPLY:-yes}
 # Trap 1/5: faults `check` does not report as a failure today, or whose hint does not fix them.
 # "yes" asserts exit 1 + a hint that fixes it; "no" runs the same steps, asserts nothing false and
 # logs "TODO" lines (in /e2e/results) with what happened.
-FAULT_PRINCIPAL_FAILS=${FAULT_PRINCIPAL_FAILS:-no}   # keyd's config without certd's principal
-FAULT_CERT_ZERO_FAILS=${FAULT_CERT_ZERO_FAILS:-no}   # the stored device identity cut to 0 bytes
-FAULT_TOKEN_OWNER_FAILS=${FAULT_TOKEN_OWNER_FAILS:-no}  # the token's files not keyd's (trap 3)
+FAULT_PRINCIPAL_FAILS=${FAULT_PRINCIPAL_FAILS:-yes}   # keyd's config without certd's principal
+FAULT_CERT_ZERO_FAILS=${FAULT_CERT_ZERO_FAILS:-yes}   # the stored device identity cut to 0 bytes
+FAULT_TOKEN_OWNER_FAILS=${FAULT_TOKEN_OWNER_FAILS:-yes}  # the token's files not keyd's (trap 3)
 [ -f /e2e/switches ] && . /e2e/switches
 
 result() { echo "$1" >>/e2e/results; echo "== $1"; }
@@ -221,7 +221,7 @@ PY
   while read -r cmd; do
     echo "hint> $cmd"
     case $cmd in NONE*) ok=1; continue ;; esac
-    sh -c "$cmd" || ok=1
+    sh -c "$cmd" </dev/null || ok=1  # a hint must not eat the next ones
   done </tmp/hints
   [ -s /tmp/hints ] && return "$ok"
 }
