@@ -57,8 +57,13 @@ void SuperConfig(Env& env, Report& report, const std::string& path) {
   config::super::CheckOptions check;
   check.rooted = env.layout.is_rooted();
   auto problems = config::super::CrossCheck(read->config, check);
-  for (const auto& p : problems)
+  for (const auto& p : problems) {
+    // The token family reports these with the command that fixes them (tokens_check.cpp).
+    if (p.find("SoftHSM2's ") != std::string::npos &&
+        p.find("pkcs11_lib_path") != std::string::npos)
+      continue;
     report.Fail("config", p, "fix '" + path + "' or the file it names, then edgectl config apply");
+  }
   if (!problems.empty()) return;
   config::super::ApplyOptions apply;
   apply.rooted = env.layout.is_rooted();

@@ -22,7 +22,7 @@ HOOK_RULE_FROM_APPLY=${HOOK_RULE_FROM_APPLY:-yes}
 # Trap 1/5: faults `check` does not report as a failure today, or whose hint does not fix them.
 # "yes" asserts exit 1 + a hint that fixes it; "no" runs the same steps, asserts nothing false and
 # logs "TODO" lines (in /e2e/results) with what happened.
-FAULT_PRINCIPAL_FAILS=${FAULT_PRINCIPAL_FAILS:-yes}   # keyd's config without certd's principal
+FAULT_PRINCIPAL_FAILS=${FAULT_PRINCIPAL_FAILS:-no}   # keyd's config without certd's principal
 FAULT_CERT_ZERO_FAILS=${FAULT_CERT_ZERO_FAILS:-yes}   # the stored device identity cut to 0 bytes
 FAULT_TOKEN_OWNER_FAILS=${FAULT_TOKEN_OWNER_FAILS:-yes}  # the token's files not keyd's (trap 3)
 [ -f /e2e/switches ] && . /e2e/switches
@@ -191,12 +191,22 @@ import json, sys
 for c in json.load(sys.stdin)["certificates"]:
     if c["certId"] == sys.argv[1]: print(c["sha256"])' "$1"
 }
-pubkey() { edgectl --json key show "$1" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j.get("publicKey") or j)'; }
+pubkey() {  # KEY-ID: a hash of its public key, or MISSING
+  local k
+  k=$(edgectl --json key show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["publicKey"])') &&
+    [ -n "$k" ] && echo "$k" | sha256sum | cut -c1-64 || echo MISSING
+}
+key_of() {  # CERT-ID: the key its credential uses now (a renewal that rotates makes it <id>-vN)
+  edgectl --json cert list | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["certificates"]:
+    if c["certId"] == sys.argv[1]: print(c.get("keyId") or sys.argv[1])' "$1"
+}
 state_summary() {  # what must survive a reboot and an upgrade
   echo "device-id $(fp device-id)"
   echo "edge-ca $(fp edge-ca)"
-  echo "hsm-key $(pubkey hsm-key | sha256sum | cut -c1-64)"
-  echo "device-key $(pubkey device-id | sha256sum | cut -c1-64)"
+  echo "hsm-key $(pubkey hsm-key)"
+  echo "device-key $(pubkey "$(key_of device-id)")"
 }
 no_permission_denied() {
   journalctl -b -u edgesec-keyd --no-pager >/tmp/keyd.journal
@@ -370,6 +380,7 @@ JS
 
   # --- what must survive the reboot -------------------------------------------------------------------
   state_summary | tee /e2e/state-1
+  check "every key of the state summary exists" sh -c '! grep -q MISSING /e2e/state-1'
   cp /tmp/m2/leaf.pem /e2e/module-1.pem
 }
 
@@ -394,7 +405,7 @@ phase_2() {
   state_summary >/tmp/state-3
   check "the same device identity, Edge CA and keys after the upgrade" diff /e2e/state-1 /tmp/state-3
   check "the token key still signs after the upgrade" edgectl key sign hsm-key --data hello
-  check "the device key still signs after the upgrade" edgectl key sign device-id --data hello
+  check "the device key still signs after the upgrade" edgectl key sign "$(key_of device-id)" --data hello
   check "workload.sock issues from the same Edge CA after the upgrade" module_cert /tmp/m4
   check "… issued by it" issued_by /tmp/m4 "$SECRETS/edgeca2.pem"
   check "edgectl check exits 0 after the upgrade" check_passes
