@@ -157,6 +157,14 @@ Expected<std::string> CertService::Issue(const Caller& c, const api::CreateCertR
     EDGESEC_ASSIGN_OR_RETURN(IssuerPtr issuer,
                              LoadIssuer(*s, r.issuer->cert_id, r.issuer->private_key_handle, ""));
     auto signed_chain = SignLocally(*s, csr.get(), issuer.get(), nullptr, profile, not_after);
+    if (!signed_chain && signed_chain.error().kind == ErrorKind::kCrypto) {
+      // Once more with the issuer loaded afresh: a cached key handle hides keyd's reason (its key
+      // went away, or keyd no longer lets certd use it) behind OpenSSL's "signing failed".
+      issuers_.Forget(issuer->cert_id);
+      EDGESEC_ASSIGN_OR_RETURN(issuer,
+                               LoadIssuer(*s, r.issuer->cert_id, r.issuer->private_key_handle, ""));
+      signed_chain = SignLocally(*s, csr.get(), issuer.get(), nullptr, profile, not_after);
+    }
     if (!signed_chain) issuers_.Forget(issuer->cert_id);  // e.g. its key went away in keyd
     EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, std::move(signed_chain));
     EDGESEC_ASSIGN_OR_RETURN(std::string pem, edgesec::x509::ChainToPem(chain));

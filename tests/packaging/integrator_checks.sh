@@ -22,7 +22,7 @@ HOOK_RULE_FROM_APPLY=${HOOK_RULE_FROM_APPLY:-yes}
 # Trap 1/5: faults `check` does not report as a failure today, or whose hint does not fix them.
 # "yes" asserts exit 1 + a hint that fixes it; "no" runs the same steps, asserts nothing false and
 # logs "TODO" lines (in /e2e/results) with what happened.
-FAULT_PRINCIPAL_FAILS=${FAULT_PRINCIPAL_FAILS:-no}   # keyd's config without certd's principal
+FAULT_PRINCIPAL_FAILS=${FAULT_PRINCIPAL_FAILS:-yes}   # keyd's config without certd's principal
 FAULT_CERT_ZERO_FAILS=${FAULT_CERT_ZERO_FAILS:-yes}   # the stored device identity cut to 0 bytes
 FAULT_TOKEN_OWNER_FAILS=${FAULT_TOKEN_OWNER_FAILS:-yes}  # the token's files not keyd's (trap 3)
 [ -f /e2e/switches ] && . /e2e/switches
