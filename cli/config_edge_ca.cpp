@@ -27,8 +27,11 @@ bool SelfIssued(X509* cert) {
 
 // Why the served Edge CA does not follow the config; nullopt when it does. A throwaway leaf
 // (store: false) proves that the CA's key is the one keyd holds for it.
+// *fixable: whether deleting the stored cert (files) or renewing (managed) can help; a CA from
+// files that is the configured one but cannot issue is the integrator's to replace.
 Expected<std::optional<std::string>> Misfit(certd::CertdClient& certd, const super::EdgeCa& e,
-                                            X509* served) {
+                                            X509* served, bool* fixable) {
+  *fixable = true;
   std::string fp = x509::Sha256Fingerprint(served);
   if (e.mode == super::EdgeCa::Mode::kFiles) {
     std::string path = super::PathOf(e.cert);
@@ -56,9 +59,11 @@ Expected<std::optional<std::string>> Misfit(certd::CertdClient& certd, const sup
   EDGESEC_ASSIGN_OR_RETURN(probe.csr, x509::CsrToPem(csr.get()));
   probe.issuer = certd::api::Issuer{kEdgeCa, ""};
   probe.store = false;
-  if (auto issued = certd.Issue(probe); !issued)
+  if (auto issued = certd.Issue(probe); !issued) {
+    *fixable = e.mode != super::EdgeCa::Mode::kFiles;
     return std::optional<std::string>("the Edge CA (" + fp +
                                       ") cannot issue: " + issued.error().message);
+  }
   return std::optional<std::string>();
 }
 
@@ -84,9 +89,17 @@ Expected<std::string> SettleEdgeCa(const Layout& layout, const super::SuperConfi
   if (!first && first.error().kind != ErrorKind::kNotFound) return std::string();  // not running
   X509Ptr served = first ? std::move(*first) : nullptr;
   std::optional<std::string> why = "certd has no Edge CA";
+  bool fixable = true;
   if (served) {
-    EDGESEC_ASSIGN_OR_RETURN(why, Misfit(certd, config.edge_ca, served.get()));
+    EDGESEC_ASSIGN_OR_RETURN(why, Misfit(certd, config.edge_ca, served.get(), &fixable));
   }
+  auto unfit = [&] {
+    return MakeError(
+        fixable ? ErrorKind::kInternal : ErrorKind::kInvalidParameter,
+        fixable ? "the Edge CA does not follow the config: " + *why + "; see `edgectl check`"
+                : *why + "; replace the files [edge_ca] names (see `edgectl check`)");
+  };
+  if (why && !fixable) return unfit();
   std::string text;
   if (why) {
     text = "Edge CA: " + *why + "; ";
@@ -99,10 +112,8 @@ Expected<std::string> SettleEdgeCa(const Layout& layout, const super::SuperConfi
       text += "renewed it from the configured source\n";
     }
     EDGESEC_ASSIGN_OR_RETURN(served, Served(certd));
-    EDGESEC_ASSIGN_OR_RETURN(why, Misfit(certd, config.edge_ca, served.get()));
-    if (why)
-      return MakeError(ErrorKind::kInternal,
-                       "the Edge CA does not follow the config: " + *why + "; see `edgectl check`");
+    EDGESEC_ASSIGN_OR_RETURN(why, Misfit(certd, config.edge_ca, served.get(), &fixable));
+    if (why) return unfit();
   }
   std::string now = x509::Sha256Fingerprint(served.get());
   if (!before.empty() && now != before)

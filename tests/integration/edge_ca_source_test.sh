@@ -83,6 +83,20 @@ grep -q "^Edge CA: now $NEW_FP; the previous one ($FILES_FP)" "$D/out" || fail "
 module_cert_verifies m2 "edgesec Edge CA gw-src" || fail "a module cert from the new quickstart Edge CA"
 bundle_has "CN = Files Edge CA" || fail "the file's Edge CA left the trust bundle"
 
+# Files naming a CA that cannot issue (no subjectKeyIdentifier): apply says so and names the files,
+# deleting nothing (the file is the configured one); a good config afterwards applies as usual.
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=none\nauthorityKeyIdentifier=none\n' >"$P/ext-noski"
+openssl x509 -req -in "$P/ca.csr" -CA "$P/root.pem" -CAkey "$P/root.key" -CAcreateserial \
+  -out "$P/ca.pem" -days 20 -extfile "$P/ext-noski" 2>/dev/null || fail "Edge CA cert without SKI"
+openssl x509 -in "$P/ca.pem" -noout -text | grep -q "Subject Key Identifier" && fail "the test CA has an SKI"
+cat "$P/ca.pem" "$P/root.pem" >"$P/chain.pem"
+write_config files
+"$E" --root "$D" config apply >"$D/out" 2>&1 && fail "apply passed with an Edge CA that cannot issue"
+grep -q "cannot issue: .*replace the files \[edge_ca\] names" "$D/out" || fail "apply output: $(cat "$D/out")"
+write_config quickstart
+"$E" --root "$D" config apply >"$D/out" 2>&1 || fail "apply back to quickstart after the bad files: $(cat "$D/out")"
+module_cert_verifies m25 "edgesec Edge CA gw-src" || fail "a module cert after the bad files"
+
 # A daemon that refuses its new file: apply waits for the reload, fails, and restores the files.
 cp "$D/etc/edgesec/certd/config.d/00-super.toml" "$D/certd-before"
 printf 'this is = not toml [\n' >"$D/etc/edgesec/certd/config.d/50-broken.toml"
