@@ -4,11 +4,13 @@
 // Edge CA is compared with the config, and a stale one is replaced: the stored override of a CA
 // from files is deleted (the file is served), a managed one is renewed from its new source. The
 // previous Edge CA stays in identityd's trust bundle until it expires, as after a renewal.
+#include <cstdlib>
 #include <optional>
 
 #include "certd/client/certd_client.hpp"
 #include "cli/config_commands.hpp"
 #include "common/fs.hpp"
+#include "common/reload_ack.hpp"
 #include "common/x509/csr.hpp"
 #include "common/x509/details.hpp"
 #include "common/x509/pem.hpp"
@@ -77,6 +79,13 @@ Expected<X509Ptr> Served(certd::CertdClient& certd) {
 }  // namespace
 
 std::string ServedEdgeCaFingerprint(const Layout& layout) {
+  // Only from a certd that runs now: a connection would socket-activate a stopped one on its old
+  // file, and on a fresh install that certd would start issuing a quickstart Edge CA which could be
+  // stored after the new config (an Edge CA from files) is in place.
+  std::string ack = ReadReloadAck(layout, "certd");
+  long pid = std::atol(ack.c_str());
+  auto cmdline = fs::ReadFile("/proc/" + std::to_string(pid) + "/cmdline", 65536);
+  if (pid <= 0 || !cmdline || cmdline->find("edgesec-certd") == std::string::npos) return {};
   certd::CertdClient certd(layout.Socket("certd"));
   auto served = Served(certd);
   return served ? x509::Sha256Fingerprint(served->get()) : std::string();
