@@ -128,7 +128,11 @@ kcall GET /keypair/preloaded
 PRE_HANDLE=$(echo "$BODY" | json keyHandle 2>/dev/null)
 kcall POST /sign "{\"keyHandle\":\"$PRE_HANDLE\",\"algorithm\":\"ECDSA\",\"parameters\":{\"digest\":\"$DIGEST\"}}"
 [ "$STATUS" = 200 ] && pass "the preloaded file key signs" || fail "preloaded sign: $STATUS $BODY"
-kcall POST /sign "{\"keyHandle\":\"${SK_HANDLE%?}A\",\"algorithm\":\"HMAC-SHA256\",\"parameters\":{\"message\":\"aGVsbG8=\"}}"
+# One character in the middle changed (a full 6 bits; the last may be padding bits, or already 'A').
+C=${SK_HANDLE:10:1}; N=A; [ "$C" = A ] && N=B
+FORGED="${SK_HANDLE:0:10}$N${SK_HANDLE:11}"
+[ "$FORGED" != "$SK_HANDLE" ] || fail "the forged handle is the handle"
+kcall POST /sign "{\"keyHandle\":\"$FORGED\",\"algorithm\":\"HMAC-SHA256\",\"parameters\":{\"message\":\"aGVsbG8=\"}}"
 [ "$STATUS" = 400 ] && pass "a forged handle → 400" || fail "forged handle: $STATUS $BODY"
 
 # The workload API: encrypt/decrypt for a module (keyd's master encryption key).
