@@ -56,14 +56,10 @@ void SuperConfig(Env& env, Report& report, const std::string& path) {
     report.Warn("config", w, "remove the setting from '" + path + "' to silence this");
   config::super::CheckOptions check;
   check.rooted = env.layout.is_rooted();
+  check.softhsm_access = false;  // the token family reports it, with its command (tokens_check.cpp)
   auto problems = config::super::CrossCheck(read->config, check);
-  for (const auto& p : problems) {
-    // The token family reports these with the command that fixes them (tokens_check.cpp).
-    if (p.find("SoftHSM2's ") != std::string::npos &&
-        p.find("pkcs11_lib_path") != std::string::npos)
-      continue;
+  for (const auto& p : problems)
     report.Fail("config", p, "fix '" + path + "' or the file it names, then edgectl config apply");
-  }
   if (!problems.empty()) return;
   config::super::ApplyOptions apply;
   apply.rooted = env.layout.is_rooted();

@@ -166,7 +166,7 @@ std::vector<std::string> CrossCheck(const SuperConfig& c, const CheckOptions& o)
                            "' does not exist, and the services' configs name it; install the "
                            "edgesec package (sysusers.d) or run under --root");
     }
-  if (!o.rooted && c.keys.pkcs11_lib_path.find("softhsm") != std::string::npos)
+  if (!o.rooted && o.softhsm_access && c.keys.pkcs11_lib_path.find("softhsm") != std::string::npos)
     for (auto& p : SofthsmAccessProblems(c.keys.pkcs11_lib_path, o.keyd_user))
       problems.push_back("[keys] pkcs11_lib_path: " + p);
   std::vector<std::pair<std::string, std::string>> uris = {

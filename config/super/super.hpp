@@ -27,6 +27,9 @@ struct CheckOptions {
   // Under --root everything runs as the invoking user: files need only be readable by it, and the
   // service users are not looked up.
   bool rooted = false;
+  // SoftHSM2's files usable by keyd's user (SofthsmAccessProblems); `edgectl check` reports those
+  // in its token family, with the command that fixes them, and turns this off.
+  bool softhsm_access = true;
   std::string keyd_user = "edgeks", certd_user = "edgecs", identityd_user = "edgeid";
 };
 // Checks against the system (files exist and are readable by the service user that reads them,
@@ -36,7 +39,8 @@ std::vector<std::string> CrossCheck(const SuperConfig& config, const CheckOption
 // /etc/softhsm/softhsm2.conf) readable, its directories.tokendir and everything in it readable and
 // writable; each problem with the command that fixes it. Empty for another module, root or a
 // user that does not exist.
-std::vector<std::string> SofthsmAccessProblems(const std::string& lib_path, const std::string& user);
+std::vector<std::string> SofthsmAccessProblems(const std::string& lib_path,
+                                               const std::string& user);
 // Each pkcs11: URI ({what, uri}) that names a token matches an initialized token of the module at
 // `lib_path` (token_checks.cpp); a problem names the key and the tokens that exist. Empty when the
 // module cannot be loaded (keyd says why at start).
