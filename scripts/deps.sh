@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages edgesec builds and tests with (sudo when not root).
 set -eu
 PACKAGES="meson ninja-build pkg-config g++ libssl-dev libmicrohttpd-dev libcurl4-openssl-dev
-  libtomlplusplus-dev catch2 nlohmann-json3-dev libsystemd-dev libyaml-cpp-dev
+  libtomlplusplus-dev libboost-dev catch2 nlohmann-json3-dev libsystemd-dev libyaml-cpp-dev
   openssl curl util-linux procps python3
   libtss2-dev libtss2-tcti-tabrmd0 swtpm swtpm-tools tpm2-tools tpm2-abrmd dbus
   libp11-kit-dev p11-kit softhsm2 opensc

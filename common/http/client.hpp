@@ -1,6 +1,9 @@
 #pragma once
-// HTTP/1.1 client over a Unix socket (libcurl with CURLOPT_UNIX_SOCKET_PATH). Thread-safe: a small
-// pool of easy handles keeps connections alive between calls.
+// HTTP/1.1 client over a Unix socket: the internal transport of edgectl, the services' clients and the
+// SDK. Thread-safe and lean: a small pool of kept-alive connections (one per thread in use), a request
+// written with one sendmsg() and an answer read with one recv() on the common path, parsed by
+// Boost.Beast's parser (response_reader.hpp). A kept-alive connection the server has closed in the
+// meantime is replaced once, transparently.
 
 #include <memory>
 #include <mutex>
@@ -22,6 +25,7 @@ struct ClientResponse {
 
 class UnixClient {
  public:
+  // `timeout_ms` bounds each call, from sending to the complete answer; 0 waits as long as it takes.
   explicit UnixClient(std::string socket_path, long timeout_ms = 60000);
   ~UnixClient();
   UnixClient(const UnixClient&) = delete;
@@ -38,12 +42,19 @@ class UnixClient {
                           const std::optional<Json>& body = std::nullopt);
 
  private:
-  CurlPtr Take();
-  void Give(CurlPtr handle);
+  struct Idle {
+    int fd;
+    unsigned fork_generation;  // a connection inherited across fork() is never reused
+  };
+  Expected<int> Connect() const;
+  int TakeIdle();
+  void GiveIdle(int fd);
+  Expected<ClientResponse> Exchange(int fd, const std::string& head, const std::string* body,
+                                    bool head_request, bool& retry);
   std::string socket_path_;
   long timeout_ms_;
   std::mutex mutex_;
-  std::vector<CurlPtr> idle_;
+  std::vector<Idle> idle_;
 };
 
 // Percent-encodes an id for a URL path segment.

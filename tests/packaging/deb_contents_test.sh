@@ -121,10 +121,12 @@ grep -q '^ edgesec_keys_load_evp_pkey@LIBEDGESEC_0 ' "$TMP/control-libedgesec0/s
   fail "libedgesec0: the symbols file lacks edgesec_keys_load_evp_pkey"
 grep -qx 'activate-noawait ldconfig' "$TMP/control-libedgesec0/triggers" 2>/dev/null || fail "libedgesec0: no ldconfig trigger"
 DEPENDS=$(dpkg-deb -f "$TMP/out/libedgesec0_${VERSION}_${ARCH}.deb" Depends)
-for lib in libc6 libssl3 libcurl4 libstdc++6; do
+for lib in libc6 libssl3 libstdc++6; do
   [[ $DEPENDS == *"$lib "* || $DEPENDS == *"$lib," || $DEPENDS == *"$lib" ]] || fail "libedgesec0: Depends lacks $lib: '$DEPENDS'"
 done
 [[ $DEPENDS == *libmicrohttpd* || $DEPENDS == *libsystemd* ]] && fail "libedgesec0 depends on a daemon's library: '$DEPENDS'"
+# The SDK's transport is common/http's own client: libcurl stays with certd's EST client.
+[[ $DEPENDS == *libcurl* ]] && fail "libedgesec0 depends on libcurl: '$DEPENDS'"
 LISTING=$(dpkg-deb -c "$TMP/out/libedgesec-dev_${VERSION}_${ARCH}.deb")
 for h in edgesec.h common.h keys.h certs.h identity.h key_engine.h; do has "usr/include/edgesec/$h" -rw-r--r--; done
 has "$LIBDIR/pkgconfig/edgesec.pc" -rw-r--r--
