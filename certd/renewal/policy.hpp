@@ -41,6 +41,9 @@ struct Policy {
   bool rotate_key = true;
   bool auto_renew = true;
   std::vector<Span> expiry_warnings = DefaultWarnings();  // absolute, before notAfter
+  // The credential whose cert issues this one (local_ca), empty when none: when both are due, the
+  // issuer is renewed first (a first start issues the Edge CA before the certs it signs).
+  std::string issued_by;
 
   static std::vector<Span> DefaultWarnings() {
     return {Span::Seconds(30 * 86400, "30d"), Span::Seconds(7 * 86400, "7d"),

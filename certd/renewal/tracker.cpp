@@ -248,10 +248,32 @@ Tracker::Plan Tracker::PlanAt(int64_t now) {
     else if (!plan.next_at || *d.at < *plan.next_at)
       plan.next_at = *d.at;
   }
-  std::sort(due.begin(), due.end());
+  // Most overdue first, ties by id (never by address: the order must not depend on allocation).
+  std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : *a.second < *b.second;
+  });
   plan.due.reserve(due.size());
   for (const auto& [at, id] : due) plan.due.push_back(*id);
+  IssuersFirst(plan.due);
   return plan;
+}
+
+// Moves each due credential behind the due credential that issues it (chains of any depth; a
+// cycle, which the config refuses anyway, keeps the order it has).
+void Tracker::IssuersFirst(std::vector<std::string>& due) const {
+  for (size_t pass = 0; pass < due.size(); ++pass) {
+    bool moved = false;
+    for (size_t i = 0; i < due.size() && !moved; ++i) {
+      const std::string& issuer = entries_.at(due[i]).policy.issued_by;
+      if (issuer.empty() || issuer == due[i]) continue;
+      auto at = std::find(due.begin() + static_cast<std::ptrdiff_t>(i) + 1, due.end(), issuer);
+      if (at == due.end()) continue;
+      std::rotate(due.begin() + static_cast<std::ptrdiff_t>(i),
+                  due.begin() + static_cast<std::ptrdiff_t>(i) + 1, at + 1);
+      moved = true;
+    }
+    if (!moved) return;
+  }
 }
 
 std::vector<Warning> Tracker::TakeWarnings(int64_t now) {

@@ -80,6 +80,7 @@ class Tracker {
     int64_t warned_up_to = INT64_MAX;
   };
   Decision DecideLocked(const Entry& e, int64_t now) const;
+  void IssuersFirst(std::vector<std::string>& due) const;
   void SaveLocked() const;
 
   const Clock& clock_;

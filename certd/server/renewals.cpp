@@ -36,7 +36,11 @@ Renewals::~Renewals() {
 
 void Renewals::Apply(const CertdConfig& config) {
   std::map<std::string, renewal::Policy> policies;
-  for (const auto& [id, cred] : config.credentials) policies[id] = cred.policy;
+  for (const auto& [id, cred] : config.credentials) {
+    policies[id] = cred.policy;
+    if (cred.method == IssuanceMethod::kLocalCa)
+      policies[id].issued_by = cred.issuer_cert.empty() ? config.local_ca_cert : cred.issuer_cert;
+  }
   // Preloaded certs without a credential are watched for expiry, never renewed.
   for (const auto& [id, path] : config.preloaded_certs) {
     if (policies.count(id)) continue;

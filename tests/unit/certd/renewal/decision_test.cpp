@@ -247,3 +247,21 @@ TEST_CASE("nothing is issued or renewed while the clock is before the build date
   s.RunOnce();
   CHECK(renewals == 1);
 }
+
+// A first start with an Edge CA and certs it issues, none in the store yet: all are due at the same
+// moment, and the issuer must be issued first (else the others fail with "issuer … is not in the
+// store" and wait a retry interval). Chains of any depth; ties otherwise by id.
+TEST_CASE("due credentials come after the due credential that issues them") {
+  FakeClock clock(kT0);
+  Tracker t(clock, "", 60);
+  Policy leaf, intermediate, plain;
+  leaf.issued_by = "m-intermediate";
+  intermediate.issued_by = "z-edge-ca";
+  t.SetPolicies({{"a-leaf", leaf}, {"m-intermediate", intermediate}, {"z-edge-ca", Policy{}},
+                 {"b-plain", plain}});
+  CHECK(t.PlanAt(clock.Now()).due ==
+        std::vector<std::string>{"b-plain", "z-edge-ca", "m-intermediate", "a-leaf"});
+  // An issuer that is not due (it has a valid cert) changes nothing.
+  t.SetCert("z-edge-ca", Cert(100, "CA"));
+  CHECK(t.PlanAt(clock.Now()).due == std::vector<std::string>{"b-plain", "m-intermediate", "a-leaf"});
+}
