@@ -18,7 +18,43 @@ std::string FirstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
+constexpr size_t kMaxRemembered = 64;  // a few PEM chains; issuers are few
+
 }  // namespace
+
+bool CertStore::FileStamp::operator==(const FileStamp& o) const {
+  return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+         mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec &&
+         ctime.tv_nsec == o.ctime.tv_nsec && uid == o.uid && mode == o.mode;
+}
+
+std::optional<StoredCert> CertStore::Remembered(const std::string& path, FileStamp* stamp) const {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    *stamp = FileStamp{};
+    Forget(path);
+    return std::nullopt;
+  }
+  *stamp = FileStamp{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim, st.st_uid,
+                     st.st_mode};
+  std::lock_guard lock(read_mutex_);
+  auto it = read_.find(path);
+  if (it == read_.end() || !(it->second.first == *stamp)) return std::nullopt;
+  return it->second.second;
+}
+
+void CertStore::Remember(const std::string& path, const FileStamp& stamp,
+                         const StoredCert& cert) const {
+  if (stamp.ino == 0) return;  // not stat'ed: nothing to recognise it by
+  std::lock_guard lock(read_mutex_);
+  if (read_.size() >= kMaxRemembered && read_.count(path) == 0) read_.clear();
+  read_[path] = {stamp, cert};
+}
+
+void CertStore::Forget(const std::string& path) const {
+  std::lock_guard lock(read_mutex_);
+  read_.erase(path);
+}
 
 Expected<std::unique_ptr<CertStore>> CertStore::Open(const std::string& state_dir,
                                                      std::map<std::string, std::string> preloaded) {
@@ -46,6 +82,8 @@ bool CertStore::IsPreloaded(const std::string& id) const {
 
 Expected<std::optional<StoredCert>> CertStore::ReadStored(const std::string& path,
                                                           const std::string& id) const {
+  FileStamp stamp{};
+  if (auto known = Remembered(path, &stamp)) return std::optional<StoredCert>(std::move(*known));
   auto text = fs::ReadOwnedFile(path, 022);
   if (!text) {
     if (text.error().kind == ErrorKind::kNotFound) return std::optional<StoredCert>();
@@ -65,6 +103,7 @@ Expected<std::optional<StoredCert>> CertStore::ReadStored(const std::string& pat
   }
   if (auto chain = edgesec::x509::ParsePemChain(c.pem); !chain)
     return damaged(chain.error().message);
+  Remember(path, stamp, c);
   return std::optional<StoredCert>(std::move(c));
 }
 
@@ -95,10 +134,15 @@ Expected<std::optional<StoredCert>> CertStore::Get(const std::string& id) const 
     if (it == preloaded_.end()) return std::optional<StoredCert>();
     preloaded_path = it->second;
   }
+  FileStamp stamp{};
+  if (auto known = Remembered(preloaded_path, &stamp))
+    return std::optional<StoredCert>(std::move(*known));
   auto pem = fs::ReadFile(preloaded_path);
   if (!pem)
     return pem.error().Context("reading preloaded cert '" + id + "' from '" + preloaded_path + "'");
-  return std::optional<StoredCert>(StoredCert{std::move(*pem), true, preloaded_path, {}});
+  StoredCert c{std::move(*pem), true, preloaded_path, {}};
+  Remember(preloaded_path, stamp, c);
+  return std::optional<StoredCert>(std::move(c));
 }
 
 void CertStore::Audit() {
@@ -131,7 +175,9 @@ Status CertStore::Put(const std::string& id, const std::string& pem, const std::
       kIdPrefix + id + "\n" + (key_id.empty() ? std::string() : kKeyIdPrefix + key_id + "\n");
   {
     std::lock_guard lock(files_mutex_);
-    EDGESEC_TRY(fs::AtomicWriteFile(PathFor(id), header + pem, 0644));
+    Status written = fs::AtomicWriteFile(PathFor(id), header + pem, 0644);
+    Forget(PathFor(id));  // replaced (its stamp differs anyway: a new inode)
+    EDGESEC_TRY(written);
   }
   if (on_change_) on_change_(id);
   return {};
@@ -141,7 +187,9 @@ Expected<bool> CertStore::Remove(const std::string& id) {
   std::string path = PathFor(id);
   std::unique_lock lock(files_mutex_);
   bool existed = fs::Exists(path);
-  EDGESEC_TRY(fs::RemoveFile(path));
+  Status removed = fs::RemoveFile(path);
+  Forget(path);
+  EDGESEC_TRY(removed);
   lock.unlock();
   if (existed && on_change_) on_change_(id);
   return existed;

@@ -5,6 +5,8 @@
 // 0644. Preloaded certs (file:// paths of the config) are the integrator's: read, never written or
 // deleted; a stored cert of the same id takes precedence over the preloaded file.
 
+#include <sys/stat.h>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -60,11 +62,30 @@ class CertStore {
   // At start: every stored file checked (Get), and one whose id line names no id of its file name
   // kept aside.
   void Audit();
+  // What a file was when it was read: another inode (an atomic replace), size, modification or
+  // change time (an edit in place, chmod, chown) is another file.
+  struct FileStamp {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    timespec mtime, ctime;
+    uid_t uid;
+    mode_t mode;
+    bool operator==(const FileStamp& o) const;
+  };
+  // A stored or preloaded cert read and checked before, served again while its file has the same
+  // stamp: issuing with the same issuer costs a stat, not a read and a chain parse. The stamp is
+  // taken before the read, so a file replaced meanwhile differs from it and is read again.
+  std::optional<StoredCert> Remembered(const std::string& path, FileStamp* stamp) const;
+  void Remember(const std::string& path, const FileStamp& stamp, const StoredCert& cert) const;
+  void Forget(const std::string& path) const;
   std::string dir_;
   mutable std::mutex files_mutex_;  // writes, removals and keeping damaged files aside
   mutable std::mutex mutex_;
   std::map<std::string, std::string> preloaded_;
   std::function<void(const std::string&)> on_change_;
+  mutable std::mutex read_mutex_;
+  mutable std::map<std::string, std::pair<FileStamp, StoredCert>> read_;  // by file path
 };
 
 }  // namespace edgesec::certd::store

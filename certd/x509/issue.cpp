@@ -1,6 +1,9 @@
+#define OPENSSL_SUPPRESS_DEPRECATED 1  // d2i_EC_PUBKEY, d2i_RSA_PUBKEY: see SetSubjectKey
 #include "certd/x509/issue.hpp"
 
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 
 #include "common/x509/validate.hpp"
 
@@ -51,6 +54,43 @@ Status AddProfileExtensions(X509* cert, X509* issuer, X509_REQ* csr, const Profi
   EDGESEC_TRY(AddExtension(cert, &ctx, NID_authority_key_identifier, "keyid:always"));
   if (p.san_policy == SanPolicy::kCopyFromCsr) EDGESEC_TRY(CopySans(cert, csr));
   return {};
+}
+
+// Sets the cert's key to the CSR's. X509_set_pubkey with the CSR's key as parsed (a provider key)
+// encodes it through OpenSSL 3's encoder and decodes the result again through its decoder: two
+// provider lookups, the larger part of an issuance's CPU (OpenSSL 3.0 caches neither). An EC or
+// RSA key read from the CSR's SubjectPublicKeyInfo by the legacy routines is encoded by its
+// ASN.1 method instead, with the same bytes; the cert keeps it as its decoded key, so
+// X509_get0_pubkey on the result works as before. Other key types go the long way.
+bool SetSubjectKey(X509* cert, X509_REQ* csr, EVP_PKEY* subject_key) {
+  int type = EVP_PKEY_get_base_id(subject_key);
+  X509_PUBKEY* spki = X509_REQ_get_X509_PUBKEY(csr);
+  unsigned char* der = nullptr;
+  int len = spki != nullptr && (type == EVP_PKEY_EC || type == EVP_PKEY_RSA)
+                ? i2d_X509_PUBKEY(spki, &der)
+                : 0;
+  EvpPkeyPtr legacy;
+  if (len > 0) {
+    const unsigned char* p = der;
+    legacy.reset(EVP_PKEY_new());
+    if (type == EVP_PKEY_EC) {
+      EC_KEY* ec = d2i_EC_PUBKEY(nullptr, &p, len);
+      if (!legacy || ec == nullptr || EVP_PKEY_assign_EC_KEY(legacy.get(), ec) != 1) {
+        EC_KEY_free(ec);
+        legacy.reset();
+      }
+    } else {
+      RSA* rsa = d2i_RSA_PUBKEY(nullptr, &p, len);
+      if (!legacy || rsa == nullptr || EVP_PKEY_assign_RSA(legacy.get(), rsa) != 1) {
+        RSA_free(rsa);
+        legacy.reset();
+      }
+    }
+  }
+  OPENSSL_free(der);
+  if (legacy && X509_set_pubkey(cert, legacy.get()) == 1) return true;
+  ERR_clear_error();
+  return X509_set_pubkey(cert, subject_key) == 1;
 }
 
 }  // namespace
@@ -109,7 +149,7 @@ Expected<X509Ptr> IssueCertificate(const IssueInput& in) {
   if (X509_set_subject_name(cert.get(), subject) != 1 ||
       X509_set_issuer_name(cert.get(),
                            in.issuer_cert ? X509_get_subject_name(in.issuer_cert) : subject) != 1 ||
-      X509_set_pubkey(cert.get(), subject_key) != 1)
+      !SetSubjectKey(cert.get(), in.csr, subject_key))
     return OpenSslError("cannot set names and key");
   int64_t not_after = in.now + static_cast<int64_t>(p.validity_days) * 86400;
   if (in.not_after != 0) {

@@ -1,8 +1,11 @@
+#define OPENSSL_SUPPRESS_DEPRECATED 1  // EC_KEY, RSA: see PublicKeyForEncoding
 #include "common/x509/csr.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/ec.h>
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 namespace edgesec::x509 {
@@ -14,6 +17,63 @@ const EVP_MD* DigestFor(const CsrAttrs* attrs, EVP_PKEY* key) {
     if (const EVP_MD* md = EVP_get_digestbyname(attrs->digest.c_str())) return md;
   }
   return EVP_sha256();
+}
+
+// The public half of an EC or RSA `key` as a legacy key built from its parameters, or null for
+// other types and keys whose provider does not give them (keyd's remote keys may not). Setting a
+// CSR's key from a provider key encodes it through OpenSSL 3's encoder and decodes the result again
+// through its decoder — two provider lookups, ~0.3 ms, more than the key generation; a legacy key
+// is encoded by its ASN.1 method, ~10 us, into the same SubjectPublicKeyInfo.
+EvpPkeyPtr PublicKeyForEncoding(EVP_PKEY* key) {
+  EvpPkeyPtr out(EVP_PKEY_new());
+  if (!out) return nullptr;
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
+    char group[80] = {};
+    unsigned char point[256];
+    size_t group_len = 0, point_len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &group_len) != 1 ||
+        EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
+                                        &point_len) != 1)
+      return nullptr;
+    int nid = OBJ_txt2nid(group);
+    if (nid == NID_undef) nid = EC_curve_nist2nid(group);
+    EC_KEY* ec = nid == NID_undef ? nullptr : EC_KEY_new_by_curve_name(nid);
+    if (ec == nullptr || EC_KEY_oct2key(ec, point, point_len, nullptr) != 1 ||
+        EVP_PKEY_assign_EC_KEY(out.get(), ec) != 1) {
+      EC_KEY_free(ec);
+      return nullptr;
+    }
+    return out;
+  }
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+    BIGNUM* n = nullptr;
+    BIGNUM* e = nullptr;
+    RSA* rsa = RSA_new();
+    if (rsa == nullptr || EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+        EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+        RSA_set0_key(rsa, n, e, nullptr) != 1) {
+      BN_free(n);
+      BN_free(e);
+      RSA_free(rsa);
+      return nullptr;
+    }
+    if (EVP_PKEY_assign_RSA(out.get(), rsa) != 1) {
+      RSA_free(rsa);
+      return nullptr;
+    }
+    return out;
+  }
+  return nullptr;
+}
+
+Status SetPublicKey(X509_REQ* req, EVP_PKEY* key) {
+  ERR_set_mark();
+  EvpPkeyPtr encodable = PublicKeyForEncoding(key);
+  bool set = encodable && X509_REQ_set_pubkey(req, encodable.get()) == 1;
+  ERR_pop_to_mark();  // a key whose provider keeps its parameters: the long way, below
+  if (set || X509_REQ_set_pubkey(req, key) == 1) return {};
+  return OpenSslError("setting the CSR's public key");
 }
 
 Status AddAttrsAndSign(X509_REQ* req, EVP_PKEY* key, UniquePtr<STACK_OF(X509_EXTENSION)>& exts,
@@ -39,8 +99,8 @@ Status AddAttrsAndSign(X509_REQ* req, EVP_PKEY* key, UniquePtr<STACK_OF(X509_EXT
                                   challenge->data(), static_cast<int>(challenge->size())) != 1)
       return OpenSslError("adding challengePassword to the CSR");
   }
-  if (X509_REQ_set_version(req, 0) != 1 || X509_REQ_set_pubkey(req, key) != 1)
-    return OpenSslError("setting the CSR's public key");
+  if (X509_REQ_set_version(req, 0) != 1) return OpenSslError("setting the CSR's version");
+  EDGESEC_TRY(SetPublicKey(req, key));
   if (X509_REQ_sign(req, key, DigestFor(attrs, key)) <= 0) return OpenSslError("signing the CSR");
   return {};
 }

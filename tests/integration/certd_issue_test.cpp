@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "common/fs.hpp"
 #include "tests/integration/certd_harness.hpp"
 #include "tests/support/skip.hpp"
 
@@ -81,6 +82,42 @@ TEST_CASE("an issuer that is not a CA, an unknown issuer, a missing issuer and a
   CHECK_THAT(MustFail(s.client->Issue({"x", csr, std::nullopt, std::nullopt})).message, Catch::Contains("'issuer'"));
   CHECK_THAT(MustFail(s.client->Issue({"x", csr, certd::api::Issuer{"ca", ca.handle}, std::string("gold")})).message,
              Catch::Contains("profile"));
+}
+
+// certd keeps an issuer (its parsed chain and its keyd key) between issuances, and keyd keeps the
+// decoded key: a renewal (new key, new cert, same ids) must reach the very next issuance.
+TEST_CASE("a renewed issuer is used for the very next issuance; store false writes nothing") {
+  CertdStack s(kNoQuickstart);
+  CaInKeyd old_ca = MakeCaInKeyd(s, "rolling-ca");
+  WriteText(s.dir.path() + "/old-ca.pem", Pem(old_ca.cert.get()));
+  std::string certs_dir = s.dir.path() + "/var/lib/edgesec/certd/certs";
+  auto files_before = MUST(fs::ListFiles(certs_dir));
+  auto issue = [&](const std::string& id, const std::string& handle) {
+    certd::api::CreateCertRequest r = {id, MakeCsr(GenerateKey("ec-p256").get(), id),
+                                       certd::api::Issuer{"rolling-ca", handle}, std::nullopt};
+    r.store = false;
+    std::string pem = MUST(s.client->Issue(r));
+    WriteText(s.dir.path() + "/" + id + ".pem", pem);
+    return s.dir.path() + "/" + id + ".pem";
+  };
+  auto verifies = [&](const std::string& ca, const std::string& leaf) {
+    RunResult r = Run({"openssl", "verify", "-CAfile", s.dir.path() + "/" + ca, leaf});
+    INFO(ca << " " << leaf << ": " << r.out << r.err);
+    return r.exit_code == 0;
+  };
+  for (int i = 0; i < 3; ++i) CHECK(verifies("old-ca.pem", issue("before-" + std::to_string(i), old_ca.handle)));
+  CHECK(MustFail(s.client->Get("before-0")).kind == ErrorKind::kNotFound);
+  CHECK(MUST(fs::ListFiles(certs_dir)) == files_before);  // not stored: no file, no temp file
+
+  CaInKeyd new_ca = MakeCaInKeyd(s, "rolling-ca");  // the same key id and cert id, both replaced
+  WriteText(s.dir.path() + "/new-ca.pem", Pem(new_ca.cert.get()));
+  std::string after = issue("after", new_ca.handle);
+  CHECK(verifies("new-ca.pem", after));
+  CHECK_FALSE(verifies("old-ca.pem", after));
+  // A handle fetched before names the key id, which is the new key now: no mix of old and new.
+  std::string with_old_handle = issue("after-old-handle", old_ca.handle);
+  CHECK(verifies("new-ca.pem", with_old_handle));
+  CHECK_FALSE(verifies("old-ca.pem", with_old_handle));
 }
 
 TEST_CASE("credentials: self_signed and local_ca issue without an issuer in the request; profiles set CA and EKU") {

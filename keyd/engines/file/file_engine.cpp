@@ -98,7 +98,8 @@ edgesec_status SignOp(void* ctx, const char* id, edgesec_mechanism mechanism, co
   if (!key) return Fail(err, key.error());
   edgesec_status status = EDGESEC_OK;
   std::string message;
-  auto sig = SignWithKey((*key)->key.get(), mechanism, in, in_len, &status, &message);
+  auto sig = SignWithKey((*key)->key.get(), (*key)->prepared.get(), mechanism, in, in_len, &status,
+                         &message);
   if (status != EDGESEC_OK) return Fail(err, status, message);
   return CopyOut(sig, out, out_len, err);
 }

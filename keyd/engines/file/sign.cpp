@@ -13,10 +13,58 @@ Bytes Failed(edgesec_status* status, std::string* message, edgesec_status code, 
   return {};
 }
 
+// A context for `mechanism` on `key`, initialised for EVP_PKEY_sign with the mechanism's
+// padding and digest; null (the error queue cleared) when OpenSSL refuses.
+EvpPkeyCtxPtr InitialisedContext(EVP_PKEY* key, edgesec_mechanism mechanism) {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  bool ok = ctx && EVP_PKEY_sign_init(ctx.get()) == 1;
+  switch (mechanism) {
+    case EDGESEC_MECH_RSA_PKCS1_SHA256:
+      ok = ok && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
+           EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1;
+      break;
+    case EDGESEC_MECH_RSA_PSS_SHA256:
+      ok = ok && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) == 1 &&
+           EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) == 1 &&
+           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) == 1;
+      break;
+    case EDGESEC_MECH_RSA_PKCS1_RAW:
+      ok = ok && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1;
+      break;
+    case EDGESEC_MECH_RSA_NO_PADDING:
+      ok = ok && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) == 1;
+      break;
+    default:
+      break;
+  }
+  if (ok) return ctx;
+  ERR_clear_error();
+  return nullptr;
+}
+
 }  // namespace
 
-Bytes SignWithKey(EVP_PKEY* key, edgesec_mechanism mechanism, const uint8_t* in, size_t in_len,
-                  edgesec_status* status, std::string* message) {
+EvpPkeyCtxPtr PreparedContexts::ContextFor(EVP_PKEY* key, edgesec_mechanism mechanism) {
+  EVP_PKEY_CTX* prepared = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = templates_.find(mechanism);
+    if (it == templates_.end()) {
+      EvpPkeyCtxPtr made = InitialisedContext(key, mechanism);
+      if (!made) return nullptr;
+      it = templates_.emplace(mechanism, std::move(made)).first;
+    }
+    prepared = it->second.get();
+  }
+  EvpPkeyCtxPtr copy(EVP_PKEY_CTX_dup(prepared));  // reads the template only
+  if (!copy) ERR_clear_error();
+  return copy;
+}
+
+Bytes SignWithKey(EVP_PKEY* key, PreparedContexts* prepared, edgesec_mechanism mechanism,
+                  const uint8_t* in, size_t in_len, edgesec_status* status,
+                  std::string* message) {
   *status = EDGESEC_OK;
   int type = EVP_PKEY_get_base_id(key);
   bool fits =
@@ -55,33 +103,10 @@ Bytes SignWithKey(EVP_PKEY* key, edgesec_mechanism mechanism, const uint8_t* in,
     return Failed(status, message, EDGESEC_E_INVALID,
                   "plaintext must be exactly as long as the modulus");
 
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1)
-    return Failed(status, message, EDGESEC_E_FAILED, "signing failed");
-  bool ok = true;
-  switch (mechanism) {
-    case EDGESEC_MECH_RSA_PKCS1_SHA256:
-      ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
-           EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1;
-      break;
-    case EDGESEC_MECH_RSA_PSS_SHA256:
-      ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) == 1 &&
-           EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&
-           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) == 1 &&
-           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) == 1;
-      break;
-    case EDGESEC_MECH_RSA_PKCS1_RAW:
-      ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1;
-      break;
-    case EDGESEC_MECH_RSA_NO_PADDING:
-      ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) == 1;
-      break;
-    default:
-      break;
-  }
-  size_t len = 0;
-  if (!ok || EVP_PKEY_sign(ctx.get(), nullptr, &len, in, in_len) != 1)
-    return Failed(status, message, EDGESEC_E_FAILED, "signing failed");
+  EvpPkeyCtxPtr ctx = prepared != nullptr ? prepared->ContextFor(key, mechanism) : nullptr;
+  if (!ctx) ctx = InitialisedContext(key, mechanism);
+  if (!ctx) return Failed(status, message, EDGESEC_E_FAILED, "signing failed");
+  size_t len = modulus;  // the longest signature of this key (a DER ECDSA signature, an RSA one)
   Bytes sig(len);
   if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, in, in_len) != 1)
     return Failed(status, message, EDGESEC_E_INVALID,

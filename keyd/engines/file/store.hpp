@@ -14,12 +14,17 @@
 #include "common/secret.hpp"
 #include "edgesec/key_engine.h"
 #include "keyd/engines/file/key_file.hpp"
+#include "keyd/engines/file/sign.hpp"
 
 namespace edgesec::keyd::engines::file {
 
+// A decoded key pair, shared by the operations that use it until its file changes through the
+// store (write, move, delete) or the engine is reopened (reload): each of those drops it, and the
+// next use decodes the file again.
 struct SharedKey {
   EvpPkeyPtr key;
   std::string algorithm;
+  std::unique_ptr<PreparedContexts> prepared = std::make_unique<PreparedContexts>();
 };
 
 // Key files must be keyd's own (owner = keyd's uid) with no group or other permission bits, as

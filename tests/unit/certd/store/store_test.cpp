@@ -5,8 +5,10 @@
 
 #include <openssl/x509.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 
 #include "common/fs.hpp"
 #include "common/ids.hpp"
@@ -181,4 +183,69 @@ TEST_CASE("a preloaded file that cannot be read is an error naming it") {
   auto got = (*store)->Get("gone");
   REQUIRE_FALSE(got);
   CHECK_THAT(got.error().message, Catch::Contains("missing.pem"));
+}
+
+// Get serves a file it read before while the file is the same (a stat, not a read and a parse):
+// whatever changes the file must be seen by the next Get.
+TEST_CASE("a cert read before is read again once its file changes, however it changes") {
+  testing::TempDir dir;
+  std::string certs = dir.path() + "/state/certs";
+  auto store = CertStore::Open(dir.path() + "/state", {});
+  REQUIRE(store);
+  std::string path = certs + "/" + FileNameForId("issuer") + ".pem";
+  const std::string other = MakeCertPem();
+  REQUIRE(other != kPem);
+  // Put, then Put again (a renewal): the second Get has the new chain and key id.
+  REQUIRE((*store)->Put("issuer", kPem, "issuer-v1"));
+  REQUIRE((*(*store)->Get("issuer"))->pem == kPem);
+  REQUIRE((*store)->Put("issuer", other, "issuer-v2"));
+  auto got = *(*store)->Get("issuer");
+  CHECK(got->pem == other);
+  CHECK(got->key_id == "issuer-v2");
+  // Replaced behind the store's back, atomically (a restore from a backup).
+  REQUIRE(fs::AtomicWriteFile(path, "edgesec-cert-id: issuer\n" + kPem, 0644));
+  got = *(*store)->Get("issuer");
+  CHECK(got->pem == kPem);
+  CHECK(got->key_id.empty());
+  // Edited in place, to a chain of another length.
+  ::usleep(20 * 1000);  // past the file system's timestamp granularity
+  {
+    FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::string text = "edgesec-cert-id: issuer\n" + other + other;
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  CHECK((*(*store)->Get("issuer"))->pem == other + other);
+  // Opened to others: refused and kept aside, though its content did not change.
+  REQUIRE(::chmod(path.c_str(), 0666) == 0);
+  CHECK_FALSE((*store)->Get("issuer")->has_value());
+  CHECK(FilesStartingWith(certs, FileNameForId("issuer") + ".pem.bad-").size() == 1);
+  // Removed.
+  REQUIRE((*store)->Put("issuer", kPem));
+  REQUIRE((*(*store)->Get("issuer"))->pem == kPem);
+  REQUIRE(*(*store)->Remove("issuer"));
+  CHECK_FALSE((*store)->Get("issuer")->has_value());
+}
+
+TEST_CASE("a preloaded cert read before is read again once its file is replaced or edited") {
+  testing::TempDir dir;
+  std::string file = dir.path() + "/edge-ca.pem";
+  const std::string other = MakeCertPem();
+  REQUIRE(fs::AtomicWriteFile(file, kPem, 0644));
+  auto store = CertStore::Open(dir.path() + "/state", {{"edge-ca", file}});
+  REQUIRE(store);
+  REQUIRE((*(*store)->Get("edge-ca"))->pem == kPem);
+  REQUIRE(fs::AtomicWriteFile(file, other, 0644));  // the integrator's new CA, renamed in place
+  CHECK((*(*store)->Get("edge-ca"))->pem == other);
+  ::usleep(20 * 1000);
+  {
+    FILE* f = std::fopen(file.c_str(), "w");  // copied over the old one (cp): same inode
+    REQUIRE(f != nullptr);
+    std::fwrite(kPem.data(), 1, kPem.size(), f);
+    std::fclose(f);
+  }
+  CHECK((*(*store)->Get("edge-ca"))->pem == kPem);
+  REQUIRE(::unlink(file.c_str()) == 0);
+  CHECK_FALSE((*store)->Get("edge-ca"));  // an error naming the missing file, not the old PEM
 }

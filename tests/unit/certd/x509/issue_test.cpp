@@ -164,3 +164,50 @@ TEST_CASE("a forged CSR, a non-CA issuer and a mismatched issuer key are refused
   REQUIRE_FALSE(self_wrong);
   CHECK_THAT(self_wrong.error().message, Catch::StartsWith("key does not match"));
 }
+
+TEST_CASE("the cert carries the CSR's public key exactly, for every key type certd issues for") {
+  Ca ca;
+  std::vector<std::pair<std::string, EvpPkeyPtr>> keys;
+  keys.emplace_back("ec-p256", Ec());
+  keys.emplace_back("ec-p384", Ec("P-384"));
+  keys.emplace_back("rsa-2048", Rsa(2048));
+  keys.emplace_back("ed25519", EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")));
+  for (auto& [name, key] : keys) {
+    INFO(name);
+    REQUIRE(key);
+    X509Ptr cert;
+    if (name != "ed25519") {
+      cert =
+          Issue(key.get(), "leaf", certd::x509::DefaultLeafProfile(), ca.cert.get(), ca.key.get());
+    } else {  // no digest for Ed25519: the CSR is made here
+      X509ReqPtr req(X509_REQ_new());
+      X509_REQ_set_pubkey(req.get(), key.get());
+      REQUIRE(X509_REQ_sign(req.get(), key.get(), nullptr) > 0);
+      certd::x509::Profile p = certd::x509::DefaultLeafProfile();
+      auto issued = certd::x509::IssueCertificate(
+          {req.get(), ca.cert.get(), ca.key.get(), &p, std::time(nullptr)});
+      REQUIRE(issued);
+      cert = std::move(*issued);
+    }
+    unsigned char* got = nullptr;
+    unsigned char* want = nullptr;
+    int got_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &got);
+    int want_len = i2d_PUBKEY(key.get(), &want);
+    REQUIRE(got_len > 0);
+    CHECK(std::string(reinterpret_cast<char*>(got), got_len) ==
+          std::string(reinterpret_cast<char*>(want), want_len));
+    OPENSSL_free(got);
+    OPENSSL_free(want);
+    CHECK(X509_check_private_key(cert.get(), key.get()) == 1);
+    CHECK(X509_verify(cert.get(), ca.key.get()) == 1);
+    // Decoded back from the DER, as any relying party reads it.
+    unsigned char* der = nullptr;
+    int der_len = i2d_X509(cert.get(), &der);
+    const unsigned char* p = der;
+    X509Ptr parsed(d2i_X509(nullptr, &p, der_len));
+    OPENSSL_free(der);
+    REQUIRE(parsed);
+    CHECK(EVP_PKEY_eq(X509_get0_pubkey(parsed.get()), key.get()) == 1);
+    CHECK(X509_verify(parsed.get(), ca.key.get()) == 1);
+  }
+}

@@ -232,3 +232,64 @@ TEST_CASE("LoadOrCreate keeps a damaged or exposed secret file aside and makes a
     CHECK(edgesec::fs::ReadFile(dir.path() + "/" + (*files)[1]).value() == old);
   }
 }
+
+// Verified handles are remembered by their payload; the MAC of each use is still compared.
+TEST_CASE("a handle verified before is rejected when its MAC is altered, and still verifies intact") {
+  HandleSigner signer = SignerWith('s');
+  std::string handle = signer.Issue({HandleKind::kKeyPair, "device-id", {}});
+  REQUIRE(signer.Verify(handle));  // remembered now
+  size_t dot = handle.find('.');
+  for (size_t i : {dot + 1, (dot + handle.size()) / 2, handle.size() - 2}) {
+    std::string altered = handle;
+    altered[i] = Other(altered[i]);
+    RequireInvalid(signer, altered);
+  }
+  // Another genuine handle's MAC on the remembered payload.
+  std::string other = signer.Issue({HandleKind::kKeyPair, "device-id", {}});
+  REQUIRE(signer.Verify(other));
+  RequireInvalid(signer, handle.substr(0, dot) + other.substr(other.find('.')));
+  RequireInvalid(signer, handle.substr(0, dot) + ".");
+  auto claims = signer.Verify(handle);
+  REQUIRE(claims);
+  CHECK(claims->key_id == "device-id");
+}
+
+TEST_CASE("a remembered payload with the other install's MAC is rejected") {
+  HandleSigner ours = SignerWith('s');
+  HandleSigner theirs = SignerWith('t');
+  std::string handle = ours.Issue({HandleKind::kSecret, "k", {}});
+  REQUIRE(ours.Verify(handle));
+  std::string payload = handle.substr(0, handle.find('.'));
+  // The same payload signed with another secret (what a holder of that secret could forge).
+  auto text = edgesec::Base64UrlDecode(payload);
+  REQUIRE(text);
+  unsigned char mac[32];
+  unsigned int len = 32;
+  Secret other = Secret::FromString(std::string(32, 't'));
+  HMAC(EVP_sha256(), other.data(), 32, text->data(), text->size(), mac, &len);
+  RequireInvalid(ours, payload + "." + edgesec::Base64UrlEncode(mac, sizeof mac));
+  RequireInvalid(theirs, handle);
+}
+
+TEST_CASE("more handles than are remembered all keep verifying with their own claims") {
+  HandleSigner signer = SignerWith('s');
+  std::vector<std::pair<std::string, std::string>> handles;
+  for (int i = 0; i < 700; ++i) {
+    std::string id = "key-" + std::to_string(i);
+    handles.emplace_back(id, signer.Issue({HandleKind::kKeyPair, id, {}}));
+  }
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& [id, handle] : handles) {
+      auto claims = signer.Verify(handle);
+      REQUIRE(claims);
+      REQUIRE(claims->key_id == id);
+    }
+  // A long derived handle (not remembered) verifies each time too.
+  Bytes data(2000, 0x42);
+  std::string derived = signer.Issue({HandleKind::kDerived, "base", data});
+  for (int i = 0; i < 2; ++i) {
+    auto claims = signer.Verify(derived);
+    REQUIRE(claims);
+    CHECK(claims->derivation_data == data);
+  }
+}

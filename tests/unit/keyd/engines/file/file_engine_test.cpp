@@ -331,3 +331,110 @@ TEST_CASE("a too small output buffer is answered with the size needed") {
           EDGESEC_E_BUFFER_TOO_SMALL);
   CHECK(len == e.Spki("k").size());
 }
+
+// The engine keeps each decoded key, and its signing contexts, between operations: nothing it
+// keeps may outlive the key file it came from.
+TEST_CASE("a deleted then re-created key with the same id signs with the new key, never the old") {
+  FileEngine e;
+  Bytes digest = edgesec::Sha256("cache");
+  REQUIRE(e.Generate("rotating") == EDGESEC_OK);
+  Bytes old_spki = e.Spki("rotating");
+  Bytes sig;
+  REQUIRE(e.Sign("rotating", digest, &sig) == EDGESEC_OK);  // decoded, contexts prepared
+  REQUIRE(Verifies(old_spki, digest, sig));
+  REQUIRE(e.t->delete_key(e.ctx, EDGESEC_KEY_PAIR, "rotating", &e.err) == EDGESEC_OK);
+  CHECK(e.Sign("rotating", digest, &sig) == EDGESEC_E_NOT_FOUND);
+  REQUIRE(e.Generate("rotating") == EDGESEC_OK);
+  Bytes new_spki = e.Spki("rotating");
+  REQUIRE(new_spki != old_spki);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(e.Sign("rotating", digest, &sig) == EDGESEC_OK);
+    CHECK(Verifies(new_spki, digest, sig));
+    CHECK_FALSE(Verifies(old_spki, digest, sig));
+  }
+}
+
+TEST_CASE("a key replaced by import or by move signs with the replacement at once") {
+  FileEngine e;
+  Bytes digest = edgesec::Sha256("replaced");
+  REQUIRE(e.Generate("current") == EDGESEC_OK);
+  Bytes sig;
+  REQUIRE(e.Sign("current", digest, &sig) == EDGESEC_OK);
+  // Import over it.
+  edgesec::EvpPkeyPtr imported(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  auto der = edgesec::PrivateKeyToPkcs8Der(imported.get());
+  REQUIRE(der);
+  REQUIRE(e.t->import_key_pair(e.ctx, "current", der->data(), der->size(), &e.err) == EDGESEC_OK);
+  auto imported_spki = edgesec::PublicKeyToSpkiDer(imported.get());
+  REQUIRE(imported_spki);
+  REQUIRE(e.Sign("current", digest, &sig) == EDGESEC_OK);
+  CHECK(Verifies(*imported_spki, digest, sig));
+  // Moved over it (a rotation's commit).
+  REQUIRE(e.Generate("next") == EDGESEC_OK);
+  Bytes next_spki = e.Spki("next");
+  REQUIRE(e.Sign("next", digest, &sig) == EDGESEC_OK);
+  REQUIRE(e.t->move_key(e.ctx, EDGESEC_KEY_PAIR, "next", "current", &e.err) == EDGESEC_OK);
+  REQUIRE(e.Sign("current", digest, &sig) == EDGESEC_OK);
+  CHECK(Verifies(next_spki, digest, sig));
+  CHECK_FALSE(Verifies(*imported_spki, digest, sig));
+  CHECK(e.Sign("next", digest, &sig) == EDGESEC_E_NOT_FOUND);
+}
+
+TEST_CASE("a reopened engine (a reload) reads a preloaded key file that changed meanwhile") {
+  edgesec::testing::TempDir keys;
+  std::string path = keys.path() + "/device.pem";
+  auto write_key = [&] {
+    edgesec::EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    REQUIRE(edgesec::fs::AtomicWriteFile(path, edgesec::PrivateKeyToPkcs8Pem(key.get()).value(),
+                                         0600));
+    return edgesec::PublicKeyToSpkiDer(key.get()).value();
+  };
+  Bytes digest = edgesec::Sha256("reload");
+  Bytes first = write_key();
+  Bytes sig;
+  {
+    FileEngine e(Json{{"device", "file://" + path}});
+    REQUIRE(e.Sign("device", digest, &sig) == EDGESEC_OK);
+    CHECK(Verifies(first, digest, sig));
+  }
+  Bytes second = write_key();
+  FileEngine e(Json{{"device", "file://" + path}});
+  REQUIRE(e.Sign("device", digest, &sig) == EDGESEC_OK);
+  CHECK(Verifies(second, digest, sig));
+  CHECK_FALSE(Verifies(first, digest, sig));
+}
+
+TEST_CASE("RSA signatures of every mechanism verify, the second as the first (prepared contexts)") {
+  FileEngine e;
+  REQUIRE(e.Generate("rsa", "rsa-2048") == EDGESEC_OK);
+  auto key = edgesec::PublicKeyFromSpkiDer(e.Spki("rsa"));
+  REQUIRE(key);
+  Bytes digest = edgesec::Sha256("rsa");
+  for (int round = 0; round < 2; ++round) {
+    for (auto [mech, padding] : {std::pair{EDGESEC_MECH_RSA_PKCS1_SHA256, RSA_PKCS1_PADDING},
+                                 std::pair{EDGESEC_MECH_RSA_PSS_SHA256, RSA_PKCS1_PSS_PADDING}}) {
+      INFO("round " << round << ", mechanism " << mech);
+      Bytes sig(512);
+      size_t len = sig.size();
+      REQUIRE(e.t->sign(e.ctx, "rsa", mech, digest.data(), digest.size(), sig.data(), &len,
+                        &e.err) == EDGESEC_OK);
+      sig.resize(len);
+      CHECK(len == 256);
+      edgesec::EvpPkeyCtxPtr v(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
+      REQUIRE(EVP_PKEY_verify_init(v.get()) == 1);
+      REQUIRE(EVP_PKEY_CTX_set_rsa_padding(v.get(), padding) == 1);
+      REQUIRE(EVP_PKEY_CTX_set_signature_md(v.get(), EVP_sha256()) == 1);
+      if (padding == RSA_PKCS1_PSS_PADDING)
+        REQUIRE(EVP_PKEY_CTX_set_rsa_pss_saltlen(v.get(), 32) == 1);
+      CHECK(EVP_PKEY_verify(v.get(), sig.data(), sig.size(), digest.data(), digest.size()) == 1);
+    }
+  }
+  // A mechanism that does not fit is still refused, and a wrong input still reported as such.
+  Bytes sig(512);
+  size_t len = sig.size();
+  CHECK(e.t->sign(e.ctx, "rsa", EDGESEC_MECH_ECDSA, digest.data(), digest.size(), sig.data(), &len,
+                  &e.err) == EDGESEC_E_UNSUPPORTED);
+  len = sig.size();
+  CHECK(e.t->sign(e.ctx, "rsa", EDGESEC_MECH_RSA_PKCS1_SHA256, digest.data(), 31, sig.data(), &len,
+                  &e.err) == EDGESEC_E_INVALID);
+}
