@@ -2,6 +2,10 @@
 // directly in this process (its C ABI table, as keyd calls it) versus through keyd (the same engine
 // behind keyd's socket, keep-alive connections), with 1 and 2 threads/clients and the ratios. The token
 // is made for the run in a temp SOFTHSM2_CONF. Each figure: a warm-up, then a fixed measuring time.
+// The peer in the same run: Debian's `p11-kit server` serving the same token, keyd's key signed with
+// C_SignInit + C_Sign through p11-kit's client module in this process (one session per client
+// thread). Prints issue 14's goals with PASS/MISS: keyd ÷ in-process >= 0.8 (1 and 2), keyd ÷ p11-kit
+// server >= 2.0 (1 and 2).
 //
 //   pkcs11-sign [path/to/edgesec-keyd]   (default: $EDGESEC_KEYD, else <build>/edgesec-keyd)
 #include <stdlib.h>
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "bench/keyd_process.hpp"
+#include "bench/p11kit_peer.hpp"
 #include "common/json.hpp"
 #include "keyd/client/keyd_client.hpp"
 #include "keyd/engines/pkcs11/pkcs11_engine.hpp"
@@ -30,6 +35,11 @@ constexpr auto kWarmUp = std::chrono::milliseconds(500);
 constexpr auto kMeasure = std::chrono::seconds(3);
 constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
 constexpr const char* kPin = "bench-pin-1234";
+// Where p11-kit's modules are (pkg-config --variable=p11_module_path p11-kit-1, at build time).
+#ifndef EDGESEC_P11_MODULE_DIR
+#define EDGESEC_P11_MODULE_DIR "/usr/lib/x86_64-linux-gnu/pkcs11"
+#endif
+constexpr const char* kP11KitClient = EDGESEC_P11_MODULE_DIR "/p11-kit-client.so";
 
 std::string KeydPath(int argc, char** argv) {
   if (argc > 1) return argv[1];
@@ -91,6 +101,15 @@ struct ThroughKeyd {
   }
 };
 
+// keyd's key, through p11-kit server: a session of its own per client thread.
+struct ThroughP11Kit {
+  bench::P11KitClient* client;
+  unsigned long Prepare(int) { return client->OpenSession(); }
+  bool Run(unsigned long session) { return session != 0 && client->Sign(session); }
+};
+
+const char* Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
+
 int Fail(const std::string& what) {
   std::fprintf(stderr, "pkcs11-sign: %s\n", what.c_str());
   return 1;
@@ -150,11 +169,26 @@ int main(int argc, char** argv) {
   double keyd1 = Measure(1, through), keyd2 = Measure(2, through);
   if (keyd1 <= 0 || keyd2 <= 0) return Fail("signing through keyd failed");
 
+  // 3. p11-kit server with the same token, keyd's key signed through p11-kit-client.so.
+  if (::access(kP11KitClient, R_OK) != 0) return Fail(std::string("p11-kit's client module is missing (") + kP11KitClient + ")");
+  auto server = bench::P11KitServer::Start(kModule, "pkcs11:token=bench", dir.path());
+  if (!server) return Fail(server.error().Describe());
+  auto remote = bench::P11KitClient::Open(kP11KitClient, (*server)->address(), "bench", kPin, "bench-keyd");
+  if (!remote) return Fail(remote.error().Describe());
+  ThroughP11Kit p11kit{remote->get()};
+  double p11kit1 = Measure(1, p11kit), p11kit2 = Measure(2, p11kit);
+  remote->reset();
+  if (p11kit1 <= 0 || p11kit2 <= 0) return Fail("signing through p11-kit server failed");
+
   std::printf("engine in-process, 1 thread:      %8.0f signatures/s\n", direct1);
   std::printf("engine in-process, 2 threads:     %8.0f signatures/s\n", direct2);
   std::printf("through keyd, 1 client:           %8.0f signatures/s\n", keyd1);
   std::printf("through keyd, 2 clients:          %8.0f signatures/s\n", keyd2);
-  std::printf("keyd/in-process, 1:               %8.2f\n", keyd1 / direct1);
-  std::printf("keyd/in-process, 2:               %8.2f\n", keyd2 / direct2);
+  std::printf("p11-kit server, 1 client:         %8.0f signatures/s (p11-kit-client.so, C_SignInit + C_Sign)\n", p11kit1);
+  std::printf("p11-kit server, 2 clients:        %8.0f signatures/s (a session per client thread)\n", p11kit2);
+  std::printf("keyd/in-process, 1:               %8.2f   goal >= 0.80   %s\n", keyd1 / direct1, Verdict(keyd1 / direct1 >= 0.8));
+  std::printf("keyd/in-process, 2:               %8.2f   goal >= 0.80   %s\n", keyd2 / direct2, Verdict(keyd2 / direct2 >= 0.8));
+  std::printf("keyd/p11-kit server, 1 client:    %8.2f   goal >= 2.0   %s\n", keyd1 / p11kit1, Verdict(keyd1 / p11kit1 >= 2.0));
+  std::printf("keyd/p11-kit server, 2 clients:   %8.2f   goal >= 2.0   %s\n", keyd2 / p11kit2, Verdict(keyd2 / p11kit2 >= 2.0));
   return 0;
 }
