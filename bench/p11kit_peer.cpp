@@ -157,7 +157,7 @@ void P11KitClient::CloseSession(unsigned long session) {
   if (session != 0) f_->C_CloseSession(session);
 }
 
-bool P11KitClient::Sign(unsigned long session) {
+bool P11KitClient::Sign(unsigned long session, std::string* raw) {
   static const unsigned char digest[32] = {0x5a};
   ck_mechanism mech{CKM_ECDSA, nullptr, 0};
   ck_rv_t rv = f_->C_SignInit(session, &mech, key_);
@@ -165,6 +165,7 @@ bool P11KitClient::Sign(unsigned long session) {
   unsigned long len = sizeof sig;
   if (rv == CKR_OK) rv = f_->C_Sign(session, const_cast<unsigned char*>(digest), sizeof digest, sig, &len);
   if (rv != CKR_OK) std::fprintf(stderr, "pkcs11-sign: C_Sign through p11-kit server: %s\n", RvText(rv).c_str());
+  if (rv == CKR_OK && raw != nullptr) raw->assign(reinterpret_cast<const char*>(sig), len);
   return rv == CKR_OK;
 }
 

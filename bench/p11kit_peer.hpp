@@ -54,8 +54,9 @@ class P11KitClient {
   // A read-only session of its own (0 on failure); one per thread.
   unsigned long OpenSession();
   void CloseSession(unsigned long session);
-  // CKM_ECDSA over a 32-byte digest on `session`: C_SignInit + C_Sign (64-byte r||s).
-  bool Sign(unsigned long session);
+  // CKM_ECDSA over the 32-byte digest {0x5a, 0, …} on `session`: C_SignInit + C_Sign; the 64-byte
+  // r||s into `raw` when given.
+  bool Sign(unsigned long session, std::string* raw = nullptr);
 
  private:
   P11KitClient() = default;

@@ -8,6 +8,8 @@
 // server >= 2.0 (1 and 2).
 //
 //   pkcs11-sign [path/to/edgesec-keyd]   (default: $EDGESEC_KEYD, else <build>/edgesec-keyd)
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #include "bench/keyd_process.hpp"
 #include "bench/p11kit_peer.hpp"
 #include "common/json.hpp"
+#include "common/ossl.hpp"
 #include "keyd/client/keyd_client.hpp"
 #include "keyd/engines/pkcs11/pkcs11_engine.hpp"
 
@@ -108,6 +111,28 @@ struct ThroughP11Kit {
   bool Run(unsigned long session) { return session != 0 && client->Sign(session); }
 };
 
+// Whether a signature made through p11-kit server verifies with keyd's public key of the key: the
+// peer signs with the very key keyd uses.
+bool SameKey(bench::P11KitClient& client, EVP_PKEY* keyd_public) {
+  std::string raw;
+  unsigned long session = client.OpenSession();
+  bool signed_ok = session != 0 && client.Sign(session, &raw) && raw.size() == 64;
+  client.CloseSession(session);
+  if (!signed_ok) return false;
+  UniquePtr<ECDSA_SIG> sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr);
+  if (!sig || ECDSA_SIG_set0(sig.get(), r, s) != 1) return false;
+  unsigned char* der = nullptr;
+  int len = i2d_ECDSA_SIG(sig.get(), &der);
+  const unsigned char digest[32] = {0x5a};
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, keyd_public, nullptr));
+  bool ok = len > 0 && ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+            EVP_PKEY_verify(ctx.get(), der, static_cast<size_t>(len), digest, sizeof digest) == 1;
+  OPENSSL_free(der);
+  return ok;
+}
+
 const char* Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
 
 int Fail(const std::string& what) {
@@ -175,6 +200,10 @@ int main(int argc, char** argv) {
   if (!server) return Fail(server.error().Describe());
   auto remote = bench::P11KitClient::Open(kP11KitClient, (*server)->address(), "bench", kPin, "bench-keyd");
   if (!remote) return Fail(remote.error().Describe());
+  auto keyd_public = admin.PublicKey(*handle);
+  if (!keyd_public) return Fail("keyd's public key: " + keyd_public.error().Describe());
+  if (!SameKey(**remote, keyd_public->get()))
+    return Fail("a signature through p11-kit server does not verify with keyd's public key of 'bench-keyd'");
   ThroughP11Kit p11kit{remote->get()};
   double p11kit1 = Measure(1, p11kit), p11kit2 = Measure(2, p11kit);
   remote->reset();
