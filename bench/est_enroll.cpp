@@ -87,29 +87,41 @@ Figure Measure(const std::function<bool()>& op, const bench::EstBenchServer& ser
   f.per_second = static_cast<double>(done) / wall;
   f.wall_ms = wall * 1e3 / static_cast<double>(done);
   f.client_cpu_ms = (c1 - c0) * 1e3 / static_cast<double>(done);
-  f.server_cpu_ms = (s1.cpu_seconds - s0.cpu_seconds) * 1e3 / static_cast<double>(s1.served - s0.served);
+  f.server_cpu_ms =
+      (s1.cpu_seconds - s0.cpu_seconds) * 1e3 / static_cast<double>(s1.served - s0.served);
   return f;
 }
 
-const char* Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
+const char* Verdict(bool pass) {
+  return pass ? "PASS" : "MISS";
+}
 
 void PrintFigures(const Figure& library, const Figure& shell) {
-  std::printf("EstClient::SimpleEnroll (library):   %7.1f enrollments/s   (baseline)\n", library.per_second);
-  std::printf("openssl req + curl + openssl pkcs7:  %7.1f enrollments/s   ratio %.3f\n", shell.per_second,
-              shell.per_second / library.per_second);
-  std::printf("library / shell:                     %7.2f x\n", library.per_second / shell.per_second);
+  std::printf("EstClient::SimpleEnroll (library):   %7.1f enrollments/s   (baseline)\n",
+              library.per_second);
+  std::printf("openssl req + curl + openssl pkcs7:  %7.1f enrollments/s   ratio %.3f\n",
+              shell.per_second, shell.per_second / library.per_second);
+  std::printf("library / shell:                     %7.2f x\n",
+              library.per_second / shell.per_second);
   for (const auto& [name, f] : {std::pair{"library", library}, std::pair{"shell  ", shell}})
-    std::printf("per enrollment, %s:  %8.3f ms wall, %8.3f ms CPU in the client, %6.3f ms CPU in the server\n", name,
-                f.wall_ms, f.client_cpu_ms, f.server_cpu_ms);
+    std::printf(
+        "per enrollment, %s:  %8.3f ms wall, %8.3f ms CPU in the client, %6.3f ms CPU in the "
+        "server\n",
+        name, f.wall_ms, f.client_cpu_ms, f.server_cpu_ms);
   double server_ms = std::max(library.server_cpu_ms, shell.server_cpu_ms);
-  std::printf("EST server throughput:               %7.0f enrollments/s of its CPU (%.3f ms each, the worse run)\n",
-              1e3 / server_ms, server_ms);
+  std::printf(
+      "EST server throughput:               %7.0f enrollments/s of its CPU (%.3f ms each, the "
+      "worse run)\n",
+      1e3 / server_ms, server_ms);
   double vs_library = library.client_cpu_ms / library.server_cpu_ms;
   double vs_shell = shell.client_cpu_ms / shell.server_cpu_ms;
-  std::printf("server faster than the library client: %6.1f x   goal >= 5.0   %s\n", vs_library, Verdict(vs_library >= 5.0));
-  std::printf("server faster than the shell client:   %6.1f x   goal >= 5.0   %s\n", vs_shell, Verdict(vs_shell >= 5.0));
+  std::printf("server faster than the library client: %6.1f x   goal >= 5.0   %s\n", vs_library,
+              Verdict(vs_library >= 5.0));
+  std::printf("server faster than the shell client:   %6.1f x   goal >= 5.0   %s\n", vs_shell,
+              Verdict(vs_shell >= 5.0));
   double time_ratio = library.wall_ms / shell.wall_ms;
-  std::printf("library time / shell pipeline time:  %7.3f     goal <= 0.5   %s\n", time_ratio, Verdict(time_ratio <= 0.5));
+  std::printf("library time / shell pipeline time:  %7.3f     goal <= 0.5   %s\n", time_ratio,
+              Verdict(time_ratio <= 0.5));
 }
 
 bool EnrollWithLibrary(certd::est::EstClient& client, int n) {
@@ -152,10 +164,13 @@ int main() {
   // The server forks before this process starts any thread.
   auto server = bench::EstBenchServer::Start(dir.path());
   if (!server) return Fail("the bench's EST server: " + server.error().Describe());
-  std::printf("est-enroll: /simpleenroll against bench/est_server.cpp (OpenSSL, TLS, child pid %d) on %s; EC P-256 keys; "
-              "%.1f s warm-up, %.1f s per figure; %u CPUs\n",
-              static_cast<int>((*server)->pid()), (*server)->BaseUrl().c_str(), std::chrono::duration<double>(kWarmUp).count(),
-              std::chrono::duration<double>(kMeasure).count(), std::thread::hardware_concurrency());
+  std::printf(
+      "est-enroll: /simpleenroll against bench/est_server.cpp (OpenSSL, TLS, child pid %d) on %s; "
+      "EC P-256 keys; "
+      "%.1f s warm-up, %.1f s per figure; %u CPUs\n",
+      static_cast<int>((*server)->pid()), (*server)->BaseUrl().c_str(),
+      std::chrono::duration<double>(kWarmUp).count(),
+      std::chrono::duration<double>(kMeasure).count(), std::thread::hardware_concurrency());
 
   certd::est::EstConfig config;
   config.base_url = (*server)->BaseUrl();
@@ -169,14 +184,16 @@ int main() {
   const std::string& d = dir.path();
   const std::string script =
       "set -eo pipefail; cd " + d +
-      "; openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -subj /CN=bench-shell "
+      "; openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -subj "
+      "/CN=bench-shell "
       "-outform DER 2>/dev/null | base64 -w 64 > csr.b64; "
       "curl -sf --cacert root.pem -H 'Content-Type: application/pkcs10' --data-binary @csr.b64 " +
       (*server)->BaseUrl() +
       "/.well-known/est/simpleenroll | tr -d '\\r' | base64 -d | "
       "openssl pkcs7 -inform DER -print_certs -out cert.pem";
   Figure shell = Measure([&] { return EnrollWithShell(script, d + "/cert.pem"); }, **server);
-  if (shell.per_second <= 0) return Fail("enrollment with curl + openssl failed; try by hand: " + script);
+  if (shell.per_second <= 0)
+    return Fail("enrollment with curl + openssl failed; try by hand: " + script);
   PrintFigures(library, shell);
   return 0;
 }

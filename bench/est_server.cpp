@@ -46,7 +46,8 @@ void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
 enum class Kind { kRoot, kServer, kClient };
 
 // A certificate for `key` named `subject`, issued by `issuer` (nullptr: self-signed) with `signer`.
-X509Ptr MakeCert(const X509_NAME* subject, EVP_PKEY* key, X509* issuer, EVP_PKEY* signer, Kind kind) {
+X509Ptr MakeCert(const X509_NAME* subject, EVP_PKEY* key, X509* issuer, EVP_PKEY* signer,
+                 Kind kind) {
   X509Ptr cert(X509_new());
   X509_set_version(cert.get(), X509_VERSION_3);
   unsigned char serial[16];
@@ -60,8 +61,10 @@ X509Ptr MakeCert(const X509_NAME* subject, EVP_PKEY* key, X509* issuer, EVP_PKEY
   X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer != nullptr ? issuer : cert.get()));
   X509_set_pubkey(cert.get(), key);
   X509* by = issuer != nullptr ? issuer : cert.get();
-  AddExt(cert.get(), by, NID_basic_constraints, kind == Kind::kRoot ? "critical,CA:TRUE" : "CA:FALSE");
-  AddExt(cert.get(), by, NID_key_usage, kind == Kind::kRoot ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+  AddExt(cert.get(), by, NID_basic_constraints,
+         kind == Kind::kRoot ? "critical,CA:TRUE" : "CA:FALSE");
+  AddExt(cert.get(), by, NID_key_usage,
+         kind == Kind::kRoot ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
   AddExt(cert.get(), by, NID_subject_key_identifier, "hash");
   if (kind != Kind::kRoot) AddExt(cert.get(), by, NID_authority_key_identifier, "keyid");
   if (kind == Kind::kServer) {
@@ -75,7 +78,8 @@ X509Ptr MakeCert(const X509_NAME* subject, EVP_PKEY* key, X509* issuer, EVP_PKEY
 
 X509Ptr MakeNamed(const char* cn, EVP_PKEY* key, X509* issuer, EVP_PKEY* signer, Kind kind) {
   X509NamePtr name(X509_NAME_new());
-  X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
   return MakeCert(name.get(), key, issuer, signer, kind);
 }
 
@@ -83,10 +87,12 @@ X509Ptr MakeNamed(const char* cn, EVP_PKEY* key, X509* issuer, EVP_PKEY* signer,
 // base64 PKCS#7 certs-only; nullopt for a body that is not a CSR with a valid signature.
 std::optional<std::string> Enroll(const std::string& body, X509* ca, EVP_PKEY* ca_key) {
   std::string b64;
-  std::copy_if(body.begin(), body.end(), std::back_inserter(b64), [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
+  std::copy_if(body.begin(), body.end(), std::back_inserter(b64),
+               [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
   if (b64.empty() || b64.size() % 4 != 0) return std::nullopt;
   std::string der(b64.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()), reinterpret_cast<const unsigned char*>(b64.data()),
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()),
                           static_cast<int>(b64.size()));
   if (n <= 0) return std::nullopt;
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -96,7 +102,8 @@ std::optional<std::string> Enroll(const std::string& body, X509* ca, EVP_PKEY* c
   X509Ptr cert = MakeCert(X509_REQ_get_subject_name(csr.get()), key, ca, ca_key, Kind::kClient);
   UniquePtr<PKCS7> p7(PKCS7_new());
   if (!cert || !p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 ||
-      PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1 || PKCS7_add_certificate(p7.get(), cert.get()) != 1)
+      PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1 ||
+      PKCS7_add_certificate(p7.get(), cert.get()) != 1)
     return std::nullopt;
   unsigned char* out = nullptr;
   int len = i2d_PKCS7(p7.get(), &out);
@@ -119,7 +126,8 @@ bool ReadRequest(SSL* ssl, std::string& head, std::string& body) {
     if (end == std::string::npos && (end = data.find("\r\n\r\n")) != std::string::npos) {
       head = data.substr(0, end);
       std::string lower = head;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       size_t cl = lower.find("\r\ncontent-length:");
       want = cl == std::string::npos ? 0 : std::strtoul(lower.c_str() + cl + 17, nullptr, 10);
       if (want > kMaxRequest) return false;
@@ -137,13 +145,15 @@ bool ReadRequest(SSL* ssl, std::string& head, std::string& body) {
 
 void Respond(SSL* ssl, const char* status, const char* type, const std::string& body) {
   std::string out = std::string("HTTP/1.1 ") + status + "\r\nContent-Type: " + type +
-                    "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n";
+                    "\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\nConnection: close\r\n";
   if (std::strncmp(status, "200", 3) == 0) out += "Content-Transfer-Encoding: base64\r\n";
   out += "\r\n" + body;
   SSL_write(ssl, out.data(), static_cast<int>(out.size()));
 }
 
-// One connection: TLS handshake, one request, one answer, close. True when a certificate was issued.
+// One connection: TLS handshake, one request, one answer, close. True when a certificate was
+// issued.
 bool ServeOne(SSL_CTX* tls, int fd, X509* ca, EVP_PKEY* ca_key) {
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -158,7 +168,8 @@ bool ServeOne(SSL_CTX* tls, int fd, X509* ca, EVP_PKEY* ca_key) {
       Respond(ssl.get(), "200 OK", "application/pkcs7-mime; smime-type=certs-only", *p7);
       issued = true;
     } else {
-      Respond(ssl.get(), "400 Bad Request", "text/plain", "the body is not a base64 CSR with a valid signature\n");
+      Respond(ssl.get(), "400 Bad Request", "text/plain",
+              "the body is not a base64 CSR with a valid signature\n");
     }
     SSL_shutdown(ssl.get());
   }
@@ -167,7 +178,8 @@ bool ServeOne(SSL_CTX* tls, int fd, X509* ca, EVP_PKEY* ca_key) {
   return issued;
 }
 
-[[noreturn]] void ChildMain(int listen_fd, SSL_CTX* tls, X509* ca, EVP_PKEY* ca_key, EstBenchServer::Shared* shared) {
+[[noreturn]] void ChildMain(int listen_fd, SSL_CTX* tls, X509* ca, EVP_PKEY* ca_key,
+                            EstBenchServer::Shared* shared) {
   ::signal(SIGPIPE, SIG_IGN);
   for (;;) {
     int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -204,8 +216,10 @@ Expected<std::unique_ptr<EstBenchServer>> EstBenchServer::Start(const std::strin
   EvpPkeyPtr ca_key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
   EvpPkeyPtr tls_key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
   if (!ca_key || !tls_key) return OpenSslError("EC P-256 key generation");
-  X509Ptr ca = MakeNamed("edgesec bench EST root", ca_key.get(), nullptr, ca_key.get(), Kind::kRoot);
-  X509Ptr tls_cert = ca ? MakeNamed("127.0.0.1", tls_key.get(), ca.get(), ca_key.get(), Kind::kServer) : nullptr;
+  X509Ptr ca =
+      MakeNamed("edgesec bench EST root", ca_key.get(), nullptr, ca_key.get(), Kind::kRoot);
+  X509Ptr tls_cert =
+      ca ? MakeNamed("127.0.0.1", tls_key.get(), ca.get(), ca_key.get(), Kind::kServer) : nullptr;
   if (!tls_cert) return OpenSslError("making the EST server's certificates");
   auto pem = x509::ToPem(ca.get());
   if (!pem) return pem.error();
@@ -213,13 +227,15 @@ Expected<std::unique_ptr<EstBenchServer>> EstBenchServer::Start(const std::strin
   if (Status st = fs::AtomicWriteFile(s->root_pem_, *pem, 0644); !st) return st.error();
   SslCtxPtr tls(SSL_CTX_new(TLS_server_method()));
   if (!tls || SSL_CTX_use_certificate(tls.get(), tls_cert.get()) != 1 ||
-      SSL_CTX_use_PrivateKey(tls.get(), tls_key.get()) != 1 || SSL_CTX_add1_chain_cert(tls.get(), ca.get()) != 1)
+      SSL_CTX_use_PrivateKey(tls.get(), tls_key.get()) != 1 ||
+      SSL_CTX_add1_chain_cert(tls.get(), ca.get()) != 1)
     return OpenSslError("the EST server's TLS context");
   SSL_CTX_set_min_proto_version(tls.get(), TLS1_2_VERSION);
   SSL_CTX_set_num_tickets(tls.get(), 0);  // the clients never resume a session
   SSL_CTX_set_session_cache_mode(tls.get(), SSL_SESS_CACHE_OFF);
   EDGESEC_ASSIGN_OR_RETURN(int listen_fd, Listen(&s->port_));
-  void* mem = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* mem =
+      ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
     ::close(listen_fd);
     return IoError("mmap", errno);

@@ -31,7 +31,7 @@ class EstBenchServer {
   pid_t pid() const { return pid_; }
 
   struct Counters {
-    long served = 0;  // certificates issued
+    long served = 0;         // certificates issued
     double cpu_seconds = 0;  // the server process's CPU time (user + system) after the last one
   };
   Counters Read() const;

@@ -27,7 +27,8 @@ std::string RvText(ck_rv_t rv) {
 }
 
 Error P11Failure(const std::string& what, ck_rv_t rv) {
-  return MakeError(ErrorKind::kUnavailable, what + " through p11-kit-client.so failed: " + RvText(rv));
+  return MakeError(ErrorKind::kUnavailable,
+                   what + " through p11-kit-client.so failed: " + RvText(rv));
 }
 
 // A token label is space-padded to 32 bytes.
@@ -45,8 +46,8 @@ Expected<std::unique_ptr<P11KitServer>> P11KitServer::Start(const std::string& m
   std::unique_ptr<P11KitServer> s(new P11KitServer);
   s->socket_ = dir + "/p11-kit.sock";
   std::string log_path = dir + "/p11-kit-server.log";
-  std::vector<std::string> args = {"p11-kit", "server", "--foreground", "--provider", module,
-                                   "--name",  s->socket_, token_uri};
+  std::vector<std::string> args = {"p11-kit", "server", "--foreground", "--provider",
+                                   module,    "--name", s->socket_,     token_uri};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -67,11 +68,13 @@ Expected<std::unique_ptr<P11KitServer>> P11KitServer::Start(const std::string& m
     if (::stat(s->socket_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return s;
     if (::waitpid(s->pid_, nullptr, WNOHANG) == s->pid_) {
       s->pid_ = -1;
-      return MakeError(ErrorKind::kUnavailable, "p11-kit server exited during start-up; see " + log_path);
+      return MakeError(ErrorKind::kUnavailable,
+                       "p11-kit server exited during start-up; see " + log_path);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return MakeError(ErrorKind::kUnavailable, "p11-kit server made no socket within 10 s; see " + log_path);
+  return MakeError(ErrorKind::kUnavailable,
+                   "p11-kit server made no socket within 10 s; see " + log_path);
 }
 
 P11KitServer::~P11KitServer() {
@@ -93,7 +96,8 @@ Expected<std::unique_ptr<P11KitClient>> P11KitClient::Open(const std::string& mo
   using GetFunctionList = ck_rv_t (*)(ck_function_list**);
   auto get = reinterpret_cast<GetFunctionList>(::dlsym(c->dl_, "C_GetFunctionList"));
   if (get == nullptr || get(&c->f_) != CKR_OK || c->f_ == nullptr)
-    return MakeError(ErrorKind::kUnavailable, "'" + module_path + "' has no usable C_GetFunctionList");
+    return MakeError(ErrorKind::kUnavailable,
+                     "'" + module_path + "' has no usable C_GetFunctionList");
   ck_c_initialize_args init{};
   init.flags = CKF_OS_LOCKING_OK;
   if (ck_rv_t rv = c->f_->C_Initialize(&init); rv != CKR_OK) return P11Failure("C_Initialize", rv);
@@ -106,7 +110,8 @@ Expected<std::unique_ptr<P11KitClient>> P11KitClient::Open(const std::string& mo
 Status P11KitClient::Connect(const std::string& token_label, const std::string& pin,
                              const std::string& key_label) {
   unsigned long n = 0;
-  if (ck_rv_t rv = f_->C_GetSlotList(1, nullptr, &n); rv != CKR_OK) return P11Failure("C_GetSlotList", rv);
+  if (ck_rv_t rv = f_->C_GetSlotList(1, nullptr, &n); rv != CKR_OK)
+    return P11Failure("C_GetSlotList", rv);
   std::vector<ck_slot_id_t> slots(n);
   if (ck_rv_t rv = f_->C_GetSlotList(1, slots.data(), &n); rv != CKR_OK)
     return P11Failure("C_GetSlotList", rv);
@@ -121,18 +126,21 @@ Status P11KitClient::Connect(const std::string& token_label, const std::string& 
   if (!found) return NotFound("no token labelled '" + token_label + "' behind p11-kit server");
   login_session_ = OpenSession();
   if (login_session_ == 0) return P11Failure("C_OpenSession", CKR_GENERAL_ERROR);
-  ck_rv_t rv = f_->C_Login(login_session_, CKU_USER, reinterpret_cast<unsigned char*>(const_cast<char*>(pin.data())),
-                           pin.size());
+  ck_rv_t rv =
+      f_->C_Login(login_session_, CKU_USER,
+                  reinterpret_cast<unsigned char*>(const_cast<char*>(pin.data())), pin.size());
   if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) return P11Failure("C_Login", rv);
   ck_object_class_t cls = CKO_PRIVATE_KEY;
   ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
                          {CKA_LABEL, const_cast<char*>(key_label.data()), key_label.size()}};
-  if ((rv = f_->C_FindObjectsInit(login_session_, tmpl, 2)) != CKR_OK) return P11Failure("C_FindObjectsInit", rv);
+  if ((rv = f_->C_FindObjectsInit(login_session_, tmpl, 2)) != CKR_OK)
+    return P11Failure("C_FindObjectsInit", rv);
   unsigned long count = 0;
   rv = f_->C_FindObjects(login_session_, &key_, 1, &count);
   f_->C_FindObjectsFinal(login_session_);
   if (rv != CKR_OK) return P11Failure("C_FindObjects", rv);
-  if (count != 1) return NotFound("no private key labelled '" + key_label + "' on token '" + token_label + "'");
+  if (count != 1)
+    return NotFound("no private key labelled '" + key_label + "' on token '" + token_label + "'");
   return {};
 }
 
@@ -163,8 +171,10 @@ bool P11KitClient::Sign(unsigned long session, std::string* raw) {
   ck_rv_t rv = f_->C_SignInit(session, &mech, key_);
   unsigned char sig[64];
   unsigned long len = sizeof sig;
-  if (rv == CKR_OK) rv = f_->C_Sign(session, const_cast<unsigned char*>(digest), sizeof digest, sig, &len);
-  if (rv != CKR_OK) std::fprintf(stderr, "pkcs11-sign: C_Sign through p11-kit server: %s\n", RvText(rv).c_str());
+  if (rv == CKR_OK)
+    rv = f_->C_Sign(session, const_cast<unsigned char*>(digest), sizeof digest, sig, &len);
+  if (rv != CKR_OK)
+    std::fprintf(stderr, "pkcs11-sign: C_Sign through p11-kit server: %s\n", RvText(rv).c_str());
   if (rv == CKR_OK && raw != nullptr) raw->assign(reinterpret_cast<const char*>(sig), len);
   return rv == CKR_OK;
 }

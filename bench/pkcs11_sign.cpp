@@ -1,11 +1,11 @@
 // pkcs11-sign: ECDSA P-256 signatures per second with a SoftHSM2 token key, the pkcs11 engine used
 // directly in this process (its C ABI table, as keyd calls it) versus through keyd (the same engine
-// behind keyd's socket, keep-alive connections), with 1 and 2 threads/clients and the ratios. The token
-// is made for the run in a temp SOFTHSM2_CONF. Each figure: a warm-up, then a fixed measuring time.
-// The peer in the same run: Debian's `p11-kit server` serving the same token, keyd's key signed with
-// C_SignInit + C_Sign through p11-kit's client module in this process (one session per client
-// thread). Prints issue 14's goals with PASS/MISS: keyd ÷ in-process >= 0.8 (1 and 2), keyd ÷ p11-kit
-// server >= 2.0 (1 and 2).
+// behind keyd's socket, keep-alive connections), with 1 and 2 threads/clients and the ratios. The
+// token is made for the run in a temp SOFTHSM2_CONF. Each figure: a warm-up, then a fixed measuring
+// time. The peer in the same run: Debian's `p11-kit server` serving the same token, keyd's key
+// signed with C_SignInit + C_Sign through p11-kit's client module in this process (one session per
+// client thread). Prints issue 14's goals with PASS/MISS: keyd ÷ in-process >= 0.8 (1 and 2), keyd
+// ÷ p11-kit server >= 2.0 (1 and 2).
 //
 //   pkcs11-sign [path/to/edgesec-keyd]   (default: $EDGESEC_KEYD, else <build>/edgesec-keyd)
 #include <openssl/ecdsa.h>
@@ -89,8 +89,10 @@ struct InProcess {
     unsigned char digest[32] = {0x5a}, sig[128];
     size_t len = sizeof sig;
     edgesec_error err{};
-    edgesec_status st = table->sign(ctx, "bench-direct", EDGESEC_MECH_ECDSA, digest, sizeof digest, sig, &len, &err);
-    if (st != EDGESEC_OK) std::fprintf(stderr, "pkcs11-sign: engine sign failed: %s\n", err.message);
+    edgesec_status st = table->sign(ctx, "bench-direct", EDGESEC_MECH_ECDSA, digest, sizeof digest,
+                                    sig, &len, &err);
+    if (st != EDGESEC_OK)
+      std::fprintf(stderr, "pkcs11-sign: engine sign failed: %s\n", err.message);
     return st == EDGESEC_OK;
   }
 };
@@ -98,10 +100,13 @@ struct InProcess {
 struct ThroughKeyd {
   std::string socket;
   keyd::api::SignRequest request;
-  std::unique_ptr<keyd::KeydClient> Prepare(int) { return std::make_unique<keyd::KeydClient>(socket); }
+  std::unique_ptr<keyd::KeydClient> Prepare(int) {
+    return std::make_unique<keyd::KeydClient>(socket);
+  }
   bool Run(std::unique_ptr<keyd::KeydClient>& client) {
     auto sig = client->Sign(request);
-    if (!sig) std::fprintf(stderr, "pkcs11-sign: keyd sign failed: %s\n", sig.error().Describe().c_str());
+    if (!sig)
+      std::fprintf(stderr, "pkcs11-sign: keyd sign failed: %s\n", sig.error().Describe().c_str());
     return sig.has_value();
   }
 };
@@ -135,14 +140,17 @@ bool SameKey(bench::P11KitClient& client, EVP_PKEY* keyd_public) {
   return ok;
 }
 
-const char* Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
+const char* Verdict(bool pass) {
+  return pass ? "PASS" : "MISS";
+}
 
-// A SoftHSM2 token of our own, labelled "bench": the engine in this process, keyd and p11-kit server
-// all find it through SOFTHSM2_CONF. Returns keyd's base_slot URI, or "" on failure.
+// A SoftHSM2 token of our own, labelled "bench": the engine in this process, keyd and p11-kit
+// server all find it through SOFTHSM2_CONF. Returns keyd's base_slot URI, or "" on failure.
 std::string MakeToken(const std::string& dir) {
   std::filesystem::create_directories(dir + "/tokens");
-  std::ofstream(dir + "/softhsm2.conf") << "directories.tokendir = " << dir
-                                        << "/tokens\nobjectstore.backend = file\nlog.level = ERROR\n";
+  std::ofstream(dir + "/softhsm2.conf")
+      << "directories.tokendir = " << dir
+      << "/tokens\nobjectstore.backend = file\nlog.level = ERROR\n";
   ::setenv("SOFTHSM2_CONF", (dir + "/softhsm2.conf").c_str(), 1);
   std::string init = std::string("softhsm2-util --init-token --free --label bench --pin ") + kPin +
                      " --so-pin bench-so >/dev/null";
@@ -182,14 +190,23 @@ void Print(const Rates& r) {
   std::printf("engine in-process, 2 threads:     %8.0f signatures/s\n", r.direct[1]);
   std::printf("through keyd, 1 client:           %8.0f signatures/s\n", r.keyd[0]);
   std::printf("through keyd, 2 clients:          %8.0f signatures/s\n", r.keyd[1]);
-  std::printf("p11-kit server, 1 client:         %8.0f signatures/s (p11-kit-client.so, C_SignInit + C_Sign)\n", r.p11kit[0]);
-  std::printf("p11-kit server, 2 clients:        %8.0f signatures/s (a session per client thread)\n", r.p11kit[1]);
+  std::printf(
+      "p11-kit server, 1 client:         %8.0f signatures/s (p11-kit-client.so, C_SignInit + "
+      "C_Sign)\n",
+      r.p11kit[0]);
+  std::printf(
+      "p11-kit server, 2 clients:        %8.0f signatures/s (a session per client thread)\n",
+      r.p11kit[1]);
   double in1 = r.keyd[0] / r.direct[0], in2 = r.keyd[1] / r.direct[1];
   double pk1 = r.keyd[0] / r.p11kit[0], pk2 = r.keyd[1] / r.p11kit[1];
-  std::printf("keyd/in-process, 1:               %8.2f   goal >= 0.80   %s\n", in1, Verdict(in1 >= 0.8));
-  std::printf("keyd/in-process, 2:               %8.2f   goal >= 0.80   %s\n", in2, Verdict(in2 >= 0.8));
-  std::printf("keyd/p11-kit server, 1 client:    %8.2f   goal >= 2.0   %s\n", pk1, Verdict(pk1 >= 2.0));
-  std::printf("keyd/p11-kit server, 2 clients:   %8.2f   goal >= 2.0   %s\n", pk2, Verdict(pk2 >= 2.0));
+  std::printf("keyd/in-process, 1:               %8.2f   goal >= 0.80   %s\n", in1,
+              Verdict(in1 >= 0.8));
+  std::printf("keyd/in-process, 2:               %8.2f   goal >= 0.80   %s\n", in2,
+              Verdict(in2 >= 0.8));
+  std::printf("keyd/p11-kit server, 1 client:    %8.2f   goal >= 2.0   %s\n", pk1,
+              Verdict(pk1 >= 2.0));
+  std::printf("keyd/p11-kit server, 2 clients:   %8.2f   goal >= 2.0   %s\n", pk2,
+              Verdict(pk2 >= 2.0));
 }
 
 int Fail(const std::string& what) {
@@ -201,25 +218,33 @@ int Fail(const std::string& what) {
 
 int main(int argc, char** argv) {
   const std::string keyd_path = KeydPath(argc, argv);
-  if (::access(keyd_path.c_str(), X_OK) != 0) return Fail("no keyd at '" + keyd_path + "' (pass its path as argument)");
-  if (::access(kModule, R_OK) != 0) return Fail(std::string("SoftHSM2 is not installed (") + kModule + ")");
-  if (::access(kP11KitClient, R_OK) != 0) return Fail(std::string("p11-kit's client module is missing (") + kP11KitClient + ")");
+  if (::access(keyd_path.c_str(), X_OK) != 0)
+    return Fail("no keyd at '" + keyd_path + "' (pass its path as argument)");
+  if (::access(kModule, R_OK) != 0)
+    return Fail(std::string("SoftHSM2 is not installed (") + kModule + ")");
+  if (::access(kP11KitClient, R_OK) != 0)
+    return Fail(std::string("p11-kit's client module is missing (") + kP11KitClient + ")");
   bench::BenchDir dir;
   if (dir.path().empty()) return Fail("cannot create a temp directory");
   const std::string base_slot = MakeToken(dir.path());
   if (base_slot.empty()) return Fail("softhsm2-util --init-token failed");
-  std::printf("pkcs11-sign: ECDSA P-256 over a SHA-256 digest with a SoftHSM2 token key; %.1f s warm-up, %.1f s per "
-              "figure, median of %d interleaved rounds; %u CPUs; keyd %s\n",
-              std::chrono::duration<double>(kWarmUp).count(), std::chrono::duration<double>(kMeasure).count(), kRounds,
-              std::thread::hardware_concurrency(), keyd_path.c_str());
+  std::printf(
+      "pkcs11-sign: ECDSA P-256 over a SHA-256 digest with a SoftHSM2 token key; %.1f s warm-up, "
+      "%.1f s per "
+      "figure, median of %d interleaved rounds; %u CPUs; keyd %s\n",
+      std::chrono::duration<double>(kWarmUp).count(),
+      std::chrono::duration<double>(kMeasure).count(), kRounds, std::thread::hardware_concurrency(),
+      keyd_path.c_str());
 
   // 1. The engine in this process.
   const edgesec_key_engine* table = keyd::engines::pkcs11::Table();
-  Json options{{"state_dir", dir.path()}, {"preloaded", Json::object()},
+  Json options{{"state_dir", dir.path()},
+               {"preloaded", Json::object()},
                {"options", {{"lib_path", kModule}, {"base_slot", base_slot}}}};
   void* ctx = nullptr;
   edgesec_error err{};
-  if (table->open(DumpJson(options).c_str(), &ctx, &err) != EDGESEC_OK) return Fail(std::string("engine open: ") + err.message);
+  if (table->open(DumpJson(options).c_str(), &ctx, &err) != EDGESEC_OK)
+    return Fail(std::string("engine open: ") + err.message);
   std::unique_ptr<void, void (*)(void*)> engine(ctx, keyd::engines::pkcs11::Table()->close);
   if (table->generate_key_pair(ctx, "bench-direct", "ec-p256", &err) != EDGESEC_OK)
     return Fail(std::string("engine keygen: ") + err.message);
@@ -229,23 +254,28 @@ int main(int argc, char** argv) {
   std::string root = dir.path() + "/root";
   std::filesystem::create_directories(root + "/etc/edgesec/keyd");
   std::ofstream(root + "/etc/edgesec/keyd/config.toml")
-      << "default_engine = \"pkcs11\"\n[pkcs11]\nlib_path = \"" << kModule << "\"\nbase_slot = \"" << base_slot << "\"\n";
+      << "default_engine = \"pkcs11\"\n[pkcs11]\nlib_path = \"" << kModule << "\"\nbase_slot = \""
+      << base_slot << "\"\n";
   auto started = bench::KeydProcess::Start(keyd_path, root);
   if (!started) return Fail(started.error().Describe());
   keyd::KeydClient admin((*started)->socket());
   auto handle = admin.CreateKeyPairIfNotExists("bench-keyd", std::string("ec-p256"));
   if (!handle) return Fail("cannot create the key pair through keyd: " + handle.error().Describe());
-  ThroughKeyd through{(*started)->socket(), {*handle, keyd::api::SignAlgorithm::kEcdsa, Bytes(32, 0x5a)}};
+  ThroughKeyd through{(*started)->socket(),
+                      {*handle, keyd::api::SignAlgorithm::kEcdsa, Bytes(32, 0x5a)}};
 
   // 3. p11-kit server with the same token, keyd's key signed through p11-kit-client.so.
   auto server = bench::P11KitServer::Start(kModule, "pkcs11:token=bench", dir.path());
   if (!server) return Fail(server.error().Describe());
-  auto remote = bench::P11KitClient::Open(kP11KitClient, (*server)->address(), "bench", kPin, "bench-keyd");
+  auto remote =
+      bench::P11KitClient::Open(kP11KitClient, (*server)->address(), "bench", kPin, "bench-keyd");
   if (!remote) return Fail(remote.error().Describe());
   auto keyd_public = admin.PublicKey(*handle);
   if (!keyd_public) return Fail("keyd's public key: " + keyd_public.error().Describe());
   if (!SameKey(**remote, keyd_public->get()))
-    return Fail("a signature through p11-kit server does not verify with keyd's public key of 'bench-keyd'");
+    return Fail(
+        "a signature through p11-kit server does not verify with keyd's public key of "
+        "'bench-keyd'");
   ThroughP11Kit p11kit{remote->get()};
 
   Rates rates{};
