@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -180,6 +181,7 @@ bool ServeOne(SSL_CTX* tls, int fd, X509* ca, EVP_PKEY* ca_key) {
 
 [[noreturn]] void ChildMain(int listen_fd, SSL_CTX* tls, X509* ca, EVP_PKEY* ca_key,
                             EstBenchServer::Shared* shared) {
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a bench that died
   ::signal(SIGPIPE, SIG_IGN);
   for (;;) {
     int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
