@@ -5,7 +5,7 @@
 //   2. through the workload API: POST /modules/edgehub/genid/1/certificate/server on identityd's
 //      workload socket (identityd makes the key and the CSR, certd issues with the Edge CA, whose
 //      key keyd holds), with 1 and with 2 client threads.
-// Prints the rates and the ratios against the baseline (1 thread).
+// Prints the rates, the ratios against the baseline (1 thread) and issue 14's goals with PASS/MISS.
 //
 //   workload-cert [path/to/edgectl]   (default: <build>/edgectl; it starts the three daemons under
 //   a temp --root and stops them at the end)
@@ -150,9 +150,12 @@ int main(int argc, char** argv) {
 
   std::printf("module server certs (EC P-256 key + cert, 30 days, SANs, EKU serverAuth)\n");
   std::printf("  in-process OpenSSL, 1 thread:        %8.1f certs/s (baseline)\n", in_process);
-  std::printf("  workload API, 1 client:              %8.1f certs/s  ratio %.2f\n", workload_1,
-              workload_1 / in_process);
-  std::printf("  workload API, 2 clients:             %8.1f certs/s  ratio %.2f\n", workload_2,
-              workload_2 / in_process);
+  double r1 = workload_1 / in_process, r2 = workload_2 / in_process;
+  std::printf(
+      "  workload API, 1 client:              %8.1f certs/s  ratio %.2f   goal >= 0.40   %s\n",
+      workload_1, r1, r1 >= 0.4 ? "PASS" : "MISS");
+  std::printf(
+      "  workload API, 2 clients:             %8.1f certs/s  ratio %.2f   goal >= 0.60   %s\n",
+      workload_2, r2, r2 >= 0.6 ? "PASS" : "MISS");
   return 0;
 }
