@@ -51,17 +51,32 @@ std::string NameText(X509_NAME* name) {
   return std::string(data, static_cast<size_t>(len));
 }
 
+namespace {
+std::string ColonHex(const unsigned char* md, unsigned len) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(len * 3);
+  for (unsigned i = 0; i < len; ++i) {
+    if (i) out += ':';
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+}  // namespace
+
 std::string Sha256Fingerprint(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   X509_digest(cert, EVP_sha256(), md, &len);
-  std::string out;
-  char hex[4];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(hex, sizeof hex, "%02X", md[i]);
-    out += (i ? ":" : "") + std::string(hex);
-  }
-  return out;
+  return ColonHex(md, len);
+}
+
+std::string Sha256FingerprintOfDer(const Bytes& der) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(der.data(), der.size(), md, &len, EVP_sha256(), nullptr);
+  return ColonHex(md, len);
 }
 
 Expected<Details> Describe(X509* cert, int64_t now) {

@@ -29,6 +29,9 @@ struct Details {
 
 Expected<Details> Describe(X509* cert, int64_t now);
 std::string Sha256Fingerprint(X509* cert);
+// The same fingerprint from a certificate's DER (a PEM block's body), without parsing it: cheap
+// enough to recognize a known issuer on every module cert.
+std::string Sha256FingerprintOfDer(const Bytes& der);
 std::string NameText(X509_NAME* name);
 Json DetailsJson(const Details& d);
 std::string DetailsText(const Details& d);

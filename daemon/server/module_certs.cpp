@@ -2,6 +2,7 @@
 
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/x509/csr.hpp"
@@ -90,7 +91,13 @@ Expected<api::IssuedCert> IssueModuleCert(certd::CertdClient& certd, const Modul
   request.not_after = x509::Rfc3339(not_after);
   request.store = false;
   EDGESEC_ASSIGN_OR_RETURN(std::string pem, certd.Issue(request));
-  EDGESEC_ASSIGN_OR_RETURN(auto chain, x509::ParsePemChain(pem));
+  // Only the leaf is read here (the issuer is recognized by EdgeCa::TrustIssuerOf): each parse of a
+  // certificate costs OpenSSL 3.0 a key decoder lookup.
+  std::vector<x509::PemBlock> blocks = x509::ReadPemBlocks(pem);
+  auto leaf = std::find_if(blocks.begin(), blocks.end(),
+                           [](const x509::PemBlock& b) { return b.label == "CERTIFICATE"; });
+  if (leaf == blocks.end()) return Internal("certd answered a module cert without a certificate");
+  EDGESEC_ASSIGN_OR_RETURN(auto chain, x509::ParseDerChain(leaf->der));
   if (X509_check_private_key(chain.front().get(), key->get()) != 1)
     return Internal("certd returned a module cert that does not match the key sent in the CSR",
                     DrainOpenSslErrors());

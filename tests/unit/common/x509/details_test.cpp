@@ -30,6 +30,15 @@ TEST_CASE("details of an issued leaf: names, SANs, validity, fingerprint format,
   CHECK_FALSE(d->is_ca);
   CHECK(std::regex_match(d->sha256, std::regex("([0-9A-F]{2}:){31}[0-9A-F]{2}")));
   CHECK(d->sha256 == edgesec::x509::Sha256Fingerprint(leaf.get()));
+  // From the DER alone (identityd recognizes a module cert's issuer so): the same text.
+  unsigned char* der = nullptr;
+  int der_len = i2d_X509(leaf.get(), &der);
+  REQUIRE(der_len > 0);
+  edgesec::Bytes bytes(der, der + der_len);
+  OPENSSL_free(der);
+  CHECK(edgesec::x509::Sha256FingerprintOfDer(bytes) == d->sha256);
+  bytes[bytes.size() / 2] ^= 1;
+  CHECK(edgesec::x509::Sha256FingerprintOfDer(bytes) != d->sha256);
   CHECK(d->serial.size() == 32);
 
   auto expired = edgesec::x509::Describe(leaf.get(), now + 40 * 86400);
