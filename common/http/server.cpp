@@ -276,9 +276,8 @@ void OnConnection(void* cls, MHD_Connection* c, void** socket_context,
     if (const MHD_ConnectionInfo* info =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) {
       socklen_t len = sizeof conn->cred;
-      if (::getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &conn->cred, &len) != 0) {
+      if (::getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &conn->cred, &len) != 0)
         conn->cred.uid = static_cast<uid_t>(-1);  // unknown caller: authorized as nobody
-      }
       conn->watch_fd = ::fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0);
       // Over its uid's limit: accepted and closed at once. The connection's thread reads EOF
       // and ends; NOTIFY_CLOSED follows as for any connection.
