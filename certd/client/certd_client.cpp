@@ -72,8 +72,9 @@ Expected<std::vector<api::CredentialStatus>> CertdClient::ListCredentials() {
 
 Expected<api::EventsResponse> CertdClient::WaitEvents(uint64_t since, int timeout_seconds) {
   timeout_seconds = std::clamp(timeout_seconds, 0, 60);
-  // A client of its own: the long-poll outlasts the default request timeout.
-  http::UnixClient poll(http_.socket_path(), (timeout_seconds + 15) * 1000L);
+  // A client of its own: the long-poll outlasts the default request timeout (0: no time limit).
+  http::UnixClient poll(http_.socket_path(),
+                        timeout_seconds == 0 ? 0 : (timeout_seconds + 15) * 1000L);
   EDGESEC_ASSIGN_OR_RETURN(
       Json j, poll.CallJson("GET", Path("/events") + "&since=" + std::to_string(since) +
                                        "&timeout=" + std::to_string(timeout_seconds)));

@@ -34,7 +34,9 @@ class CertdClient {
   Expected<std::vector<api::CredentialStatus>> ListCredentials();
   // GET /events?since=N&timeout=S: returns when a cert changed after `since` (at once when one
   // did, or when `since` is not from this certd process: reset), else after `timeout_seconds`
-  // (at most 60) with an empty `changed`. Start with since = 0 to learn the current seq.
+  // (at most 60) with an empty `changed`; `timeout_seconds` 0: no time limit (a change, or certd
+  // stopping: an empty `changed`, or kUnavailable when certd goes away). Start with since = 0 to
+  // learn the current seq.
   Expected<api::EventsResponse> WaitEvents(uint64_t since, int timeout_seconds = 60);
 
  private:

@@ -94,4 +94,17 @@ std::optional<int64_t> WarningDue(const Policy& policy, const CertTimes& cert, i
   return due;
 }
 
+std::optional<int64_t> NextWarningAt(const Policy& policy, const CertTimes& cert, int64_t now,
+                                     int64_t warned_up_to) {
+  std::optional<int64_t> next;
+  auto consider = [&](int64_t delta) {
+    int64_t at = cert.not_after - delta;
+    if (delta < warned_up_to && at > now && (!next || at < *next)) next = at;
+  };
+  for (const Span& w : policy.expiry_warnings)
+    if (w.kind == Span::Kind::kSeconds) consider(w.value);
+  consider(0);  // "has expired"
+  return next;
+}
+
 }  // namespace edgesec::certd::renewal

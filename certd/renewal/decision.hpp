@@ -67,6 +67,11 @@ CertSchedule ScheduleFor(const Policy& policy, const CertTimes& cert, int64_t re
 std::optional<int64_t> WarningDue(const Policy& policy, const CertTimes& cert, int64_t now,
                                   int64_t warned_up_to);
 
+// The earliest time after `now` at which WarningDue() gives a warning not given yet (a delta
+// smaller than `warned_up_to`, expiry included) — or nullopt: the scheduler's timer for warnings.
+std::optional<int64_t> NextWarningAt(const Policy& policy, const CertTimes& cert, int64_t now,
+                                     int64_t warned_up_to);
+
 uint64_t JitterSeed(const std::string& id);
 
 }  // namespace edgesec::certd::renewal

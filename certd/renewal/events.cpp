@@ -40,8 +40,13 @@ EventsAnswer EventBus::AnswerLocked(uint64_t since) const {
 
 EventsAnswer EventBus::Wait(uint64_t since, int64_t timeout_ms) {
   std::unique_lock lock(mutex_);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  changed_.wait_until(lock, deadline, [&] { return shutdown_ || since != seq_; });
+  auto done = [&] { return shutdown_ || since != seq_; };
+  if (timeout_ms < 0) {
+    changed_.wait(lock, done);  // no timer: an idle certd does not wake for its consumers
+  } else {
+    changed_.wait_until(
+        lock, std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms), done);
+  }
   return AnswerLocked(since);
 }
 

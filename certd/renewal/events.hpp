@@ -24,7 +24,8 @@ class EventBus {
   uint64_t Bump(const std::string& cert_id);
   uint64_t Seq() const;
   // Answers at once when something changed after `since` (or `since` is unknown), else waits up to
-  // `timeout_ms` for a change; on timeout, {seq, []}.
+  // `timeout_ms` for a change (a negative `timeout_ms`: until a change or Shutdown(), with no time
+  // limit); on timeout or shutdown, {seq, []}.
   EventsAnswer Wait(uint64_t since, int64_t timeout_ms);
   // Wakes every waiter (shutdown: a long-poll must not hold the server's stop).
   void Shutdown();

@@ -1,12 +1,15 @@
 #pragma once
-// The renewal scheduler: one thread that wakes at the next due time or at least every `tick`,
-// logs due expiry warnings, and renews due credentials one at a time through `renew` (which
-// records the outcome in the Tracker). Nothing is issued or renewed while the clock is before the
-// build date (not plausible yet).
+// The renewal scheduler: one thread that sleeps until the next due renewal or expiry warning (a
+// timerfd on the wall clock, which also wakes it when the wall clock is set: NTP's first sync, an
+// operator's `date -s`), at a Wake() (a changed cert or config), and — only when `[renewal] tick`
+// is set — at least every tick. Nothing due: no wake-up at all. It logs due expiry warnings and
+// renews due credentials one at a time through `renew` (which records the outcome in the
+// Tracker). Nothing is issued or renewed while the clock is before the build date (not plausible
+// yet).
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,31 +23,40 @@ class Scheduler {
  public:
   using RenewFn = std::function<void(const std::string& id)>;
   using WarnFn = std::function<void(const Warning& w)>;
+  // RunOnce()'s answer when nothing is due, ever (and no tick): sleep until woken.
+  static constexpr int64_t kNothingDue = std::numeric_limits<int64_t>::max();
+  // While the clock is implausible and no tick is set: look again this often.
+  static constexpr int64_t kImplausibleRecheck = 60;
+
   Scheduler(const Clock& clock, Tracker& tracker, RenewFn renew, WarnFn warn,
             int64_t plausible_after = BuildEpoch());
   ~Scheduler();
-  void Start(int64_t tick_seconds);
+  // `tick_seconds` 0: no periodic look (the default).
+  void Start(int64_t tick_seconds = 0);
   void SetTick(int64_t seconds);
   // Look again now (a config reload, a changed cert).
   void Wake();
   void Stop();
 
   // One pass without waiting: warnings, then the due renewals, one at a time. Returns 0 when it
-  // renewed something (look again at once), else the seconds until the next due credential (at
-  // most the tick). Public for tests and the benchmark.
+  // renewed something (look again at once), else the seconds until the next due renewal or
+  // warning (at most the tick, when one is set), or kNothingDue. Public for tests and benchmarks.
   int64_t RunOnce();
 
  private:
   void Loop();
+  // Sleeps `seconds` of wall time at most; returns early at Wake(), Stop() or a wall-clock change.
+  void Sleep(int64_t seconds);
   const Clock& clock_;
   Tracker& tracker_;
   RenewFn renew_;
   WarnFn warn_;
   int64_t plausible_after_;
   std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false, woken_ = false, said_implausible_ = false;
-  int64_t tick_ = 60;
+  bool stop_ = false, said_implausible_ = false;
+  int64_t tick_ = 0;
+  int wake_fd_ = -1;   // eventfd: Wake() and Stop()
+  int timer_fd_ = -1;  // timerfd on CLOCK_REALTIME, absolute, cancelled when the clock is set
   std::thread thread_;
 };
 

@@ -240,6 +240,12 @@ Tracker::Plan Tracker::PlanAt(int64_t now) {
   Plan plan;
   std::vector<std::pair<int64_t, const std::string*>> due;
   for (const auto& [id, e] : entries_) {
+    if (e.cert) {  // the scheduler wakes for the next expiry warning too
+      int64_t up_to = e.warned_cert == e.cert->fingerprint ? e.warned_up_to
+                                                           : std::numeric_limits<int64_t>::max();
+      auto w = NextWarningAt(e.policy, *e.cert, now, up_to);
+      if (w && (!plan.next_warning_at || *w < *plan.next_warning_at)) plan.next_warning_at = w;
+    }
     if (e.renewing) continue;
     Decision d = DecideLocked(e, now);
     if (!d.at) continue;

@@ -60,6 +60,7 @@ class Tracker {
   struct Plan {
     std::vector<std::string> due;    // due at `now`, most overdue first (none being renewed)
     std::optional<int64_t> next_at;  // the earliest time after `now` something is due
+    std::optional<int64_t> next_warning_at;  // ... an expiry warning not given yet is due
   };
   // One scheduling pass: O(n) decisions, then a sort of the due ones. A last attempt later than
   // `now` (the clock went back) is moved to `now` first.

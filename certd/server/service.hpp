@@ -62,7 +62,8 @@ class CertService {
   // GET /credentials, GET /credentials/{id}
   Expected<std::vector<api::CredentialStatus>> Credentials(const Caller& c);
   Expected<api::CredentialStatus> Credential(const Caller& c, const std::string& id);
-  // GET /events: long-polls up to `timeout_ms`; ids the caller may not see are left out.
+  // GET /events: long-polls up to `timeout_ms` (negative: no time limit; Shutdown() ends it); ids
+  // the caller may not see are left out.
   Expected<api::EventsResponse> Events(const Caller& c, uint64_t since, int64_t timeout_ms);
 
   // The renewal scheduler thread (certd's main starts it; tests of the service need not).

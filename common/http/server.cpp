@@ -7,7 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdarg>
@@ -57,18 +57,21 @@ struct Server::Impl {
   bool stopping = false;
   std::thread reaper;
 
+  // Sleeps until the earliest deadline of an incomplete request; with none, it never wakes.
   void ReaperLoop() {
     std::unique_lock lock(mutex);
     while (!stopping) {
-      reaper_cv.wait_for(lock, std::chrono::milliseconds(500));
-      auto now = SteadyClock::now();
+      auto now = SteadyClock::now(), next = SteadyClock::time_point::max();
       for (Connection* c : connections) {
-        if (now > c->deadline && c->watch_fd >= 0) {
+        if (now >= c->deadline) {
           log::Debug("dropping a client that sent no complete request in time");
-          ::shutdown(c->watch_fd, SHUT_RDWR);
+          if (c->watch_fd >= 0) ::shutdown(c->watch_fd, SHUT_RDWR);
           c->deadline = SteadyClock::time_point::max();
+        } else {
+          next = std::min(next, c->deadline);
         }
       }
+      reaper_cv.wait_until(lock, next);  // max(): no timeout (the futex waits with no end)
     }
   }
 
@@ -81,6 +84,7 @@ struct Server::Impl {
     if (conn == nullptr) return;
     std::lock_guard lock(mutex);
     conn->deadline = t;
+    if (t != SteadyClock::time_point::max()) reaper_cv.notify_one();  // a deadline to arm
   }
   SteadyClock::time_point NextDeadline() const {
     return SteadyClock::now() + std::chrono::seconds(options.request_timeout_seconds);
@@ -272,9 +276,8 @@ void OnConnection(void* cls, MHD_Connection* c, void** socket_context,
     if (const MHD_ConnectionInfo* info =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) {
       socklen_t len = sizeof conn->cred;
-      if (::getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &conn->cred, &len) != 0) {
+      if (::getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &conn->cred, &len) != 0)
         conn->cred.uid = static_cast<uid_t>(-1);  // unknown caller: authorized as nobody
-      }
       conn->watch_fd = ::fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0);
       // Over its uid's limit: accepted and closed at once. The connection's thread reads EOF
       // and ends; NOTIFY_CLOSED follows as for any connection.
@@ -284,6 +287,7 @@ void OnConnection(void* cls, MHD_Connection* c, void** socket_context,
     *socket_context = conn;
     std::lock_guard lock(impl->mutex);
     impl->connections.insert(conn);
+    impl->reaper_cv.notify_one();  // its deadline for a complete request
   } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
     auto* conn = static_cast<Connection*>(*socket_context);
     if (conn == nullptr) return;

@@ -66,7 +66,9 @@ struct CertdConfig {
   EstSettings est;                          // [est]
   std::string hostname;                     // top-level `hostname` (empty: gethostname())
   bool edge_ca_quickstart = true;           // [edge_ca] quickstart
-  int64_t renewal_tick = 60;  // [renewal] tick: the scheduler looks at least this often
+  // [renewal] tick: the scheduler looks at least this often; 0 (the default): only when something
+  // is due, the wall clock is set, or a cert or the config changes.
+  int64_t renewal_tick = 0;
   int64_t retry_floor = 60;   // [renewal] retry_floor: never retry sooner
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 #include <utility>
 
 #include "common/fs.hpp"
@@ -323,36 +324,61 @@ void EdgeCa::RunHook(const std::string& old_sha, const std::string& new_sha) con
 }
 
 void EdgeCa::StartWatching() {
-  stop_ = false;
-  watcher_ = std::thread([this] { Watch(); });
+  StopWatching();
+  watch_ = std::make_shared<WatchControl>();
+  watcher_ = std::thread([this, control = watch_] { Watch(*control); });
 }
 
+// The watcher may be blocked in a wait that only certd ends (a change, or certd going away): it is
+// let go, not joined. It touches nothing of this EdgeCa once `stop` is set, which it checks under
+// the control's mutex, the same mutex it holds while it refreshes.
 void EdgeCa::StopWatching() {
-  stop_ = true;
-  if (watcher_.joinable()) watcher_.join();
+  if (!watch_) return;
+  {
+    std::lock_guard lock(watch_->mutex);
+    watch_->stop = true;
+  }
+  watch_->wake.notify_all();
+  if (watcher_.joinable()) watcher_.detach();
+  watch_.reset();
 }
 
-void EdgeCa::Watch() {
+void EdgeCa::Watch(WatchControl& control) {
   uint64_t seq = 0;
-  while (!stop_) {
-    auto [certd, id] = Target();
-    // Short long-polls, so that a stop never waits long.
-    auto events = certd->WaitEvents(seq, /*timeout_seconds=*/2);
-    bool changed = false;
+  int failures = 0;  // in a row: the backoff while certd is away or stopping
+  for (;;) {
+    std::shared_ptr<certd::CertdClient> certd;
+    std::string id;
+    {
+      std::lock_guard lock(control.mutex);
+      if (control.stop) return;
+      std::tie(certd, id) = Target();
+    }
+    // No time limit: certd answers when a cert changes, so an idle identityd sleeps.
+    auto events = certd->WaitEvents(seq, /*timeout_seconds=*/0);
+    std::unique_lock lock(control.mutex);
+    if (control.stop) return;
+    bool changed = true, back_off = !events.has_value();
     if (events) {
-      changed = seq == 0 || events->reset;
-      for (const auto& c : events->changed)
-        if (c == id) changed = true;
+      changed =
+          seq == 0 || events->reset ||
+          std::find(events->changed.begin(), events->changed.end(), id) != events->changed.end();
+      // Nothing changed although nothing limited the wait: certd is stopping.
+      back_off = seq != 0 && !events->reset && events->changed.empty() && events->seq == seq;
       seq = events->seq;
     } else {
-      // certd unreachable or without /events: poll. A certd that comes back is another process
-      // (its sequence restarts): re-read at once then, with seq 0.
+      // certd unreachable (or without /events): a certd that comes back is another process (its
+      // sequence restarts): re-read at once then, with seq 0.
       seq = 0;
-      for (int i = 0; i < 5 && !stop_; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      changed = true;
     }
-    if (changed && !stop_) {
+    failures = back_off ? failures + 1 : 0;
+    if (back_off) {
+      auto delay = std::chrono::milliseconds(100 << std::min(failures - 1, 5));
+      control.wake.wait_for(lock, std::min(delay, std::chrono::milliseconds(2000)),
+                            [&] { return control.stop; });
+      if (control.stop) return;
+    }
+    if (changed) {
       if (Status st = Refresh(); !st) log::Debug("identityd: " + st.error().message);
     }
   }

@@ -6,9 +6,10 @@
 // atomically), and runs the configured hook once per change — including a change that happened
 // while identityd was down.
 
-#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -59,7 +60,9 @@ class EdgeCa {
   // Renews it now through certd; returns once the new one is committed and picked up.
   Expected<EdgeCaCert> Renew();
 
-  // A thread following certd's /events; Refresh() on a change of the Edge CA.
+  // A thread following certd's /events (waits without a time limit; backs off from 100 ms to 2 s
+  // while certd is away); Refresh() on a change of the Edge CA. StopWatching() returns at once, or
+  // once a Refresh() in progress is done; a wait in progress is let go.
   void StartWatching();
   void StopWatching();
 
@@ -71,7 +74,13 @@ class EdgeCa {
   void Adopt(EdgeCaCert fresh);                  // with mutex_ held
   Status Save() const;                           // with mutex_ held
   void RunHook(const std::string& old_sha, const std::string& new_sha) const;
-  void Watch();
+  // Shared by the EdgeCa and its watcher thread, which may outlive it (StopWatching).
+  struct WatchControl {
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stop = false;
+  };
+  void Watch(WatchControl& control);
 
   std::string state_dir_;
   std::shared_ptr<const Clock> clock_;
@@ -85,7 +94,7 @@ class EdgeCa {
   std::optional<EdgeCaCert> last_seen_;  // the Edge CA of the previous run (state file)
   std::vector<EdgeCaCert> previous_;     // earlier Edge CAs, newest first
   bool resync_ = false;  // the state file was damaged: the next Edge CA seen counts as a change
-  std::atomic<bool> stop_{false};
+  std::shared_ptr<WatchControl> watch_;
   std::thread watcher_;
 };
 

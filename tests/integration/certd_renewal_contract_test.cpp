@@ -2,6 +2,10 @@
 // extensions), module certs issued with the Edge CA's recorded key (no handle), notAfter and store
 // = false, credentials issued without a CSR, issuer checks (key, expiry), the credential routes
 // and GET /events.
+#include <atomic>
+#include <filesystem>
+#include <optional>
+
 #include "tests/integration/certd_renewal_support.hpp"
 
 using namespace edgesec;
@@ -217,7 +221,49 @@ TEST_CASE("GET /events returns the changed cert ids, long-polls, and says reset 
   CHECK(reset.changed.empty());
   CHECK(reset.seq == deleted.seq);
   CurlReply raw = Curl(s.certd_socket(), "GET", "/events?api-version=2020-09-01&since=" +
-                                                     std::to_string(deleted.seq) + "&timeout=0");
+                                                     std::to_string(deleted.seq) + "&timeout=1");
   CHECK(raw.status == 200);
   CHECK(raw.json["seq"] == deleted.seq);
+}
+
+TEST_CASE("GET /events?timeout=0 waits for a change with no time limit, and certd's stop ends the wait") {
+  CertdStack s;
+  WaitForState(s, "edge-ca", "valid");
+  uint64_t seq = MUST(s.client->WaitEvents(0, 0)).seq;  // since=0 answers at once, whatever the timeout
+  std::atomic<bool> answered{false};
+  std::optional<Expected<certd::api::EventsResponse>> changed;
+  std::thread waiter([&] {
+    changed = s.client->WaitEvents(seq, 0);
+    answered = true;
+  });
+  // Nothing changes: still waiting after a while (timeout=0 used to answer at once).
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK_FALSE(answered);
+  EvpPkeyPtr key = GenerateKey("ec-p256");
+  MUST(s.client->Import("imported", Pem(MakeCert({.cn = "imported", .key = key.get()}).get())));
+  waiter.join();
+  REQUIRE(changed->has_value());
+  CHECK((*changed)->seq == seq + 1);
+  CHECK((*changed)->changed == std::vector<std::string>{"imported"});
+
+  // A wait in progress when certd stops ends (an empty answer or a closed connection), and certd
+  // exits 0 instead of hanging in it.
+  auto threads = [&] {
+    std::string task = "/proc/" + std::to_string(s.certd->pid()) + "/task";
+    auto it = std::filesystem::directory_iterator(task);
+    return std::distance(begin(it), end(it));
+  };
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the first wait's thread has ended
+  auto before = threads();
+  std::optional<Expected<certd::api::EventsResponse>> at_stop;
+  std::thread stopping([&] { at_stop = s.client->WaitEvents(seq + 1, 0); });
+  // The wait has reached certd when its connection thread is there.
+  CHECK(WaitUntil([&] { return threads() > before; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  int status = s.certd->Stop();
+  stopping.join();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  REQUIRE(at_stop.has_value());
+  if (at_stop->has_value()) CHECK((*at_stop)->changed.empty());
 }
