@@ -25,11 +25,6 @@ bool AnsweredInformational(const DaemonArgs& args, const DaemonInfo& info) {
   return false;
 }
 
-// An idle kept-alive connection is closed after this long (a request still has 10 s to arrive whole):
-// the connections made while the services start are gone before the services go idle, so an idle
-// service wakes for nothing (bench/idle-wakeups). The clients reconnect on their next call.
-constexpr unsigned kIdleConnectionSeconds = 2;
-
 // Binds (or takes over) every listener's socket and starts its server, in order.
 Expected<std::vector<std::unique_ptr<http::Server>>> Serve(const Layout& layout,
                                                            const DaemonParts& parts) {
@@ -40,7 +35,6 @@ Expected<std::vector<std::unique_ptr<http::Server>>> Serve(const Layout& layout,
                              systemd::ListenSocket(layout.Socket(l.socket), l.socket, l.mode));
     http::ServerOptions options;
     options.per_uid = l.per_uid;
-    options.idle_timeout_seconds = kIdleConnectionSeconds;
     EDGESEC_ASSIGN_OR_RETURN(auto server, http::Server::Start(fd, l.handler, options));
     servers.push_back(std::move(server));
   }

@@ -364,14 +364,12 @@ Expected<std::unique_ptr<Server>> Server::Start(int listen_fd, Handler handler,
   impl->socket_name = SocketName(listen_fd);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
                    MHD_USE_ERROR_LOG;
-  unsigned idle = options.idle_timeout_seconds ? options.idle_timeout_seconds
-                                               : options.request_timeout_seconds;
   impl->daemon = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &OnAccess, impl.get(), MHD_OPTION_LISTEN_SOCKET, listen_fd,
       MHD_OPTION_CONNECTION_LIMIT, options.max_connections,
       // Room for the header block limit plus MHD's own buffers; larger blocks get MHD's own 4xx.
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(options.max_header_bytes * 4),
-      MHD_OPTION_CONNECTION_TIMEOUT, idle, MHD_OPTION_NOTIFY_COMPLETED,
+      MHD_OPTION_CONNECTION_TIMEOUT, options.request_timeout_seconds, MHD_OPTION_NOTIFY_COMPLETED,
       &OnCompleted, impl.get(), MHD_OPTION_NOTIFY_CONNECTION, &OnConnection, impl.get(),
       MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(256 * 1024), MHD_OPTION_EXTERNAL_LOGGER,
       &OnMhdLog, nullptr, MHD_OPTION_UNESCAPE_CALLBACK, &UnescapeKeepingSlash, impl.get(),
@@ -394,6 +392,8 @@ void Server::Stop() {
   if (impl_->reaper.joinable()) impl_->reaper.join();
 }
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+}
 
 }  // namespace edgesec::http

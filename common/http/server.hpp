@@ -50,10 +50,6 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 * 1024;
   unsigned request_timeout_seconds = 10;
-  // A kept-alive connection with no request in progress (or a pause within a request) longer than
-  // this is closed; 0: request_timeout_seconds. The daemons close idle connections sooner than
-  // the request deadline, so that the connections of their start are gone before they go idle.
-  unsigned idle_timeout_seconds = 0;
   unsigned max_connections = 1024;  // all callers together
   // Per caller: a connection from a uid that already holds per_uid->max() is closed at once,
   // unanswered. Null: a limit of this server's own, kDefaultMaxRequestsPerUid. Shared, so that
