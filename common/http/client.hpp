@@ -3,7 +3,8 @@
 // SDK. Thread-safe and lean: a small pool of kept-alive connections (one per thread in use), a request
 // written with one sendmsg() and an answer read with one recv() on the common path, parsed by
 // Boost.Beast's parser (response_reader.hpp). A kept-alive connection the server has closed in the
-// meantime is replaced once, transparently.
+// meantime is noticed before a request is sent on it and replaced; a request is never sent twice,
+// except a GET whose connection closed between that check and the send.
 
 #include <memory>
 #include <mutex>

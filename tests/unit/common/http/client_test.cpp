@@ -82,6 +82,11 @@ class FakeServer {
   }
   int accepts() const { return accepts_; }
   int requests() const { return requests_; }
+  // Waits (up to 10 s) until the server has closed `n` connections.
+  bool WaitClosed(int n) const {
+    for (int i = 0; i < 1000 && closed_ < n; ++i) std::this_thread::sleep_for(10ms);
+    return closed_ >= n;
+  }
   edgesec::testing::TempDir dir;
   const std::string path = dir.path() + "/fake.sock";
 
@@ -107,11 +112,12 @@ class FakeServer {
       if (!script_(fd, index, request)) break;
     }
     ::shutdown(fd, SHUT_RDWR);  // closed for the client; the descriptor is closed at the end
+    ++closed_;
   }
   Script script_;
   int listen_ = -1;
   std::atomic<bool> stop_{false};
-  std::atomic<int> accepts_{0}, requests_{0};
+  std::atomic<int> accepts_{0}, requests_{0}, closed_{0};
   std::thread thread_;
   std::mutex mutex_;
   std::vector<int> open_;
@@ -189,19 +195,20 @@ TEST_CASE("answers in pieces, chunked, or closed after the answer are read whole
   CHECK(fake.accepts() == 2);
 }
 
-TEST_CASE("a kept connection the server closed meanwhile is replaced once, transparently") {
+TEST_CASE("a kept connection the server closed meanwhile is replaced before a request goes out on it") {
   FakeServer fake([](int fd, int, const std::string&) {
     WriteAll(fd, kOk);
     return false;  // closes after every answer, without saying so
   });
   UnixClient client(fake.path, 5000);
   for (int i = 0; i < 4; ++i) {
-    auto r = client.Send("GET", "/again");
+    auto r = client.Send(i % 2 ? "POST" : "GET", "/again");
     REQUIRE(r);
     CHECK(r->status == 200);
+    REQUIRE(fake.WaitClosed(i + 1));  // the kept connection is closed before the next call
   }
   CHECK(fake.accepts() == 4);
-  CHECK(fake.requests() == 4);  // no request was sent twice to a server that answered
+  CHECK(fake.requests() == 4);  // no request was sent twice, nor on a closed connection
 }
 
 TEST_CASE("garbage, cut and missing answers are errors that say so; a fresh connection is not retried") {
