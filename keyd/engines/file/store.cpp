@@ -107,9 +107,11 @@ Error Store::Report(Error e) {
 }
 
 Expected<std::shared_ptr<const SharedKey>> Store::KeyPair(const std::string& id) {
+  uint64_t generation;
   {
     std::shared_lock lock(cache_mutex_);
     if (auto it = cache_.find(id); it != cache_.end()) return it->second;
+    generation = generation_;
   }
   auto pre = preloaded_.find(id);
   bool preloaded = pre != preloaded_.end();
@@ -122,7 +124,9 @@ Expected<std::shared_ptr<const SharedKey>> Store::KeyPair(const std::string& id)
   if (!key) return Report(key.error());
   auto shared = std::make_shared<SharedKey>(std::move(*key));
   std::unique_lock lock(cache_mutex_);
-  cache_[id] = shared;
+  // A write, move or delete since the read above (another request's): what was read is this
+  // request's answer, but caching it would bring a deleted or replaced key back for every later one.
+  if (generation_ == generation) cache_[id] = shared;
   return std::shared_ptr<const SharedKey>(shared);
 }
 
@@ -133,6 +137,7 @@ Status Store::WriteKeyPair(const std::string& id, EVP_PKEY* key) {
   Status st = fs::AtomicWriteFile(PathFor(EDGESEC_KEY_PAIR, id), content, 0600);
   OPENSSL_cleanse(content.data(), content.size());
   std::unique_lock lock(cache_mutex_);
+  ++generation_;
   cache_.erase(id);
   return st;
 }
@@ -158,6 +163,7 @@ Status Store::Delete(edgesec_key_kind kind, const std::string& id) {
   if (!fs::Exists(path)) return NotFound("key '" + id + "' does not exist");
   EDGESEC_TRY(fs::RemoveFile(path));
   std::unique_lock lock(cache_mutex_);
+  ++generation_;
   cache_.erase(id);
   return {};
 }
@@ -174,6 +180,7 @@ Status Store::Move(edgesec_key_kind kind, const std::string& from, const std::st
   EDGESEC_TRY(st);
   EDGESEC_TRY(fs::RemoveFile(src));
   std::unique_lock lock(cache_mutex_);
+  ++generation_;
   cache_.erase(from);
   cache_.erase(to);
   return {};

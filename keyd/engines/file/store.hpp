@@ -64,6 +64,7 @@ class Store {
   std::map<std::string, std::string> preloaded_;  // id → file path
   std::shared_mutex cache_mutex_;
   std::unordered_map<std::string, std::shared_ptr<const SharedKey>> cache_;
+  uint64_t generation_ = 0;  // bumped by every write, move and delete (under cache_mutex_)
 };
 
 // "ec-p256", …; kInvalidParameter for a key type keyd does not offer.
