@@ -11,8 +11,6 @@
 //   folder). The keep-alive connections of the start are closed by the daemons 10 s after their
 //   last request, inside the default window (a few switches, once): --settle 20 leaves them out.
 #include <dirent.h>
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -26,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/edgectl_root.hpp"
+
 namespace {
 
 constexpr double kGoalPerMinute = 2;
@@ -34,22 +34,6 @@ const char* const kDaemons[] = {"keyd", "certd", "identityd"};
 int Fail(const std::string& what) {
   std::fprintf(stderr, "idle-wakeups: %s\n", what.c_str());
   return 1;
-}
-
-int Run(const std::vector<std::string>& argv) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 std::string ReadText(const std::string& path) {
@@ -161,14 +145,12 @@ int main(int argc, char** argv) {
       edgectl = a;
     }
   }
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (edgectl.empty()) edgectl = (self.parent_path().parent_path() / "edgectl").string();
+  if (edgectl.empty()) edgectl = edgesec::bench::EdgectlBesideBench();
   ::setenv("EDGESEC_LIBEXECDIR", std::filesystem::path(edgectl).parent_path().c_str(), 1);
-  char dir_template[] = "/tmp/es-idle-XXXXXX";
-  if (::mkdtemp(dir_template) == nullptr) return Fail("mkdtemp failed");
-  std::string root = dir_template;
-  if (Run({edgectl, "up", "--root", root}) != 0) return Fail("'" + edgectl + " up' failed");
+  std::string error;
+  auto stack = edgesec::bench::EdgectlRoot::Up(edgectl, &error);
+  if (!stack) return Fail(error);
+  const std::string& root = stack->path();
 
   std::vector<Watched> daemons;
   for (const char* name : kDaemons) {
@@ -192,8 +174,7 @@ int main(int argc, char** argv) {
     d.ticks_after = CpuTicks(d.pid);
     if (d.ticks_after < 0 || d.pid <= 0) all_alive = false;
   }
-  Run({edgectl, "down", "--root", root});
-  std::filesystem::remove_all(root, ec);
+  stack.reset();
   if (!all_alive) return Fail("a daemon was not running through the measurement");
 
   double per_minute = 60.0 / seconds;

@@ -9,10 +9,8 @@
 //
 //   workload-cert [path/to/edgectl]   (default: <build>/edgectl; it starts the three daemons under
 //   a temp --root and stops them at the end)
-#include <fcntl.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/edgectl_root.hpp"
 #include "common/ossl.hpp"
 #include "daemon/client/identityd_client.hpp"
 
@@ -38,22 +37,6 @@ constexpr auto kMeasure = std::chrono::seconds(3);
 int Fail(const std::string& what) {
   std::fprintf(stderr, "workload-cert: %s\n", what.c_str());
   return 1;
-}
-
-int Run(const std::vector<std::string>& argv) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 // Operations per second of `op` over `threads` threads, after a warm-up; -1 on failure.
@@ -116,22 +99,15 @@ X509Ptr MakeCert(EVP_PKEY* key, X509* issuer, EVP_PKEY* signer, bool ca) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  std::string edgectl =
-      argc > 1 ? argv[1] : (self.parent_path().parent_path() / "edgectl").string();
-  char dir_template[] = "/tmp/es-bench-XXXXXX";
-  if (::mkdtemp(dir_template) == nullptr) return Fail("mkdtemp failed");
-  std::string root = dir_template;
-  if (Run({edgectl, "up", "--root", root}) != 0) return Fail("'" + edgectl + " up' failed");
-
+  std::string edgectl = argc > 1 ? argv[1] : bench::EdgectlBesideBench();
+  std::string error;
+  auto stack = bench::EdgectlRoot::Up(edgectl, &error);
+  if (!stack) return Fail(error);
+  const std::string& root = stack->path();
   identityd::WorkloadClient client(root + "/run/edgesec/workload.sock");
   identityd::api::ServerCertRequest request{"edgegateway.local", std::nullopt};
   auto first = client.ServerCert("edgehub", "1", request);  // the Edge CA is ready after this
-  if (!first) {
-    Run({edgectl, "down", "--root", root});
-    return Fail("workload API: " + first.error().message);
-  }
+  if (!first) return Fail("workload API: " + first.error().message);
 
   EvpPkeyPtr ca_key = P256();
   X509Ptr ca = MakeCert(ca_key.get(), nullptr, ca_key.get(), true);
@@ -144,8 +120,7 @@ int main(int argc, char** argv) {
   auto over_socket = [&] { return client.ServerCert("edgehub", "1", request).has_value(); };
   double workload_1 = Rate(1, over_socket);
   double workload_2 = Rate(2, over_socket);
-  Run({edgectl, "down", "--root", root});
-  std::filesystem::remove_all(root, ec);
+  stack.reset();
   if (in_process <= 0 || workload_1 <= 0 || workload_2 <= 0) return Fail("a measurement failed");
 
   std::printf("module server certs (EC P-256 key + cert, 30 days, SANs, EKU serverAuth)\n");
