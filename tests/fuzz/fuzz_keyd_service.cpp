@@ -9,18 +9,12 @@
 // The handle secret is fixed (kHandleSecret) and the keys fuzz-ec, fuzz-aes and fuzz-hmac exist
 // before each input, so that seeds can carry valid handles (tests/fuzz/keyd_service_seeds.py) and
 // reach sign, encrypt, decrypt, derive and delete.
-#include <poll.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -36,6 +30,7 @@
 #include "keyd/server/routes/routes.hpp"
 #include "keyd/server/service.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/fuzz/service_exchange.hpp"
 
 using namespace edgesec;
 
@@ -66,13 +61,7 @@ struct Service {
     FUZZ_CHECK(created.has_value());
     keys = std::move(*created);
     socket = dir + "/keyd.sock";
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    FUZZ_CHECK(fd >= 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
-    FUZZ_CHECK(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    FUZZ_CHECK(::listen(fd, 64) == 0);
+    int fd = fuzz::ListenUnix(socket);
     auto started = http::Server::Start(fd, RouterHandler(keyd::routes::MakeRouter(*keys)));
     FUZZ_CHECK(started.has_value());
     server = std::move(*started);
@@ -104,81 +93,19 @@ Service& TheService() {
   return service;
 }
 
-int Connect(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  FUZZ_CHECK(fd >= 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  FUZZ_CHECK(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  return fd;
-}
-
-// Writes `bytes` while draining the answer (so that neither side blocks on a full buffer),
-// half-closes, then reads until the server closes. Aborts when the server is still silent after the
-// deadline.
-std::string Exchange(const std::string& path, std::string_view bytes) {
-  int fd = Connect(path);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kAnswerSeconds);
-  std::string answer;
-  bool write_open = true;
-  for (;;) {
-    if (write_open && bytes.empty()) {
-      ::shutdown(fd, SHUT_WR);
-      write_open = false;
-    }
-    pollfd p{fd, static_cast<short>(POLLIN | (write_open ? POLLOUT : 0)), 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    FUZZ_CHECK(left.count() > 0);  // the server neither answered nor closed in time
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-      char buf[8192];
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;  // closed (or reset after refusing the rest of the input)
-      answer.append(buf, static_cast<size_t>(n));
-    }
-    if (write_open && (p.revents & POLLOUT)) {
-      ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n < 0 && errno != EAGAIN && errno != EINTR) {
-        write_open = false;  // the server closed its side: it refused the input
-      } else if (n > 0) {
-        bytes.remove_prefix(static_cast<size_t>(n));
-      }
-    }
-  }
-  ::close(fd);
-  return answer;
-}
-
-// The status of an answer's first line, "HTTP/1.x NNN reason\r\n"; -1 when malformed.
-int StatusOf(std::string_view answer) {
-  size_t eol = answer.find("\r\n");
-  if (eol == std::string_view::npos) return -1;
-  std::string_view line = answer.substr(0, eol);
-  if (line.size() < 13 || (line.substr(0, 9) != "HTTP/1.1 " && line.substr(0, 9) != "HTTP/1.0 ") ||
-      line[12] != ' ')
-    return -1;
-  int status = 0;
-  for (size_t i = 9; i < 12; ++i) {
-    if (line[i] < '0' || line[i] > '9') return -1;
-    status = status * 10 + (line[i] - '0');
-  }
-  return status;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Service& service = TheService();
   service.EnsureKeys();
   std::string answer =
-      Exchange(service.socket, std::string_view(reinterpret_cast<const char*>(data), size));
+      fuzz::Exchange(service.socket,
+                     std::string_view(reinterpret_cast<const char*>(data), size), kAnswerSeconds);
   if (!answer.empty()) {
     // The statuses of API.md plus libmicrohttpd's own refusals (bad framing, unknown version).
     static const std::set<int> kStatuses = {100, 200, 204, 400, 401, 404, 405, 411,
                                             413, 414, 415, 422, 431, 501, 505};
-    int status = StatusOf(answer);
+    int status = fuzz::StatusOf(answer);
     // The replay shows what each seed reached (EDGESEC_FUZZ_VERBOSE=1).
     if (std::getenv("EDGESEC_FUZZ_VERBOSE") != nullptr)
       std::fprintf(stderr, "  -> %.*s\n", static_cast<int>(std::min<size_t>(answer.size(), 300)),
@@ -186,8 +113,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (kStatuses.count(status) != 1) std::fprintf(stderr, "answer: %.200s\n", answer.c_str());
     FUZZ_CHECK(kStatuses.count(status) == 1);
   }
-  std::string version =
-      Exchange(service.socket, "GET /version?api-version=2020-09-01 HTTP/1.1\r\nHost: k\r\n\r\n");
-  FUZZ_CHECK(StatusOf(version) == 200);
+  std::string version = fuzz::Exchange(
+      service.socket, "GET /version?api-version=2020-09-01 HTTP/1.1\r\nHost: k\r\n\r\n",
+      kAnswerSeconds);
+  FUZZ_CHECK(fuzz::StatusOf(version) == 200);
   return 0;
 }
