@@ -160,9 +160,10 @@ void CertService::RecordCurrent(const State& s, const std::string& id,
   g.key_id = !cert.key_id.empty() ? cert.key_id : CredentialKeyId(s.config, id);
   g.not_before = f.not_before;
   g.not_after = f.not_after;
-  bool issued = Renewable(s.config, id) || !cert.key_id.empty();
-  g.origin = scope ? scope->origin() : cert.preloaded ? "preloaded" : issued || !observed ? "issued"
-                                                                                  : "imported";
+  // Found without a scope (at start, or after a damaged history): a credential's cert was issued,
+  // a file is preloaded, anything else counts as imported (a foreign CSR's cert looks the same).
+  bool issued = !observed || Renewable(s.config, id);
+  g.origin = scope ? scope->origin() : cert.preloaded ? "preloaded" : issued ? "issued" : "imported";
   // A stored override deleted (the config's file served again) or a preloaded file replaced:
   // source-changed. Any other new cert without a known reason was asked for by a client: manual.
   g.reason = !last ? "initial" : scope ? scope->reason() : cert.preloaded ? "source-changed"
