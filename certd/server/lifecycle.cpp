@@ -168,6 +168,10 @@ void CertService::RecordCurrent(const State& s, const std::string& id,
   // source-changed. Any other new cert without a known reason was asked for by a client: manual.
   g.reason = !last ? "initial" : scope ? scope->reason() : cert.preloaded ? "source-changed"
                                                                            : "manual";
+  // A file's cert followed by one certd issued on its own (the scheduler, or identityd finding the
+  // Edge CA missing): the config stopped naming the file, so the source changed.
+  if (last && last->origin == "preloaded" && g.origin == "issued" && g.reason == "threshold")
+    g.reason = "source-changed";
   if (last) {
     g.from_serial = last->serial;
     g.from_sha256 = last->sha256;
