@@ -73,6 +73,10 @@ Status History::Record(const std::string& id, Generation g) {
   auto current = Load(id);
   HistoryDoc doc = current ? *current : HistoryDoc{id, 0, {}};
   if (!doc.generations.empty() && doc.generations.back().sha256 == g.sha256) return {};
+  if (!doc.generations.empty()) {  // under the lock: the generation it really follows
+    g.from_serial = doc.generations.back().serial;
+    g.from_sha256 = doc.generations.back().sha256;
+  }
   if (AppendGeneration(&doc, std::move(g)))
     log::Notice("certd: the history of cert '" + id + "' keeps " +
                 std::to_string(kMaxGenerations) + " generations: the first and the newest; " +

@@ -250,6 +250,8 @@ TEST_CASE("History: records, ignores the same cert twice, marks revoked, keeps a
   REQUIRE(doc);
   REQUIRE(doc->generations.size() == 2);
   CHECK(doc->generations[1].number == 2);
+  CHECK(doc->generations[1].from_sha256 == std::string(95, 'A'));  // filled in under the lock
+  CHECK(doc->generations[1].from_serial == "01");
   // The revocation seam: the status function sees it through IsRevoked.
   CHECK_FALSE((*h)->IsRevoked("c", std::string(95, 'B')));
   REQUIRE((*h)->MarkRevoked("c", std::string(95, 'B'), {1600, "keyCompromise"}));
