@@ -117,10 +117,10 @@ int Show(Context& ctx) {
   j["pem"] = *pem;
   const auto& l = info->lifecycle;
   l.AddTo(j);
-  std::string level = !l.level              ? "-"
-                      : *l.level == 0        ? "0 (root)"
-                      : *l.level == 1        ? "1 (intermediate)"
-                                             : std::to_string(*l.level) + " (issuing)";
+  std::string level = !l.level        ? "-"
+                      : *l.level == 0 ? "0 (root)"
+                      : *l.level == 1 ? "1 (intermediate)"
+                                      : std::to_string(*l.level) + " (issuing)";
   ctx.Print(j, "cert id:     " + id + "\n" + edgesec::x509::DetailsText(*d) +
                    "chain:       " + std::to_string(chain->size()) + " certificate(s)\n" +
                    "status:      " + Or(l.status) + "\ntype:        " + Or(l.type) +
@@ -141,14 +141,15 @@ int History(Context& ctx) {
   for (const auto& g : h->generations) {
     list.push_back(g.ToJson());
     text += "\ngeneration " + std::to_string(g.generation) + " (" + g.status + ")\n" +
-            "  reason:      " + g.reason + (g.synthesized ? " (synthesized from the stored cert)" : "") +
+            "  reason:      " + g.reason +
+            (g.synthesized ? " (synthesized from the stored cert)" : "") +
             "\n  origin:      " + g.origin + "\n  reissued at: " + g.reissued_at +
             "\n  serial:      " + g.serial + "\n  SHA-256:     " + g.sha256 +
             "\n  key id:      " + (g.key_id.empty() ? "-" : g.key_id) +
             "\n  validity:    " + g.not_before + " .. " + g.not_after + "\n";
     if (!g.from_sha256.empty())
-      text += "  reissued from serial " + g.from_serial + " (" + g.from_sha256.substr(0, 23) +
-              "…)\n";
+      text +=
+          "  reissued from serial " + g.from_serial + " (" + g.from_sha256.substr(0, 23) + "…)\n";
     if (!g.revoked_at.empty())
       text += "  revoked:     " + g.revoked_at + " (" + g.revocation_reason + ")\n";
   }

@@ -78,8 +78,10 @@ int RenewWith(Context& ctx, const char* command, const char* doing, const char* 
     return kUsage;
   }
   if (reason == "key-compromise" && ctx.Has("--keep-key")) {
-    std::fprintf(stderr, "edgectl cert %s: --reason key-compromise always uses a new key; drop "
-                 "--keep-key\n", command);
+    std::fprintf(stderr,
+                 "edgectl cert %s: --reason key-compromise always uses a new key; drop "
+                 "--keep-key\n",
+                 command);
     return kUsage;
   }
   auto pem = PatientClient(ctx, id).Renew(id, rotate, false, reason);

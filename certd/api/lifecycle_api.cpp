@@ -44,21 +44,15 @@ Expected<CertInfo> CertInfo::FromJson(const Json& j) {
 }
 
 Json GenerationInfo::ToJson() const {
-  Json j{{"generation", generation},
-         {"serial", serial},
-         {"sha256", sha256},
-         {"publicKeySha256", public_key_sha256},
-         {"keyId", OrNull(key_id)},
-         {"notBefore", not_before},
-         {"notAfter", not_after},
-         {"origin", origin},
-         {"reason", reason},
-         {"reissuedFrom", nullptr},
-         {"reissuedAt", reissued_at},
-         {"synthesized", synthesized},
-         {"status", status},
-         {"revoked", nullptr}};
-  if (!from_sha256.empty()) j["reissuedFrom"] = Json{{"serial", from_serial}, {"sha256", from_sha256}};
+  Json j{{"generation", generation},  {"serial", serial},
+         {"sha256", sha256},          {"publicKeySha256", public_key_sha256},
+         {"keyId", OrNull(key_id)},   {"notBefore", not_before},
+         {"notAfter", not_after},     {"origin", origin},
+         {"reason", reason},          {"reissuedFrom", nullptr},
+         {"reissuedAt", reissued_at}, {"synthesized", synthesized},
+         {"status", status},          {"revoked", nullptr}};
+  if (!from_sha256.empty())
+    j["reissuedFrom"] = Json{{"serial", from_serial}, {"sha256", from_sha256}};
   if (!revoked_at.empty()) j["revoked"] = Json{{"at", revoked_at}, {"reason", revocation_reason}};
   return j;
 }

@@ -36,11 +36,11 @@ struct GenerationInfo {
   int64_t generation = 1;
   std::string serial, sha256, public_key_sha256, key_id;  // key_id empty: null
   std::string not_before, not_after;
-  std::string origin, reason;              // see certd/store/history.hpp
-  std::string from_serial, from_sha256;    // "reissuedFrom"; empty: null
+  std::string origin, reason;            // see certd/store/history.hpp
+  std::string from_serial, from_sha256;  // "reissuedFrom"; empty: null
   std::string reissued_at;
   bool synthesized = false;
-  std::string status;                      // the generation's status now (past ones: retired)
+  std::string status;                         // the generation's status now (past ones: retired)
   std::string revoked_at, revocation_reason;  // "revoked": {"at","reason"}; empty: null
   Json ToJson() const;
   static Expected<GenerationInfo> FromJson(const Json& j);

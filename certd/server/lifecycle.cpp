@@ -63,7 +63,9 @@ api::GenerationInfo InfoOf(const store::Generation& g, bool current, int64_t now
 }  // namespace
 
 GenerationScope::GenerationScope(std::string id, std::string origin, std::string reason)
-    : id_(std::move(id)), origin_(std::move(origin)), reason_(std::move(reason)),
+    : id_(std::move(id)),
+      origin_(std::move(origin)),
+      reason_(std::move(reason)),
       outer_(tls_scope) {
   tls_scope = this;
 }
@@ -81,12 +83,15 @@ const GenerationScope* GenerationScope::For(const std::string& id) {
 Status CheckRenewReason(const std::string& reason, std::optional<bool>* rotate_key) {
   if (reason.empty()) return {};
   if (!api::IsRenewReason(reason))
-    return InvalidParameter("parameter 'reason' must be manual, revoked, key-compromise or "
-                            "source-changed, not '" + reason + "'");
+    return InvalidParameter(
+        "parameter 'reason' must be manual, revoked, key-compromise or "
+        "source-changed, not '" +
+        reason + "'");
   if (reason != "key-compromise") return {};
   if (*rotate_key == false)
-    return InvalidParameter("parameter 'rotateKey': false contradicts reason 'key-compromise' (a "
-                            "compromised key is never reused)");
+    return InvalidParameter(
+        "parameter 'rotateKey': false contradicts reason 'key-compromise' (a "
+        "compromised key is never reused)");
   *rotate_key = true;
   return {};
 }
@@ -94,7 +99,8 @@ Status CheckRenewReason(const std::string& reason, std::optional<bool>* rotate_k
 bool CertService::PreloadedKeyKnown(const std::string& id, const std::string& sha256) {
   {
     std::lock_guard lock(preloaded_keys_mutex_);
-    if (auto it = preloaded_keys_.find(id); it != preloaded_keys_.end() && it->second.first == sha256)
+    if (auto it = preloaded_keys_.find(id);
+        it != preloaded_keys_.end() && it->second.first == sha256)
       return it->second.second;
   }
   // An issuer's key defaults to the key of the cert's id (certs_api.hpp, Issuer): asked once per
@@ -163,11 +169,16 @@ void CertService::RecordCurrent(const State& s, const std::string& id,
   // Found without a scope (at start, or after a damaged history): a credential's cert was issued,
   // a file is preloaded, anything else counts as imported (a foreign CSR's cert looks the same).
   bool issued = !observed || Renewable(s.config, id);
-  g.origin = scope ? scope->origin() : cert.preloaded ? "preloaded" : issued ? "issued" : "imported";
+  g.origin = scope            ? scope->origin()
+             : cert.preloaded ? "preloaded"
+             : issued         ? "issued"
+                              : "imported";
   // A stored override deleted (the config's file served again) or a preloaded file replaced:
   // source-changed. Any other new cert without a known reason was asked for by a client: manual.
-  g.reason = !last ? "initial" : scope ? scope->reason() : cert.preloaded ? "source-changed"
-                                                                           : "manual";
+  g.reason = !last            ? "initial"
+             : scope          ? scope->reason()
+             : cert.preloaded ? "source-changed"
+                              : "manual";
   // A file's cert followed by one certd issued on its own (the scheduler, or identityd finding the
   // Edge CA missing): the config stopped naming the file, so the source changed.
   if (last && last->origin == "preloaded" && g.origin == "issued" && g.reason == "threshold")

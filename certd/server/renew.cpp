@@ -107,7 +107,9 @@ Expected<std::string> CertService::Renew(const Caller& c, const std::string& id,
   EDGESEC_TRY(CheckClockPlausible());
   EDGESEC_TRY(CheckRenewReason(reason, &rotate_key));
   GenerationScope scope(id, "issued",
-                        !reason.empty() ? reason : if_needed ? "threshold" : "manual");
+                        !reason.empty() ? reason
+                        : if_needed     ? "threshold"
+                                        : "manual");
   return RenewCredential(id, rotate_key, if_needed ? RenewWhen::kIfNeeded : RenewWhen::kAlways);
 }
 

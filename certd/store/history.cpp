@@ -41,8 +41,7 @@ std::shared_ptr<const HistoryDoc> History::Load(const std::string& id) const {
       return it->second.second;
   }
   auto text = fs::ReadOwnedFile(path, 022, kMaxFileBytes);
-  Expected<HistoryDoc> doc =
-      text ? ParseHistory(*text, id) : Expected<HistoryDoc>(text.error());
+  Expected<HistoryDoc> doc = text ? ParseHistory(*text, id) : Expected<HistoryDoc>(text.error());
   if (!doc) {
     if (doc.error().kind == ErrorKind::kNotFound) return nullptr;
     // Damaged, too large, not certd's, or a newer format: kept aside, never fatal; the cert stays.
@@ -78,9 +77,9 @@ Status History::Record(const std::string& id, Generation g) {
     g.from_sha256 = doc.generations.back().sha256;
   }
   if (AppendGeneration(&doc, std::move(g)))
-    log::Notice("certd: the history of cert '" + id + "' keeps " +
-                std::to_string(kMaxGenerations) + " generations: the first and the newest; " +
-                std::to_string(doc.dropped) + " in between have been dropped so far");
+    log::Notice("certd: the history of cert '" + id + "' keeps " + std::to_string(kMaxGenerations) +
+                " generations: the first and the newest; " + std::to_string(doc.dropped) +
+                " in between have been dropped so far");
   return Write(id, doc);
 }
 
@@ -92,8 +91,7 @@ Status History::Remove(const std::string& id) {
   return st;
 }
 
-Status History::MarkRevoked(const std::string& id, const std::string& sha256,
-                            const Revocation& r) {
+Status History::MarkRevoked(const std::string& id, const std::string& sha256, const Revocation& r) {
   std::lock_guard lock(write_mutex_);
   auto current = Load(id);
   if (current) {

@@ -28,8 +28,8 @@ namespace edgesec::certd::store {
 inline constexpr size_t kMaxGenerations = 1000;
 
 // "initial" (generation 1), then why a new generation was made.
-inline const char* const kReasons[] = {"initial", "threshold", "manual", "revoked",
-                                       "key-compromise", "source-changed"};
+inline const char* const kReasons[] = {"initial", "threshold",      "manual",
+                                       "revoked", "key-compromise", "source-changed"};
 // "issued" (by certd, locally or through EST), "imported" (PUT /certificates), "preloaded" (the
 // config's file).
 inline const char* const kOrigins[] = {"issued", "imported", "preloaded"};
@@ -48,7 +48,7 @@ struct Generation {
   std::string origin, reason;
   std::string from_serial, from_sha256;  // reissuedFrom; empty for generation 1
   int64_t reissued_at = 0;               // when certd recorded it
-  bool synthesized = false;  // made from a cert stored before its history was kept
+  bool synthesized = false;              // made from a cert stored before its history was kept
   std::optional<Revocation> revoked;
 };
 

@@ -39,19 +39,26 @@ bool SelfIssued(X509* cert) {
 
 const char* StatusName(CertStatus s) {
   switch (s) {
-    case CertStatus::kActive: return "active";
-    case CertStatus::kExpired: return "expired";
-    case CertStatus::kRevoked: return "revoked";
-    case CertStatus::kInactive: return "inactive";
+    case CertStatus::kActive:
+      return "active";
+    case CertStatus::kExpired:
+      return "expired";
+    case CertStatus::kRevoked:
+      return "revoked";
+    case CertStatus::kInactive:
+      return "inactive";
   }
   return "inactive";
 }
 
 const char* TypeName(CertType t) {
   switch (t) {
-    case CertType::kManaged: return "managed";
-    case CertType::kImportedWithKey: return "imported-with-key";
-    case CertType::kImportedWithoutKey: return "imported-without-key";
+    case CertType::kManaged:
+      return "managed";
+    case CertType::kImportedWithKey:
+      return "imported-with-key";
+    case CertType::kImportedWithoutKey:
+      return "imported-without-key";
   }
   return "imported-without-key";
 }

@@ -25,9 +25,9 @@ struct CertFacts {
   std::string sha256;             // "AB:CD:…", as `openssl x509 -fingerprint -sha256` prints it
   std::string public_key_sha256;  // lowercase hex SHA-256 of the leaf's SubjectPublicKeyInfo DER
   int64_t not_before = 0, not_after = 0;
-  bool is_ca = false;             // basicConstraints CA:TRUE on the leaf
-  int chain_length = 1;           // certificates in the stored chain, the leaf included
-  bool top_self_issued = false;   // the chain's last cert is self-issued: a root is present
+  bool is_ca = false;            // basicConstraints CA:TRUE on the leaf
+  int chain_length = 1;          // certificates in the stored chain, the leaf included
+  bool top_self_issued = false;  // the chain's last cert is self-issued: a root is present
 };
 // kInvalidParameter for an empty chain or unreadable validity dates.
 Expected<CertFacts> FactsOf(const edgesec::x509::Chain& chain);

@@ -10,9 +10,9 @@ void AddImportRoute(http::Router& router, CertService& service) {
                EDGESEC_ASSIGN_OR_RETURN(auto req, api::PemBody::FromJson(body));
                // edgesec: "keyId", the keyd key the importer put the private key under
                EDGESEC_ASSIGN_OR_RETURN(auto key_id, JsonFields(body).OptionalString("keyId"));
-               EDGESEC_ASSIGN_OR_RETURN(std::string pem,
-                                        service.Import(CallerOf(call), call.Param("certId"),
-                                                       req.pem, key_id.value_or("")));
+               EDGESEC_ASSIGN_OR_RETURN(
+                   std::string pem, service.Import(CallerOf(call), call.Param("certId"), req.pem,
+                                                   key_id.value_or("")));
                return http::Reply::Created(api::PemBody{pem}.ToJson());
              });
 }

@@ -22,7 +22,8 @@ void AddRenewRoute(http::Router& router, CertService& service) {
                }
                std::string reason;  // edgesec: {"reason": "key-compromise"}, see CertService::Renew
                if (auto it = body.find("reason"); it != body.end() && !it->is_null()) {
-                 if (!it->is_string()) return InvalidParameter("parameter 'reason' must be a string");
+                 if (!it->is_string())
+                   return InvalidParameter("parameter 'reason' must be a string");
                  reason = it->get<std::string>();
                }
                EDGESEC_ASSIGN_OR_RETURN(

@@ -28,8 +28,8 @@ struct Made {
 
 // A cert for CN `cn`, valid [now + from, now + to], a CA when `ca`, signed by `issuer` (null:
 // self-signed).
-Made Make(const std::string& cn, bool ca, const Made* issuer, long from = -3600,
-          long to = 86400, long serial = 7) {
+Made Make(const std::string& cn, bool ca, const Made* issuer, long from = -3600, long to = 86400,
+          long serial = 7) {
   Made m{EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")), X509Ptr(X509_new())};
   X509* c = m.cert.get();
   X509_set_version(c, 2);
@@ -38,8 +38,8 @@ Made Make(const std::string& cn, bool ca, const Made* issuer, long from = -3600,
   X509_gmtime_adj(X509_getm_notAfter(c), to);
   X509_NAME_add_entry_by_txt(X509_get_subject_name(c), "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer->cert.get())
-                                 : X509_get_subject_name(c));
+  X509_set_issuer_name(
+      c, issuer ? X509_get_subject_name(issuer->cert.get()) : X509_get_subject_name(c));
   X509_set_pubkey(c, m.key.get());
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer ? issuer->cert.get() : c, c, nullptr, nullptr, 0);
@@ -85,7 +85,9 @@ TEST_CASE("CA level from the chain, with and without its root") {
       {"issuing CA with its whole chain", Facts({&issuing, &inter, &root}), {}, 2},
       {"issuing CA under an intermediate, root absent", Facts({&issuing, &inter}), {}, 2},
       {"issuing CA alone, its issuer (level 1) known to certd", Facts({&issuing}), 1, 2},
-      {"issuing CA alone, issuer unknown: placed one below an absent root", Facts({&issuing}), {},
+      {"issuing CA alone, issuer unknown: placed one below an absent root",
+       Facts({&issuing}),
+       {},
        1},
       {"a leaf has no level", Facts({&leaf, &issuing, &inter, &root}), {}, std::nullopt},
       {"a leaf has no level, issuer known", Facts({&leaf}), 2, std::nullopt},
@@ -220,7 +222,9 @@ TEST_CASE("history file reader names the field of a damaged file") {
        "'generations[1].generation' is not after"},
       {edit([](Json& j) { j["generations"][0]["notAfter"] = -5; }),
        "'generations[0].notAfter' must be at least 0"},
-      {edit([](Json& j) { j["generations"][1]["revoked"] = Json{{"at", "x"}}; }),
+      {edit([](Json& j) {
+         j["generations"][1]["revoked"] = Json{{"at", "x"}};
+       }),
        "'generations[1].revoked.at' must be an integer"},
       {edit([](Json& j) { j["generations"][1]["reissuedFrom"] = "x"; }),
        "'generations[1].reissuedFrom' must be an object"},
@@ -236,8 +240,9 @@ TEST_CASE("history file reader names the field of a damaged file") {
   CHECK(newer.error().kind == ErrorKind::kConfig);
 }
 
-TEST_CASE("History: records, ignores the same cert twice, marks revoked, keeps a damaged file "
-          "aside") {
+TEST_CASE(
+    "History: records, ignores the same cert twice, marks revoked, keeps a damaged file "
+    "aside") {
   testing::TempDir dir;
   auto h = History::Open(dir.path());
   REQUIRE(h);
@@ -261,8 +266,9 @@ TEST_CASE("History: records, ignores the same cert twice, marks revoked, keeps a
         ErrorKind::kNotFound);
   // Damaged on disk: kept aside, read as absent, never fatal.
   std::string path = (*h)->PathFor("c");
-  REQUIRE(fs::AtomicWriteFile(path, "{\"format\":1,\"certId\":\"c\",\"dropped\":0,"
-                                    "\"generations\":[{\"generation\":\"x\"}]}",
+  REQUIRE(fs::AtomicWriteFile(path,
+                              "{\"format\":1,\"certId\":\"c\",\"dropped\":0,"
+                              "\"generations\":[{\"generation\":\"x\"}]}",
                               0644));
   CHECK((*h)->Load("c") == nullptr);
   CHECK_FALSE(fs::Exists(path));
