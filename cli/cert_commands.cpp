@@ -18,6 +18,10 @@ certd::CertdClient CertdClientFor(const Context& ctx) {
 
 namespace {
 
+const char* Or(const std::string& s) {
+  return s.empty() ? "-" : s.c_str();
+}
+
 // Certificates with the renewal state of their credentials; credentials without a cert yet too.
 int List(Context& ctx) {
   auto client = CertdClientFor(ctx);
@@ -35,8 +39,9 @@ int List(Context& ctx) {
   Json j = Json::array();
   std::string text, errors;
   char line[768];
-  std::snprintf(line, sizeof line, "%-24s %-9s %-20s %-20s %-32s %s\n", "CERT ID", "STATE",
-                "NOT AFTER", "NEXT RENEWAL", "SUBJECT", "SHA-256");
+  std::snprintf(line, sizeof line, "%-24s %-8s %-20s %-5s %-9s %-20s %-20s %-32s %s\n", "CERT ID",
+                "STATUS", "TYPE", "LEVEL", "STATE", "NOT AFTER", "NEXT RENEWAL", "SUBJECT",
+                "SHA-256");
   text += line;
   auto note_error = [&](const certd::api::CredentialStatus& c) {
     if (!c.last_error.empty())
@@ -56,7 +61,9 @@ int List(Context& ctx) {
       note_error(it->second);
     }
     j.push_back(std::move(e));
-    std::snprintf(line, sizeof line, "%-24s %-9s %-20s %-20s %-32s %s%s\n", c.cert_id.c_str(),
+    std::string level = c.lifecycle.level ? std::to_string(*c.lifecycle.level) : "-";
+    std::snprintf(line, sizeof line, "%-24s %-8s %-20s %-5s %-9s %-20s %-20s %-32s %s%s\n",
+                  c.cert_id.c_str(), Or(c.lifecycle.status), Or(c.lifecycle.type), level.c_str(),
                   state.c_str(), c.not_after.c_str(), next.c_str(), c.subject.c_str(),
                   c.sha256.substr(0, 23).c_str(), c.preloaded ? " (preloaded)" : "");
     text += line;
@@ -69,8 +76,8 @@ int List(Context& ctx) {
     renewal_json(e, c);
     j.push_back(std::move(e));
     std::string next = c.next_renewal.empty() ? "never" : c.next_renewal;
-    std::snprintf(line, sizeof line, "%-24s %-9s %-20s %-20s %-32s %s\n", id.c_str(),
-                  c.state.c_str(), "-", next.c_str(), "-", "-");
+    std::snprintf(line, sizeof line, "%-24s %-8s %-20s %-5s %-9s %-20s %-20s %-32s %s\n",
+                  id.c_str(), "-", "-", "-", c.state.c_str(), "-", next.c_str(), "-", "-");
     text += line;
     note_error(c);
   }
@@ -96,8 +103,9 @@ void FillKeyEngine(Context& ctx, certd::CertdClient& client, const std::string& 
 int Show(Context& ctx) {
   const std::string& id = ctx.args[0];
   auto client = CertdClientFor(ctx);
-  auto pem = client.Get(id);
-  if (!pem) return Fail(pem.error().message);
+  auto info = client.GetInfo(id);
+  if (!info) return Fail(info.error().message);
+  const std::string* pem = &info->pem;
   auto chain = edgesec::x509::ParsePemChain(*pem);
   if (!chain) return Fail("cert '" + id + "': " + chain.error().message);
   auto d = edgesec::x509::Describe(chain->front().get(), std::time(nullptr));
@@ -107,8 +115,45 @@ int Show(Context& ctx) {
   j["certId"] = id;
   j["chainLength"] = chain->size();
   j["pem"] = *pem;
+  const auto& l = info->lifecycle;
+  l.AddTo(j);
+  std::string level = !l.level        ? "-"
+                      : *l.level == 0 ? "0 (root)"
+                      : *l.level == 1 ? "1 (intermediate)"
+                                      : std::to_string(*l.level) + " (issuing)";
   ctx.Print(j, "cert id:     " + id + "\n" + edgesec::x509::DetailsText(*d) +
-                   "chain:       " + std::to_string(chain->size()) + " certificate(s)\n");
+                   "chain:       " + std::to_string(chain->size()) + " certificate(s)\n" +
+                   "status:      " + Or(l.status) + "\ntype:        " + Or(l.type) +
+                   "\nCA level:    " + level + "\n");
+  return kOk;
+}
+
+// Every generation of the cert, oldest first (GET /certificates/{id}/history).
+int History(Context& ctx) {
+  const std::string& id = ctx.args[0];
+  auto h = CertdClientFor(ctx).History(id);
+  if (!h) return Fail("history of cert '" + id + "': " + h.error().message);
+  Json list = Json::array();
+  std::string text = "cert id: " + id + "\n";
+  if (h->dropped > 0)
+    text += std::to_string(h->dropped) + " generation(s) after the first were dropped (cap " +
+            std::to_string(1000) + ")\n";
+  for (const auto& g : h->generations) {
+    list.push_back(g.ToJson());
+    text += "\ngeneration " + std::to_string(g.generation) + " (" + g.status + ")\n" +
+            "  reason:      " + g.reason +
+            (g.synthesized ? " (synthesized from the stored cert)" : "") +
+            "\n  origin:      " + g.origin + "\n  reissued at: " + g.reissued_at +
+            "\n  serial:      " + g.serial + "\n  SHA-256:     " + g.sha256 +
+            "\n  key id:      " + (g.key_id.empty() ? "-" : g.key_id) +
+            "\n  validity:    " + g.not_before + " .. " + g.not_after + "\n";
+    if (!g.from_sha256.empty())
+      text +=
+          "  reissued from serial " + g.from_serial + " (" + g.from_sha256.substr(0, 23) + "…)\n";
+    if (!g.revoked_at.empty())
+      text += "  revoked:     " + g.revoked_at + " (" + g.revocation_reason + ")\n";
+  }
+  ctx.Print(Json{{"certId", id}, {"dropped", h->dropped}, {"generations", list}}, text);
   return kOk;
 }
 
@@ -177,6 +222,14 @@ std::vector<Command> CertCommands() {
        "show a certificate's subject, issuer, SANs, validity, fingerprint and key",
        {},
        &Show},
+      {{"cert", "history"},
+       "<cert-id>",
+       1,
+       1,
+       "list every generation of a certificate, oldest first (first issuance included): serial, "
+       "SHA-256, key id, validity, why it was made (reason) and when",
+       {},
+       &History},
       {{"cert", "import"},
        "<cert-id> <file>",
        2,

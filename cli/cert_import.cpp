@@ -44,7 +44,8 @@ int CertImport(Context& ctx) {
   }
   auto chain_pem = edgesec::x509::ChainToPem(bundle->chain);
   if (!chain_pem) return Fail(chain_pem.error().message);
-  auto stored = CertdClientFor(ctx).Import(id, *chain_pem);
+  // The key id is recorded with the cert: its type is imported-with-key (docs/certd.md).
+  auto stored = CertdClientFor(ctx).Import(id, *chain_pem, bundle->key ? key_id : std::string());
   if (!stored) return Fail("refusing '" + file + "': " + stored.error().message);
   Json j{{"certId", id}, {"format", bundle->format}, {"chainLength", bundle->chain.size()}};
   j["keyId"] = bundle->key ? Json(key_id) : Json(nullptr);

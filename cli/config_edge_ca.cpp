@@ -115,7 +115,8 @@ Expected<std::string> SettleEdgeCa(const Layout& layout, const super::SuperConfi
     if (config.edge_ca.mode == super::EdgeCa::Mode::kFiles) {
       EDGESEC_TRY(certd.Delete(kEdgeCa));
       text += "deleted the stored one: the configured file is served now\n";
-    } else if (auto renewed = certd.Renew(kEdgeCa); !renewed) {
+    } else if (auto renewed = certd.Renew(kEdgeCa, std::nullopt, false, "source-changed");
+               !renewed) {
       return renewed.error().Context("renewing the Edge CA from its configured source");
     } else {
       text += "renewed it from the configured source\n";

@@ -69,7 +69,22 @@ int RenewWith(Context& ctx, const char* command, const char* doing, const char* 
   std::optional<bool> rotate;
   if (ctx.Has("--keep-key")) rotate = false;
   if (ctx.Has("--rotate-key")) rotate = true;
-  auto pem = PatientClient(ctx, id).Renew(id, rotate);
+  std::string reason = ctx.Option("--reason", "");
+  if (!reason.empty() && !certd::api::IsRenewReason(reason)) {
+    std::fprintf(stderr,
+                 "edgectl cert %s: --reason must be manual, revoked, key-compromise or "
+                 "source-changed, not '%s'\n",
+                 command, reason.c_str());
+    return kUsage;
+  }
+  if (reason == "key-compromise" && ctx.Has("--keep-key")) {
+    std::fprintf(stderr,
+                 "edgectl cert %s: --reason key-compromise always uses a new key; drop "
+                 "--keep-key\n",
+                 command);
+    return kUsage;
+  }
+  auto pem = PatientClient(ctx, id).Renew(id, rotate, false, reason);
   if (!pem) return FailOrPending(doing, id, pem.error());
   return PrintIssued(ctx, id, *pem, done);
 }
@@ -209,7 +224,10 @@ std::vector<Command> EstCommands() {
        "after --timeout (+ the EST max_wait)",
        {{"--rotate-key", "",
          "use a new key (versioned key id) this time (default: the credential's rotate_key)"},
-        {"--keep-key", "", "keep the current key this time"}},
+        {"--keep-key", "", "keep the current key this time"},
+        {"--reason", "REASON",
+         "why, recorded in `edgectl cert history`: manual (default), revoked, key-compromise "
+         "(always a new key) or source-changed"}},
        &Renew},
       {{"est", "cacerts"},
        "",

@@ -63,6 +63,7 @@ Expected<CertSummary> CertSummary::FromJson(const Json& j) {
     if (!it->is_boolean()) return InvalidParameter("parameter 'preloaded' must be a boolean");
     s.preloaded = it->get<bool>();
   }
+  EDGESEC_ASSIGN_OR_RETURN(s.lifecycle, CertLifecycle::FromJson(j));
   return s;
 }
 
@@ -71,6 +72,7 @@ Json CertSummary::ToJson() const {
          {"notBefore", not_before}, {"notAfter", not_after}, {"sha256", sha256},
          {"preloaded", preloaded}};
   j["keyId"] = key_id.empty() ? Json(nullptr) : Json(key_id);
+  if (!lifecycle.status.empty()) lifecycle.AddTo(j);
   return j;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "certd/api/lifecycle_api.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
 
@@ -55,6 +56,7 @@ struct CertSummary {
   std::string cert_id, subject, issuer, not_before, not_after, sha256;
   std::string key_id;      // empty when no credential names the key
   bool preloaded = false;  // edgesec: the cert comes from a file:// path of the config
+  CertLifecycle lifecycle;  // edgesec: status, type, level (lifecycle_api.hpp)
   static Expected<CertSummary> FromJson(const Json& j);
   Json ToJson() const;
 };

@@ -19,11 +19,30 @@ Expected<std::string> CertdClient::Issue(const api::CreateCertRequest& request) 
   return Pem(j);
 }
 
-Expected<std::string> CertdClient::Import(const std::string& id, const std::string& pem) {
+Expected<std::string> CertdClient::Import(const std::string& id, const std::string& pem,
+                                          const std::string& key_id) {
+  Json body = api::PemBody{pem}.ToJson();
+  if (!key_id.empty()) body["keyId"] = key_id;
   EDGESEC_ASSIGN_OR_RETURN(
-      Json j, http_.CallJson("PUT", Path("/certificates/" + http::EscapePathSegment(id)),
-                             api::PemBody{pem}.ToJson()));
+      Json j, http_.CallJson("PUT", Path("/certificates/" + http::EscapePathSegment(id)), body));
   return Pem(j);
+}
+
+Expected<api::CertInfo> CertdClient::GetInfo(const std::string& id) {
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j, http_.CallJson("GET", Path("/certificates/" + http::EscapePathSegment(id))));
+  auto info = api::CertInfo::FromJson(j);
+  if (!info) return Internal("certd answered with a malformed cert: " + info.error().message);
+  return info;
+}
+
+Expected<api::HistoryResponse> CertdClient::History(const std::string& id) {
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j,
+      http_.CallJson("GET", Path("/certificates/" + http::EscapePathSegment(id) + "/history")));
+  auto h = api::HistoryResponse::FromJson(j);
+  if (!h) return Internal("certd answered with a malformed history: " + h.error().message);
+  return h;
 }
 
 Expected<std::string> CertdClient::Get(const std::string& id) {
@@ -45,10 +64,11 @@ Expected<std::vector<api::CertSummary>> CertdClient::List() {
 }
 
 Expected<std::string> CertdClient::Renew(const std::string& id, std::optional<bool> rotate_key,
-                                         bool if_needed) {
+                                         bool if_needed, const std::string& reason) {
   Json body = Json::object();
   if (rotate_key) body["rotateKey"] = *rotate_key;
   if (if_needed) body["ifNeeded"] = true;
+  if (!reason.empty()) body["reason"] = reason;
   EDGESEC_ASSIGN_OR_RETURN(
       Json j,
       http_.CallJson("POST", Path("/credentials/" + http::EscapePathSegment(id) + "/renew"), body));

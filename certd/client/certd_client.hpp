@@ -19,16 +19,24 @@ class CertdClient {
       : http_(std::move(socket_path), timeout_ms) {}
 
   Expected<std::string> Issue(const api::CreateCertRequest& request);  // leaf + chain PEM
-  Expected<std::string> Import(const std::string& id, const std::string& pem);
+  // `key_id` (edgesec): the keyd key holding the cert's private key, recorded with the cert.
+  Expected<std::string> Import(const std::string& id, const std::string& pem,
+                               const std::string& key_id = {});
   Expected<std::string> Get(const std::string& id);
+  // GET /certificates/{id} with its edgesec lifecycle fields (status, type, level).
+  Expected<api::CertInfo> GetInfo(const std::string& id);
+  // GET /certificates/{id}/history (edgesec): every generation, oldest first.
+  Expected<api::HistoryResponse> History(const std::string& id);
   Status Delete(const std::string& id);
   Expected<std::vector<api::CertSummary>> List();
   Expected<Json> Version();
   // POST /credentials/{id}/renew, answered once the new cert is committed; `rotate_key` overrides
   // the credential's setting when given.
   // `if_needed`: only when the cert is missing, expired or due (else the current cert is answered).
+  // `reason` (edgesec): manual, revoked, key-compromise (a new key) or source-changed; recorded in
+  // the cert's history (empty: manual).
   Expected<std::string> Renew(const std::string& id, std::optional<bool> rotate_key = std::nullopt,
-                              bool if_needed = false);
+                              bool if_needed = false, const std::string& reason = {});
   // GET /credentials/{id} and GET /credentials: the renewal state.
   Expected<api::CredentialStatus> GetCredential(const std::string& id);
   Expected<std::vector<api::CredentialStatus>> ListCredentials();

@@ -6,6 +6,7 @@
 
 #include "certd/est/csr.hpp"
 #include "certd/renewal/pause.hpp"
+#include "certd/server/generation_scope.hpp"
 #include "certd/server/key_rotation.hpp"
 #include "certd/server/service.hpp"
 #include "certd/x509/issue.hpp"
@@ -94,14 +95,21 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
 }
 
 void CertService::ScheduledRenewal(const std::string& id) {
+  GenerationScope scope(id, "issued", "threshold");
   (void)RenewCredential(id, std::nullopt, RenewWhen::kIfDue);
 }
 
 Expected<std::string> CertService::Renew(const Caller& c, const std::string& id,
-                                         std::optional<bool> rotate_key, bool if_needed) {
+                                         std::optional<bool> rotate_key, bool if_needed,
+                                         const std::string& reason) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "renew"));
   EDGESEC_TRY(CheckClockPlausible());
+  EDGESEC_TRY(CheckRenewReason(reason, &rotate_key));
+  GenerationScope scope(id, "issued",
+                        !reason.empty() ? reason
+                        : if_needed     ? "threshold"
+                                        : "manual");
   return RenewCredential(id, rotate_key, if_needed ? RenewWhen::kIfNeeded : RenewWhen::kAlways);
 }
 

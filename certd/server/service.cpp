@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include "certd/server/generation_scope.hpp"
 #include "certd/x509/issue.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
@@ -42,9 +43,13 @@ Expected<std::unique_ptr<CertService>> CertService::Create(const Layout& layout,
   EDGESEC_ASSIGN_OR_RETURN(
       service->renewals_,
       Renewals::Create(*service->clock_, *service->store_, state_dir + "/renewal.json", config));
-  service->store_->SetOnChange(
-      [self](const std::string& id) { self->renewals_->OnStoreChange(id); });
+  EDGESEC_ASSIGN_OR_RETURN(service->history_, store::History::Open(state_dir));
+  service->store_->SetOnChange([self](const std::string& id) {
+    self->renewals_->OnStoreChange(id);
+    self->OnCertChanged(id);
+  });
   EDGESEC_TRY(service->Reload(config));
+  service->RecordExistingCerts();
   return service;
 }
 
@@ -92,13 +97,15 @@ Status CertService::Authorize(const State& s, const Caller& c, const std::string
 }
 
 Expected<std::string> CertService::Import(const Caller& c, const std::string& id,
-                                          const std::string& pem) {
+                                          const std::string& pem, const std::string& key_id) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "import"));
   EDGESEC_ASSIGN_OR_RETURN(edgesec::x509::Chain chain, edgesec::x509::ParsePemChain(pem));
   EDGESEC_TRY(edgesec::x509::ValidateForImport(chain, Now()));
   EDGESEC_ASSIGN_OR_RETURN(std::string normalized, edgesec::x509::ChainToPem(chain));
-  EDGESEC_TRY(store_->Put(id, normalized));
+  if (!key_id.empty()) EDGESEC_TRY(ValidateId(key_id, "parameter 'keyId'"));
+  GenerationScope scope(id, "imported", "manual");
+  EDGESEC_TRY(store_->Put(id, normalized, key_id));
   log::Info("certd: imported cert '" + id + "'");
   return normalized;
 }
@@ -158,6 +165,7 @@ Expected<std::vector<api::CertSummary>> CertService::List(const Caller& c) {
       e.key_id = cred->second.key_id;
     if (!(*stored)->key_id.empty())
       e.key_id = (*stored)->key_id;  // the record's (a rotated key's versioned id)
+    e.lifecycle = LifecycleFor(*s, id, **stored);
     out.push_back(std::move(e));
   }
   return out;

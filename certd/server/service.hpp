@@ -18,6 +18,7 @@
 #include "certd/server/est_issuer.hpp"
 #include "certd/server/issuer_cache.hpp"
 #include "certd/server/renewals.hpp"
+#include "certd/store/history.hpp"
 #include "certd/store/store.hpp"
 #include "common/clock.hpp"
 #include "common/paths.hpp"
@@ -45,7 +46,9 @@ class CertService {
   // POST /certificates: leaf + chain PEM.
   Expected<std::string> Issue(const Caller& c, const api::CreateCertRequest& request);
   // PUT /certificates/{id}: the stored PEM.
-  Expected<std::string> Import(const Caller& c, const std::string& id, const std::string& pem);
+  // `key_id` (edgesec, optional): the keyd key the importer put the cert's private key under.
+  Expected<std::string> Import(const Caller& c, const std::string& id, const std::string& pem,
+                               const std::string& key_id = {});
   Expected<std::string> Get(const Caller& c, const std::string& id);
   // DELETE: removes the stored cert (which may have overridden a preloaded one). kInvalidParameter
   // for a preloaded cert with no stored override: the integrator's file is never deleted.
@@ -57,8 +60,11 @@ class CertService {
   // `if_needed` (edgesec, {"ifNeeded": true}): only when the cert is missing, expired or due;
   // otherwise the stored cert is answered — so a consumer that finds the cert missing or expired
   // (identityd and the Edge CA) never renews it a second time right after certd's own renewal.
+  // `reason` (edgesec, lifecycle.cpp): manual (empty), revoked, key-compromise (forces a new key),
+  // source-changed; recorded in the cert's history.
   Expected<std::string> Renew(const Caller& c, const std::string& id,
-                              std::optional<bool> rotate_key, bool if_needed = false);
+                              std::optional<bool> rotate_key, bool if_needed = false,
+                              const std::string& reason = {});
   // GET /credentials, GET /credentials/{id}
   Expected<std::vector<api::CredentialStatus>> Credentials(const Caller& c);
   Expected<api::CredentialStatus> Credential(const Caller& c, const std::string& id);
@@ -72,6 +78,16 @@ class CertService {
   void Shutdown();
 
   const Clock& clock() const { return *clock_; }
+
+  // lifecycle.cpp (docs/certd.md, "Lifecycle: status, type, level, history"). GET
+  // /certificates/{id} with status, type and level; GET /certificates/{id}/history.
+  Expected<api::CertInfo> GetInfo(const Caller& c, const std::string& id);
+  Expected<api::HistoryResponse> History(const Caller& c, const std::string& id);
+  // Status, type and level of cert `id` now, without a caller check (metrics); nullopt when certd
+  // holds no cert `id`. The status is store::StatusAt (certd/store/lifecycle.hpp).
+  std::optional<api::CertLifecycle> LifecycleOf(const std::string& id);
+  // The history files, and the revocation seam: history().MarkRevoked(id, sha256, {at, reason}).
+  store::History& history() { return *history_; }
 
  private:
   struct State {
@@ -107,8 +123,22 @@ class CertService {
                                      std::optional<bool> rotate);
   void ScheduledRenewal(const std::string& id);
 
+  // lifecycle.cpp: the generation hook (every store change) and what it needs.
+  api::CertLifecycle LifecycleFor(const State& s, const std::string& id,
+                                  const store::StoredCert& cert);
+  std::optional<int> LevelFor(const State& s, const std::string& id, const store::CertFacts& f,
+                              int depth);
+  void OnCertChanged(const std::string& id);
+  void RecordCurrent(const State& s, const std::string& id, const store::StoredCert& cert,
+                     bool observed);  // observed: found (start, a read), not just written
+  void RecordExistingCerts();
+  bool PreloadedKeyKnown(const std::string& id, const std::string& sha256);
+
   Layout layout_;
   std::shared_ptr<const Clock> clock_;
+  std::unique_ptr<store::History> history_;
+  std::mutex preloaded_keys_mutex_;
+  std::map<std::string, std::pair<std::string, bool>> preloaded_keys_;  // id → (sha256, known)
   std::unique_ptr<store::CertStore> store_;
   IssuerCache issuers_;
   mutable std::mutex state_mutex_;

@@ -18,6 +18,11 @@ std::string FirstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
+std::shared_ptr<const CertFacts> FactsFor(const edgesec::x509::Chain& chain) {
+  auto facts = FactsOf(chain);
+  return facts ? std::make_shared<const CertFacts>(std::move(*facts)) : nullptr;
+}
+
 constexpr size_t kMaxRemembered = 64;  // a few PEM chains; issuers are few
 
 }  // namespace
@@ -101,8 +106,9 @@ Expected<std::optional<StoredCert>> CertStore::ReadStored(const std::string& pat
         c.pem.find('\n') == std::string::npos ? std::string() : c.pem.substr(c.pem.find('\n') + 1);
     if (!ValidateId(c.key_id, "key id")) return damaged("its key id line is malformed");
   }
-  if (auto chain = edgesec::x509::ParsePemChain(c.pem); !chain)
-    return damaged(chain.error().message);
+  auto chain = edgesec::x509::ParsePemChain(c.pem);
+  if (!chain) return damaged(chain.error().message);
+  c.facts = FactsFor(*chain);
   Remember(path, stamp, c);
   return std::optional<StoredCert>(std::move(c));
 }
@@ -141,6 +147,7 @@ Expected<std::optional<StoredCert>> CertStore::Get(const std::string& id) const 
   if (!pem)
     return pem.error().Context("reading preloaded cert '" + id + "' from '" + preloaded_path + "'");
   StoredCert c{std::move(*pem), true, preloaded_path, {}};
+  if (auto chain = edgesec::x509::ParsePemChain(c.pem)) c.facts = FactsFor(*chain);
   Remember(preloaded_path, stamp, c);
   return std::optional<StoredCert>(std::move(c));
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "certd/store/lifecycle.hpp"
 #include "common/error.hpp"
 
 namespace edgesec::certd::store {
@@ -24,6 +25,9 @@ struct StoredCert {
   bool preloaded = false;  // read from the integrator's file
   std::string path;
   std::string key_id;  // the keyd key id recorded with the cert (empty: the credential's key id)
+  // The lifecycle facts of the chain (lifecycle.hpp), read with the file and cached with it; null
+  // when a preloaded file's chain does not parse.
+  std::shared_ptr<const CertFacts> facts;
 };
 
 class CertStore {

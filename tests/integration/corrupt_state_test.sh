@@ -112,6 +112,8 @@ HMAC=$(id_file key hmac "$S/file/secrets")
 AES=$(id_file key aes "$S/file/secrets")
 CERT=$(id_file cert imported "$C/certs")
 EDGE=$(id_file cert edge-ca "$C/certs")
+HIST=$(ls "$G/$C"/history/imported-*.json | head -1 | sed "s|^$G/||")  # the imported cert's history
+[ -n "$HIST" ] || { echo "FAIL: certd wrote no history of cert 'imported'" >&2; exit 1; }
 # batch ROOT DAEMON (METHOD ROUTE BODY)...: all requests in one curl (each curl costs ~70 ms on a
 # loaded machine); ST[i] and BD[i] are the status and body of request i.
 batch() {
@@ -307,7 +309,7 @@ for how in $HOWS; do
   row "$how" keyd "$S/FORMAT"
   row "$how" keyd "$S/handle-secret"
   row "$how" keyd "$PAIR" "$HMAC" "$AES"
-  for file in "$C/FORMAT" "$CERT" "$C/renewal.json"; do row "$how" certd "$file"; done
+  for file in "$C/FORMAT" "$CERT" "$C/renewal.json" "$HIST"; do row "$how" certd "$file"; done
 done
 
 echo "--- ${#TABLE[@]} rows (file, corruption, outcome) in ${SECONDS}s"

@@ -82,6 +82,16 @@ NEW_FP=$(served_fp)
 grep -q "^Edge CA: now $NEW_FP; the previous one ($FILES_FP)" "$D/out" || fail "apply output: $(cat "$D/out")"
 module_cert_verifies m2 "edgesec Edge CA gw-src" || fail "a module cert from the new quickstart Edge CA"
 bundle_has "CN = Files Edge CA" || fail "the file's Edge CA left the trust bundle"
+# The Edge CA's history (docs/certd.md, "Lifecycle"): quickstart, the file's CA, a new quickstart one,
+# each change of source recorded as source-changed with the fingerprints served.
+"$E" --root "$D" --json cert history edge-ca | python3 -c '
+import json, sys
+g = json.load(sys.stdin)["generations"]
+got = [(x["origin"], x["reason"], x["sha256"]) for x in g]
+want = [("issued", "initial", sys.argv[1]), ("preloaded", "source-changed", sys.argv[2]),
+        ("issued", "source-changed", sys.argv[3])]
+sys.exit(0 if got == want else "edge-ca history %s, expected %s" % (got, want))' "$QUICK_FP" "$FILES_FP" "$NEW_FP" ||
+  fail "the Edge CA history does not record the source changes"
 
 # Files naming a CA that cannot issue (no subjectKeyIdentifier): apply says so and names the files,
 # deleting nothing (the file is the configured one); a good config afterwards applies as usual.

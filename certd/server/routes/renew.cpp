@@ -20,9 +20,15 @@ void AddRenewRoute(http::Router& router, CertService& service) {
                    return InvalidParameter("parameter 'ifNeeded' must be true or false");
                  if_needed = it->get<bool>();
                }
+               std::string reason;  // edgesec: {"reason": "key-compromise"}, see CertService::Renew
+               if (auto it = body.find("reason"); it != body.end() && !it->is_null()) {
+                 if (!it->is_string())
+                   return InvalidParameter("parameter 'reason' must be a string");
+                 reason = it->get<std::string>();
+               }
                EDGESEC_ASSIGN_OR_RETURN(
                    std::string pem,
-                   service.Renew(CallerOf(call), call.Param("certId"), rotate, if_needed));
+                   service.Renew(CallerOf(call), call.Param("certId"), rotate, if_needed, reason));
                return http::Reply::Ok(api::PemBody{pem}.ToJson());
              });
 }
