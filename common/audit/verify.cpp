@@ -16,6 +16,7 @@ struct Walk {
   bool started = false;
   std::optional<Head> head;
   std::string hash_at_head;  // of the line whose seq is head->seq
+  uint64_t first_seq = 0;
 
   bool Fail(const std::string& file, size_t line, std::string why) {
     r.ok = false;
@@ -42,6 +43,7 @@ struct Walk {
     r.last_seq = parsed->seq;
     r.last_hash = HashOf(text);
     if (head && parsed->seq == head->seq) hash_at_head = r.last_hash;
+    if (r.lines == 0) first_seq = parsed->seq;
     ++r.lines;
     return true;
   }
@@ -79,7 +81,8 @@ Expected<VerifyResult> VerifyFiles(const std::vector<std::string>& files,
     }
   }
   // keyd may have written lines since it wrote its head: only the line at the head's seq is checked.
-  if (head && w.started && (head->seq > w.r.last_seq || w.hash_at_head != head->hash)) {
+  if (head && w.started && w.r.ok && w.first_seq <= head->seq &&
+      (head->seq > w.r.last_seq || w.hash_at_head != head->hash)) {
     w.r.ok = false;
     w.r.where = files.back() + ":end";
     w.r.reason = head->seq > w.r.last_seq
