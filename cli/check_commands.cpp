@@ -24,6 +24,7 @@ int Check(Context& ctx) {
   check::CheckUnits(env, report);
   check::CheckClock(env, report);
   check::CheckTrustStore(env, report);
+  check::CheckAudit(env, report);
   if (env.layout.is_rooted()) report.RootHints(env.layout.root);
   if (ctx.json)
     std::cout << report.ToJson().dump(2) << "\n";

@@ -53,6 +53,13 @@ std::vector<Command> ConfigCommands();  // config check|show|apply|import
 std::vector<Command> EstCommands();    // cert enroll|reenroll, est cacerts|csrattrs
 std::vector<Command> CheckCommands();  // check (check_commands.cpp, cli/check/)
 std::vector<Command> TrustCommands();  // trust install|remove, ca export (trust_commands.cpp)
+std::vector<Command> AuditCommands();  // audit verify (audit_commands.cpp)
+// keyd's audit log and its head file (docs/audit.md).
+std::string AuditLogPath(const Layout& layout);
+std::string AuditHeadPath(const Layout& layout);
+// Records `config apply` of `config_path` (its SHA-256, never its text) in keyd's audit log; a
+// failure is a warning on stderr, never a failure of the apply (audit_commands.cpp).
+void AuditConfigApply(const Context& ctx, const std::string& config_path);
 int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure
 
 int Main(int argc, char** argv);

@@ -309,6 +309,7 @@ int ConfigApply(Context& ctx) {
   bool sandbox = changed.count(kKeydDropIn) != 0;
   if (Status st = ReloadServices(ctx, svcs, sandbox, &text); !st)
     return Rollback(ctx, options, previous, svcs, sandbox, st.error());
+  AuditConfigApply(ctx, ConfigPath(ctx));
   if (changed.count("certd") || changed.count("keyd")) {
     auto settled = SettleEdgeCa(ctx.layout, c.read->config, before);
     if (!settled) {

@@ -25,7 +25,8 @@ Expected<uid_t> ReadPrincipalUser(Reader& r) {
 
 Expected<std::optional<std::vector<PrincipalEntry>>> ReadPrincipals(Reader& r,
                                                                     const std::string& globs_key,
-                                                                    const std::string& what) {
+                                                                    const std::string& what,
+                                                                    bool with_audit) {
   EDGESEC_ASSIGN_OR_RETURN(auto tables, r.TableArray(kPrincipalTables));
   if (tables.empty()) return std::optional<std::vector<PrincipalEntry>>();
   std::vector<PrincipalEntry> out;
@@ -37,6 +38,10 @@ Expected<std::optional<std::vector<PrincipalEntry>>> ReadPrincipals(Reader& r,
       return t.ErrorAt(globs_key, "a principal needs '" + globs_key + "' (globs of the " + what +
                                       " ids it may use)");
     p.globs = std::move(*globs);
+    if (with_audit) {
+      EDGESEC_ASSIGN_OR_RETURN(auto audit, t.Boolean("audit"));
+      p.audit = audit.value_or(false);
+    }
     EDGESEC_TRY(t.Finish());
     out.push_back(std::move(p));
   }
@@ -51,10 +56,11 @@ void WritePrincipalUser(TomlWriter& w, uid_t uid, const std::string& name) {
 }
 
 void WritePrincipal(TomlWriter& w, uid_t uid, const std::string& name, const std::string& globs_key,
-                    const std::vector<std::string>& globs) {
+                    const std::vector<std::string>& globs, bool audit) {
   w.ArrayTable(kPrincipalTables);
   WritePrincipalUser(w, uid, name);
   w.Strings(globs_key, globs);
+  if (audit) w.Boolean("audit", true);
 }
 
 }  // namespace edgesec::config

@@ -25,16 +25,19 @@ void WritePrincipalUser(TomlWriter& w, uid_t uid, const std::string& name);
 struct PrincipalEntry {
   uid_t uid = 0;
   std::vector<std::string> globs;  // of the ids this caller may use
+  bool audit = false;              // keyd only: `audit = true`, may post audit events
 };
 
 // Every [[principal]] table of `r`, each with `uid`/`name` and the glob list under `globs_key`
 // ("keys", "certs"); nullopt when the file has none (an earlier file's entries then stay).
+// `with_audit`: the tables may carry `audit = true|false` (keyd's).
 Expected<std::optional<std::vector<PrincipalEntry>>> ReadPrincipals(Reader& r,
                                                                     const std::string& globs_key,
-                                                                    const std::string& what);
+                                                                    const std::string& what,
+                                                                    bool with_audit = false);
 
 // One [[principal]] table: `name` when given, else `uid`, then `globs_key` = globs.
 void WritePrincipal(TomlWriter& w, uid_t uid, const std::string& name, const std::string& globs_key,
-                    const std::vector<std::string>& globs);
+                    const std::vector<std::string>& globs, bool audit = false);
 
 }  // namespace edgesec::config

@@ -86,12 +86,13 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
     return InvalidParameter("credential '" + id +
                             "' uses method preloaded; certd has no way to renew it (give it "
                             "method self_signed, local_ca or est)");
-  return renewals_->Run(id, when, [&]() -> Expected<std::string> {
+  auto renew = [&]() -> Expected<std::string> {
     if (cred.method != IssuanceMethod::kEst) return RenewLocally(*s, cred, rotate);
     EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(id));
     return stored ? est_->Reenroll(s->config, cred, Keyd(), rotate)
                   : est_->Enroll(s->config, cred, Keyd(), "");
-  });
+  };
+  return renewals_->Run(id, when, [&] { return AuditedRenewal(id, renew); });
 }
 
 void CertService::ScheduledRenewal(const std::string& id) {

@@ -10,6 +10,7 @@
 #include "common/x509/details.hpp"
 #include "common/x509/validate.hpp"
 #include "keyd/client/remote_key.hpp"
+#include "keyd/client/audit_report.hpp"
 
 namespace edgesec::certd {
 
@@ -107,6 +108,7 @@ Expected<std::string> CertService::Import(const Caller& c, const std::string& id
   GenerationScope scope(id, "imported", "manual");
   EDGESEC_TRY(store_->Put(id, normalized, key_id));
   log::Info("certd: imported cert '" + id + "'");
+  Audit(keyd::CertEvent("certd", "cert.import", id, normalized));
   return normalized;
 }
 
@@ -122,6 +124,7 @@ Status CertService::Delete(const Caller& c, const std::string& id) {
   auto s = Snapshot();
   EDGESEC_TRY(Authorize(*s, c, id, "delete"));
   EDGESEC_ASSIGN_OR_RETURN(bool removed, store_->Remove(id));
+  if (removed) Audit(keyd::CertEvent("certd", "cert.delete", id, ""));
   if (!store_->IsPreloaded(id)) return {};
   // Deleting a preloaded cert and seeing it come back would surprise: say so. Removing a stored
   // cert that overrode the preloaded file is fine (the preloaded one is served again).

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,8 @@ class CertService {
   void Shutdown();
 
   const Clock& clock() const { return *clock_; }
+  // audit.cpp: posts `event` to keyd's audit log (docs/audit.md); never fails.
+  void Audit(const Json& event) const;
 
   // lifecycle.cpp (docs/certd.md, "Lifecycle: status, type, level, history"). GET
   // /certificates/{id} with status, type and level; GET /certificates/{id}/history.
@@ -122,6 +125,9 @@ class CertService {
   Expected<std::string> RenewLocally(const State& s, const certd::Credential& cred,
                                      std::optional<bool> rotate);
   void ScheduledRenewal(const std::string& id);
+  // audit.cpp: runs `renew` and reports cert.renew (cert.issue for a first enrollment), either way.
+  Expected<std::string> AuditedRenewal(const std::string& id,
+                                       const std::function<Expected<std::string>()>& renew);
 
   // lifecycle.cpp: the generation hook (every store change) and what it needs.
   api::CertLifecycle LifecycleFor(const State& s, const std::string& id,

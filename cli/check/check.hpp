@@ -101,6 +101,7 @@ void CheckIssuance(Env& env, Report& report);     // issue_check.cpp
 void CheckUnits(Env& env, Report& report);        // units_check.cpp
 void CheckClock(Env& env, Report& report);        // clock_check.cpp
 void CheckTrustStore(Env& env, Report& report);   // trust_check.cpp
+void CheckAudit(Env& env, Report& report);        // audit_check.cpp
 
 // "3 days", "5 hours", "12 minutes": a rough span for messages.
 std::string Span(int64_t seconds);

@@ -179,13 +179,15 @@ void WriteKeyEngines(TomlWriter& w, const char* key, const KeydConfig& c) {
 }
 
 Status ReadPrincipals(Reader& r, const char*, KeydConfig* c) {
-  EDGESEC_ASSIGN_OR_RETURN(auto principals, config::ReadPrincipals(r, kPrincipalGlobs, "key"));
+  EDGESEC_ASSIGN_OR_RETURN(auto principals,
+                           config::ReadPrincipals(r, kPrincipalGlobs, "key", /*with_audit=*/true));
   if (!principals) return {};
   c->principals.clear();
   for (auto& e : *principals) {
     Principal p;
     p.uid = e.uid;
     p.key_globs = std::move(e.globs);
+    p.audit = e.audit;
     c->principals.push_back(std::move(p));
   }
   return {};
@@ -193,7 +195,29 @@ Status ReadPrincipals(Reader& r, const char*, KeydConfig* c) {
 
 void WritePrincipals(TomlWriter& w, const char*, const KeydConfig& c) {
   for (const auto& p : c.principals)
-    config::WritePrincipal(w, p.uid, p.name, kPrincipalGlobs, p.key_globs);
+    config::WritePrincipal(w, p.uid, p.name, kPrincipalGlobs, p.key_globs, p.audit);
+}
+
+// [audit] max_size (bytes, at least 1024) and keep (1 to 100 rotated files).
+Status ReadAudit(Reader& r, const char* key, KeydConfig* c) {
+  EDGESEC_ASSIGN_OR_RETURN(auto section, r.Table(key));
+  if (!section) return {};
+  EDGESEC_ASSIGN_OR_RETURN(auto max_size, section->Integer("max_size"));
+  if (max_size && (*max_size < 1024 || *max_size > (int64_t{1} << 32)))
+    return section->ErrorAt("max_size", "must be between 1024 and 4294967296 bytes");
+  if (max_size) c->audit.max_size = static_cast<uint64_t>(*max_size);
+  EDGESEC_ASSIGN_OR_RETURN(auto keep, section->Integer("keep"));
+  if (keep && (*keep < 1 || *keep > 100))
+    return section->ErrorAt("keep", "must be between 1 and 100 (rotated files kept)");
+  if (keep) c->audit.keep = static_cast<unsigned>(*keep);
+  return section->Finish();
+}
+
+void WriteAudit(TomlWriter& w, const char* key, const KeydConfig& c) {
+  if (c.audit.max_size == 0 && c.audit.keep == 0) return;
+  w.Table(key);
+  if (c.audit.max_size != 0) w.Integer("max_size", static_cast<int64_t>(c.audit.max_size));
+  if (c.audit.keep != 0) w.Integer("keep", c.audit.keep);
 }
 
 FieldTable<KeydConfig> MakeKeydFields() {
@@ -229,6 +253,7 @@ FieldTable<KeydConfig> MakeKeydFields() {
     if (builtin.has_section) t.push_back({builtin.name, ReadBuiltin, WriteBuiltin});
   t.push_back({"engines", ReadVendorEngines, WriteVendorEngines});
   t.push_back({"key_engine", ReadKeyEngines, WriteKeyEngines});
+  t.push_back({"audit", ReadAudit, WriteAudit});
   t.push_back({config::kPrincipalTables, ReadPrincipals, WritePrincipals});
   return t;
 }
@@ -286,6 +311,7 @@ KeydConfig BlankKeydConfig() {
   c.socket_mode = 0;
   c.max_requests = 0;
   c.builtin_engines.clear();
+  c.audit = {0, 0};
   return c;
 }
 

@@ -22,6 +22,14 @@ struct Principal {
   std::vector<std::string> key_globs;
   // Written by config apply instead of `uid` when set (the reader resolves it).
   std::string name = {};
+  // `audit = true`: may post events to the audit log (POST /audit, docs/audit.md).
+  bool audit = false;
+};
+
+// [audit]: the audit log's rotation (docs/audit.md). 0 in a blank config: not written.
+struct AuditSection {
+  uint64_t max_size = 10 * 1024 * 1024;  // bytes; the file is rotated before it grows past this
+  unsigned keep = 5;                     // rotated files kept: audit.jsonl.1 … .keep
 };
 
 struct VendorEngineConfig {
@@ -45,6 +53,7 @@ struct KeydConfig {
   std::vector<VendorEngineConfig> engines;
   std::vector<KeyEngineRule> key_engines;
   std::vector<Principal> principals;
+  AuditSection audit;
   // The built-in engines keyd starts: "file" always, [pkcs11] and [tpm] when their section is
   // there.
   std::map<std::string, EngineSection> builtin_engines = {{"file", FileEngineSection{}}};

@@ -130,13 +130,11 @@ void KeydBuiltinEngines(const SuperConfig& c, keyd::KeydConfig* out) {
   }
 }
 
+// `audit`: may post audit events (the certd and identityd principals; docs/audit.md).
 keyd::Principal KeydPrincipal(const std::string& name, const std::optional<int64_t>& uid,
-                              std::vector<std::string> globs) {
-  keyd::Principal p;
-  p.uid = uid ? static_cast<uid_t>(*uid) : 0;
-  p.name = uid ? std::string() : name;
-  p.key_globs = std::move(globs);
-  return p;
+                              std::vector<std::string> globs, bool audit = false) {
+  return keyd::Principal{uid ? static_cast<uid_t>(*uid) : 0, std::move(globs),
+                         uid ? std::string() : name, audit};
 }
 
 // keyd's typed config, written through its own field table (config/keyd).
@@ -163,11 +161,12 @@ std::string Keyd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
         "certd signs and enrolls with these keys; identityd uses the device and workload "
         "encryption keys.";
     out.principals.push_back(
-        KeydPrincipal(o.certd_user, std::nullopt, Versioned(ids.certd_key_ids)));
+        KeydPrincipal(o.certd_user, std::nullopt, Versioned(ids.certd_key_ids), true));
     std::vector<std::string> keys_of_identityd;
     if (!ids.device_key.empty()) keys_of_identityd = Versioned({ids.device_key});
     keys_of_identityd.push_back(identityd::kMasterEncryptionKeyId);
-    out.principals.push_back(KeydPrincipal(o.identityd_user, std::nullopt, keys_of_identityd));
+    out.principals.push_back(
+        KeydPrincipal(o.identityd_user, std::nullopt, keys_of_identityd, true));
   }
   for (const auto& p : c.principals)
     if (!p.keys.empty()) out.principals.push_back(KeydPrincipal(p.name, p.uid, p.keys));

@@ -12,6 +12,7 @@
 #include "common/x509/pem.hpp"
 #include "daemon/server/module_certs.hpp"
 #include "daemon/server/trust_refresh.hpp"
+#include "keyd/client/audit_report.hpp"
 
 namespace edgesec::identityd {
 namespace {
@@ -126,6 +127,8 @@ Expected<api::IssuedCert> IdentityService::Issue(const State& s, const std::stri
   log::Info(std::string("identityd: issued ") + (server ? "a server" : "an identity") +
             " cert for module '" + module_id + "', CN '" + common_name + "', expires " +
             cert->expiration);
+  keyd::ReportAudit(*s.keyd, keyd::CertEvent("identityd", "workload.cert.issue", module_id,
+                                             cert->certificate), "identityd");
   return cert;
 }
 

@@ -127,6 +127,11 @@ Expected<Json> KeydClient::Version() {
   return http_.CallJson("GET", Path("/version"));
 }
 
+Status KeydClient::PostAudit(const Json& event) {
+  EDGESEC_TRY(http_.CallJson("POST", Path("/audit"), event));
+  return {};
+}
+
 Expected<EvpPkeyPtr> KeydClient::PublicKey(const std::string& handle, const char* propq) {
   EDGESEC_ASSIGN_OR_RETURN(std::string algorithm, GetParameter(handle, "algorithm"));
   auto param = [&](const char* name) -> Expected<Bytes> {

@@ -35,6 +35,8 @@ class KeydClient {
   Expected<std::string> DeriveKey(const std::string& base_handle, const Bytes& data);
   Expected<Bytes> ExportDerivedKey(const std::string& handle);
   Expected<Json> Version();
+  // POST /audit (an edgesec addition, docs/audit.md): one event for keyd's audit log.
+  Status PostAudit(const Json& event);
 
   // The public key of a key pair, rebuilt from its parameters; `propq` picks the provider that
   // holds it (the edgesec provider asks for any provider but itself).

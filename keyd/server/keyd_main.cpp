@@ -4,6 +4,7 @@
 
 #include "common/daemon.hpp"
 #include "config/keyd/config.hpp"
+#include "keyd/server/audit/audit_route.hpp"
 #include "keyd/server/routes/routes.hpp"
 #include "keyd/server/service.hpp"
 
@@ -15,13 +16,18 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   auto created = KeyService::Create(layout, config);
   if (!created) return created.error().Context("cannot start");
   std::shared_ptr<KeyService> service = std::move(*created);
+  // The audit log (docs/audit.md): written last when keyd stops, once the servers stopped.
+  std::shared_ptr<audit::Auditor> auditor = audit::Auditor::Start(layout, config);
+  service->SetAuditor(auditor);
   auto per_uid = std::make_shared<http::UidLimit>(config.max_requests);
+  http::Router router = routes::MakeRouter(*service);
+  audit::AddAuditRoute(router, auditor);
   DaemonParts parts;
-  parts.listeners.push_back(
-      {"keyd", config.socket_mode, RouterHandler(routes::MakeRouter(*service)), per_uid});
-  parts.reload = [service, layout, per_uid]() -> Status {
+  parts.listeners.push_back({"keyd", config.socket_mode, RouterHandler(std::move(router)), per_uid});
+  parts.reload = [service, auditor, layout, per_uid]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(KeydConfig fresh, LoadKeydConfig(layout));
     EDGESEC_TRY(service->Reload(fresh));
+    auditor->Configure(fresh);
     per_uid->SetMax(fresh.max_requests);
     return {};
   };

@@ -166,6 +166,7 @@ Expected<std::string> KeyService::CreateKeyPairIfNotExists(
     if (st) {
       log::Info("created " + algorithm + " key pair '" + id + "' in engine '" + engine.name() +
                 "'");
+      audit_->KeyEvent("key.create", c.uid, id, algorithm + " key pair, engine " + engine.name());
       return signer_.Issue({HandleKind::kKeyPair, id, {}});
     }
     last = st.error();
@@ -188,6 +189,7 @@ Expected<std::string> KeyService::ImportKeyPair(const Caller& c, const std::stri
   std::lock_guard lock(mutation_mutex_);
   EDGESEC_TRY(s->EngineFor(id).ImportKeyPair(id, pkcs8));
   log::Info("imported key pair '" + id + "'");
+  audit_->KeyEvent("key.import", c.uid, id, "key pair");
   return signer_.Issue({HandleKind::kKeyPair, id, {}});
 }
 
@@ -203,6 +205,7 @@ Status KeyService::MoveKeyPair(const Caller& c, const std::string& from, const s
   std::lock_guard lock(mutation_mutex_);
   EDGESEC_TRY(engine.Move(EDGESEC_KEY_PAIR, from, to));
   log::Info("moved key pair '" + from + "' to '" + to + "'");
+  audit_->KeyEvent("key.move", c.uid, to, "key pair moved from " + from);
   return {};
 }
 
@@ -214,6 +217,7 @@ Status KeyService::DeleteKeyPair(const Caller& c, const std::string& handle) {
   std::lock_guard lock(mutation_mutex_);
   EDGESEC_TRY(s->EngineFor(claims.key_id).Delete(EDGESEC_KEY_PAIR, claims.key_id));
   log::Info("deleted key pair '" + claims.key_id + "'");
+  audit_->KeyEvent("key.delete", c.uid, claims.key_id, "key pair");
   return {};
 }
 
@@ -282,9 +286,11 @@ Expected<Bytes> KeyService::Sign(const Caller& c, const api::SignRequest& r) {
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, r.key_handle));
   if (r.algorithm == api::SignAlgorithm::kHmacSha256)
-    return SecretOp(*s, claims, EDGESEC_USAGE_SIGN, EDGESEC_SECRET_HMAC_SHA256, {}, {}, r.data);
+    return audit_->Counted(claims.key_id, c.uid, SecretOp(*s, claims, EDGESEC_USAGE_SIGN,
+                                                          EDGESEC_SECRET_HMAC_SHA256, {}, {}, r.data));
   if (claims.kind != HandleKind::kKeyPair) return Mismatch();
-  return s->EngineFor(claims.key_id).Sign(claims.key_id, MechanismFor(r.algorithm), r.data);
+  return audit_->Counted(claims.key_id, c.uid, s->EngineFor(claims.key_id).Sign(
+                                                   claims.key_id, MechanismFor(r.algorithm), r.data));
 }
 
 Expected<Bytes> KeyService::Encrypt(const Caller& c, const api::EncryptRequest& r) {
@@ -321,6 +327,7 @@ Expected<std::string> KeyService::CreateKey(const Caller& c, const api::CreateKe
   }
   EDGESEC_TRY(engine.CreateSecret(r.key_id, r.usage, r.key_bytes ? &*r.key_bytes : nullptr));
   log::Info(std::string(r.key_bytes ? "imported" : "created") + " key '" + r.key_id + "'");
+  audit_->KeyEvent(r.key_bytes ? "key.import" : "key.create", c.uid, r.key_id, "secret key");
   return signer_.Issue({HandleKind::kSecret, r.key_id, {}});
 }
 
@@ -339,6 +346,7 @@ Status KeyService::DeleteKey(const Caller& c, const std::string& handle) {
   std::lock_guard lock(mutation_mutex_);
   EDGESEC_TRY(s->EngineFor(claims.key_id).Delete(EDGESEC_KEY_SECRET, claims.key_id));
   log::Info("deleted key '" + claims.key_id + "'");
+  audit_->KeyEvent("key.delete", c.uid, claims.key_id, "secret key");
   return {};
 }
 

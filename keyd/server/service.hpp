@@ -16,6 +16,7 @@
 #include "common/paths.hpp"
 #include "config/keyd/config.hpp"
 #include "keyd/api/keys_api.hpp"
+#include "keyd/server/audit/auditor.hpp"
 #include "keyd/server/engine.hpp"
 #include "keyd/server/handles.hpp"
 #include "keyd/server/principals.hpp"
@@ -32,6 +33,8 @@ class KeyService {
                                                       const KeydConfig& config);
   // Re-reads principals and engines; on failure the running configuration stays.
   Status Reload(const KeydConfig& config);
+  // Where key operations and signature counts are recorded (docs/audit.md); set before serving.
+  void SetAuditor(std::shared_ptr<audit::Auditor> a) { audit_ = std::move(a); }
 
   Expected<std::string> CreateKeyPairIfNotExists(const Caller& c, const std::string& id,
                                                  const std::optional<std::string>& preferred);
@@ -74,6 +77,7 @@ class KeyService {
   mutable std::mutex state_mutex_;
   std::shared_ptr<State> state_;
   std::mutex mutation_mutex_;  // create-if-absent, import, move and delete are atomic within keyd
+  std::shared_ptr<audit::Auditor> audit_ = audit::Auditor::Disabled();
 };
 
 }  // namespace edgesec::keyd

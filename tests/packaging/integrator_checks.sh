@@ -56,6 +56,12 @@ HOST=gateway-1.example
 WORKLOAD=/run/edgesec/workload.sock
 
 # --- helpers -----------------------------------------------------------------------------------------
+audit_log_is_keyds() {  # the audit log exists, edgeks's, with the module cert and config apply in it
+  local log=/var/log/edgesec/audit.jsonl
+  stat -c '%U %a' "$log" && [ "$(stat -c %U "$log")" = edgeks ] &&
+    [ "$(stat -c '%U %a' /var/log/edgesec)" = "edgeks 750" ] &&
+    grep -q '"event":"workload.cert.issue"' "$log" && grep -q '"event":"config.apply"' "$log"
+}
 mkcert() {  # NAME CN ISSUER(self|name) EXTENSION: an EC P-256 key and cert in $SECRETS
   local cfg=$SECRETS/ext.cnf
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$SECRETS/$1.key" || return 1
@@ -319,6 +325,8 @@ phase_1() {
 
   # --- 4. check ---------------------------------------------------------------------------------------
   check "edgectl check exits 0" check_passes
+  check "the audit log is keyd's (edgeks, LogsDirectory=edgesec)" audit_log_is_keyds
+  check "edgectl audit verify exits 0" edgectl audit verify
 
   # --- 5. PKCS#11 on SoftHSM2, with the group setup of docs/packaging.md -------------------------------
   check "edgeks joins group softhsm" usermod -aG softhsm edgeks

@@ -95,6 +95,7 @@ ln -s /lib/systemd/system/edgesec-keyd.service "$ROOT/etc/systemd/system/multi-u
 
 # Some state, as the services would leave it.
 mkdir -p "$ROOT/var/lib/edgesec/keyd" && echo 1 >"$ROOT/var/lib/edgesec/keyd/FORMAT"
+mkdir -p "$ROOT/var/log/edgesec" && echo '{}' >"$ROOT/var/log/edgesec/audit.jsonl"
 echo 'x = 1' >"$ROOT/etc/edgesec/keyd/config.d/00-super.toml"
 
 run prerm remove
@@ -103,6 +104,7 @@ for unit in $(expected_units); do
   [ "$(readlink "$ROOT/etc/systemd/system/$unit")" = /dev/null ] || fail "postrm remove did not mask $unit"
 done
 [ -f "$ROOT/var/lib/edgesec/keyd/FORMAT" ] || fail "postrm remove deleted the state (only purge may)"
+[ -f "$ROOT/var/log/edgesec/audit.jsonl" ] || fail "postrm remove deleted the audit log (only purge may)"
 [ -f "$ROOT/etc/edgesec/keyd/config.d/00-super.toml" ] || fail "postrm remove deleted the config (only purge may)"
 
 # What `edgectl config apply` writes outside /etc/edgesec when keys are on SoftHSM2; an admin's own
@@ -124,6 +126,7 @@ for unit in $(expected_units); do
   find "$ROOT/etc/systemd/system" -name "$unit" | grep -q . && fail "postrm purge left a link to $unit"
 done
 [ -e "$ROOT/var/lib/edgesec" ] && fail "postrm purge left /var/lib/edgesec"
+[ -e "$ROOT/var/log/edgesec" ] && fail "postrm purge left the audit log /var/log/edgesec"
 [ -e "$ROOT/etc/edgesec" ] && fail "postrm purge left /etc/edgesec"
 entry passwd edgeks >/dev/null || fail "postrm purge removed the user edgeks (users stay, as on Debian)"
 

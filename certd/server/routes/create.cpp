@@ -1,5 +1,6 @@
 // POST /certificates (issue from a CSR)
 #include "certd/server/routes/routes.hpp"
+#include "keyd/client/audit_report.hpp"
 
 namespace edgesec::certd::routes {
 
@@ -9,6 +10,7 @@ void AddCreateRoute(http::Router& router, CertService& service) {
                EDGESEC_ASSIGN_OR_RETURN(Json body, call.BodyJson());
                EDGESEC_ASSIGN_OR_RETURN(auto req, api::CreateCertRequest::FromJson(body));
                EDGESEC_ASSIGN_OR_RETURN(std::string pem, service.Issue(CallerOf(call), req));
+               service.Audit(keyd::CertEvent("certd", "cert.issue", req.cert_id, pem));
                return http::Reply::Created(api::PemBody{pem}.ToJson());
              });
 }
