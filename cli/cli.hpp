@@ -52,7 +52,8 @@ std::vector<Command> IdentityCommands();  // identity show, ca show, module cert
 std::vector<Command> ConfigCommands();  // config check|show|apply|import
 std::vector<Command> EstCommands();    // cert enroll|reenroll, est cacerts|csrattrs
 std::vector<Command> CheckCommands();  // check (check_commands.cpp, cli/check/)
-std::vector<Command> TrustCommands();  // trust install|remove, ca export (trust_commands.cpp)
+std::vector<Command> TrustCommands();
+std::vector<Command> MetricsCommands();  // metrics [--textfile DIR] (metrics_commands.cpp)  // trust install|remove, ca export (trust_commands.cpp)
 int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure
 
 int Main(int argc, char** argv);

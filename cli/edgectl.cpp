@@ -25,6 +25,7 @@ std::vector<Command> AllCommands() {
   for (auto& c : ConfigCommands()) all.push_back(std::move(c));
   for (auto& c : CheckCommands()) all.push_back(std::move(c));
   for (auto& c : TrustCommands()) all.push_back(std::move(c));
+  for (auto& c : MetricsCommands()) all.push_back(std::move(c));
   return all;
 }
 

@@ -20,6 +20,7 @@
 #include "certd/server/renewals.hpp"
 #include "certd/store/store.hpp"
 #include "common/clock.hpp"
+#include "common/metrics.hpp"
 #include "common/paths.hpp"
 #include "config/certd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
@@ -72,6 +73,8 @@ class CertService {
   void Shutdown();
 
   const Clock& clock() const { return *clock_; }
+  // GET /metrics: the families computed now (cert_metrics.cpp).
+  std::vector<metrics::MetricFamily> MetricFamilies() const;
 
  private:
   struct State {
