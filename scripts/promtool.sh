@@ -2,9 +2,9 @@
 # Puts promtool (for `promtool check metrics` in the tests) in a cache directory and prints its path:
 # Debian's `prometheus` package ships it, but installing that package would start a Prometheus
 # server, so the .deb is downloaded (apt-get download) and only unpacked (dpkg-deb -x) there.
-# Cache: $EDGESEC_PROMTOOL_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/edgesec/prometheus.
+# Cache: $EDGESEC_PROMTOOL_CACHE, default ${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/edgesec/prometheus.
 set -eu
-cache=${EDGESEC_PROMTOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgesec/prometheus}
+cache=${EDGESEC_PROMTOOL_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/edgesec/prometheus}
 tool=$cache/usr/bin/promtool
 if [ -x "$tool" ]; then echo "$tool"; exit 0; fi
 tmp=$(mktemp -d)

@@ -11,7 +11,7 @@ set -uo pipefail
 E="${EDGESEC_EDGECTL:?run this test through meson test}"
 export EDGESEC_LIBEXECDIR="${EDGESEC_BUILD_ROOT:?}"
 PROMTOOL=${EDGESEC_PROMTOOL:-$(command -v promtool || true)}
-[ -n "$PROMTOOL" ] || PROMTOOL=${XDG_CACHE_HOME:-$HOME/.cache}/edgesec/prometheus/usr/bin/promtool
+[ -n "$PROMTOOL" ] || PROMTOOL=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/edgesec/prometheus/usr/bin/promtool
 if [ ! -x "$PROMTOOL" ]; then
   if [ "${CI:-}" = true ]; then echo "FAIL: promtool missing under CI (scripts/promtool.sh)" >&2; exit 1; fi
   echo "SKIP: promtool is not available; run scripts/promtool.sh (or scripts/deps.sh)" >&2
