@@ -121,6 +121,18 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     [ "${out##*$'\n'}" = 401 ] && echo "$out" | grep -q "user 65534 may not read metrics" &&
       ! echo "$out" | grep -q edgesec_ && pass "$s: uid 65534 refused (401)" || fail "$s: uid 65534 got: $out"
   done
+  # A configured principal of keyd (whatever its key globs) may read keyd's metrics after a reload.
+  mkdir -p "$D/etc/edgesec/keyd/config.d"
+  printf '[[principal]]\nuid = 65534\nkeys = ["metrics-reader-*"]\n' >"$D/etc/edgesec/keyd/config.d/90-metrics-test.toml"
+  kill -HUP "$(cat "$S/keyd.pid")"
+  for _ in $(seq 50); do
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -w '\n%{http_code}' \
+      --unix-socket "$S/keyd.sock" "http://localhost/metrics?api-version=2020-09-01")
+    [ "${out##*$'\n'}" = 200 ] && break
+    sleep 0.1
+  done
+  [ "${out##*$'\n'}" = 200 ] && echo "$out" | grep -q '^edgesec_build_info' &&
+    pass "keyd: principal uid 65534 reads metrics after a reload" || fail "keyd principal 65534 got: ${out: -200}"
 else
   echo "note: not root, the refusal of another uid is not checked here"
 fi
