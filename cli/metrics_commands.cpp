@@ -76,8 +76,8 @@ int Metrics(Context& ctx) {
     std::cout << text << std::flush;
     return all ? kOk : kFailure;
   }
-  std::string path = (dir.size() > 1 && dir.back() == '/' ? dir.substr(0, dir.size() - 1) : dir) +
-                     "/edgesec.prom";
+  std::string path =
+      (dir.size() > 1 && dir.back() == '/' ? dir.substr(0, dir.size() - 1) : dir) + "/edgesec.prom";
   if (Status st = fs::AtomicWriteFile(path, text, 0644); !st) return Fail(st.error().Describe());
   return all ? kOk : kFailure;
 }

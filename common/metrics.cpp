@@ -121,9 +121,9 @@ void Histogram::Read(std::vector<uint64_t>& cumulative, double& sum) const {
 }
 
 const std::vector<double>& KeyOperationBuckets() {
-  static const std::vector<double> b = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                        0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1,
-                                        2.5,     5};
+  static const std::vector<double> b = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                        0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
+                                        0.5,     1,      2.5,     5};
   return b;
 }
 
@@ -184,7 +184,9 @@ void Family<T>::Collect(MetricFamily& out) const {
     }
   }
   if (out.type.empty())
-    out.type = std::is_same_v<T, Counter> ? "counter" : std::is_same_v<T, Gauge> ? "gauge" : "histogram";
+    out.type = std::is_same_v<T, Counter> ? "counter"
+               : std::is_same_v<T, Gauge> ? "gauge"
+                                          : "histogram";
 }
 
 template class Family<Counter>;
@@ -249,10 +251,13 @@ Registry& Default() {
 }
 
 void AddProcessFamilies(std::vector<MetricFamily>& out) {
-  out.push_back({"edgesec_build_info", "The edgesec version of this daemon (always 1).", "gauge",
+  out.push_back({"edgesec_build_info",
+                 "The edgesec version of this daemon (always 1).",
+                 "gauge",
                  {{"", {{"version", EDGESEC_VERSION}}, 1}}});
   out.push_back({"process_start_time_seconds",
-                 "Start time of the process since unix epoch in seconds.", "gauge",
+                 "Start time of the process since unix epoch in seconds.",
+                 "gauge",
                  {{"", {}, StartTime()}}});
 }
 

@@ -149,7 +149,8 @@ void AddProcessFamilies(std::vector<MetricFamily>& out);
 // A gauge family of computed values (cert times): one sample per call to Add.
 struct GaugeBuilder {
   MetricFamily family;
-  GaugeBuilder(std::string name, std::string help) : family{std::move(name), std::move(help), "gauge", {}} {}
+  GaugeBuilder(std::string name, std::string help)
+      : family{std::move(name), std::move(help), "gauge", {}} {}
   void Add(Labels labels, double v) { family.samples.push_back({"", std::move(labels), v}); }
 };
 

@@ -109,7 +109,8 @@ bool KnownType(std::string_view t) {
 
 // The suffix of `sample` within `family`, or nullopt when it is not one of its samples.
 std::optional<std::string> SuffixOf(const MetricFamily& f, std::string_view sample) {
-  if (sample == f.name) return f.type == "histogram" ? std::nullopt : std::optional<std::string>("");
+  if (sample == f.name)
+    return f.type == "histogram" ? std::nullopt : std::optional<std::string>("");
   if (f.type != "histogram" || sample.substr(0, f.name.size()) != f.name) return std::nullopt;
   std::string_view suffix = sample.substr(f.name.size());
   if (suffix == "_bucket" || suffix == "_sum" || suffix == "_count") return std::string(suffix);
@@ -160,7 +161,8 @@ Status ParseSample(LineParser& p, std::vector<MetricFamily>& out) {
     return p.Fail("sample '" + std::string(name) + "' before its HELP and TYPE lines");
   MetricFamily& f = out.back();
   auto suffix = SuffixOf(f, name);
-  if (!suffix) return p.Fail("sample '" + std::string(name) + "' is not of family '" + f.name + "'");
+  if (!suffix)
+    return p.Fail("sample '" + std::string(name) + "' is not of family '" + f.name + "'");
   EDGESEC_ASSIGN_OR_RETURN(Labels labels, p.LabelSet());
   if (!p.Eat(' ')) return p.Fail("a space and a value expected after the labels");
   EDGESEC_ASSIGN_OR_RETURN(double v, ParseNumber(p.Rest(), p));

@@ -26,10 +26,10 @@ EngineMetrics::EngineMetrics(const std::string& engine, metrics::Registry& regis
   auto& total = registry.CounterFamily(
       "edgesec_key_operations_total",
       "Key operations done by a key engine, by operation and result.", {"engine", "op", "result"});
-  auto& duration = registry.HistogramFamily(
-      "edgesec_key_operation_duration_seconds",
-      "Time a key engine took for an operation, successful or not.", {"engine", "op"},
-      metrics::KeyOperationBuckets());
+  auto& duration =
+      registry.HistogramFamily("edgesec_key_operation_duration_seconds",
+                               "Time a key engine took for an operation, successful or not.",
+                               {"engine", "op"}, metrics::KeyOperationBuckets());
   for (int i = 0; i < static_cast<int>(KeyOp::kCount); ++i) {
     std::string op = OpName(static_cast<KeyOp>(i));
     ops_[i] = Op{&total.With({engine, op, "success"}), &total.With({engine, op, "failure"}),

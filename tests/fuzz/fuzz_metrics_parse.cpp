@@ -1,8 +1,8 @@
 // Fuzz target: the strict Prometheus exposition parser and the merge of `edgectl metrics`
 // (common/metrics.hpp), which read what the daemons answer on GET /metrics.
-// Properties: a refusal is kInvalidParameter starting with "metrics"; what is accepted renders to text
-// that parses again and renders the same (Render ∘ Parse is idempotent); merging an accepted text
-// as a service either adds service="…" to every sample or is refused, and its result parses.
+// Properties: a refusal is kInvalidParameter starting with "metrics"; what is accepted renders to
+// text that parses again and renders the same (Render ∘ Parse is idempotent); merging an accepted
+// text as a service either adds service="…" to every sample or is refused, and its result parses.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -113,10 +113,12 @@ TEST_CASE("the parser refuses what the daemons never write, naming the line") {
 
 TEST_CASE("merging adds the service label first and keeps one HELP/TYPE per family") {
   std::vector<MetricFamily> merged;
-  auto keyd = ParseExposition("# HELP edgesec_build_info b\n# TYPE edgesec_build_info gauge\n"
-                              "edgesec_build_info{version=\"1\"} 1\n");
-  auto certd = ParseExposition("# HELP edgesec_build_info b\n# TYPE edgesec_build_info gauge\n"
-                               "edgesec_build_info{version=\"1\"} 1\n");
+  auto keyd = ParseExposition(
+      "# HELP edgesec_build_info b\n# TYPE edgesec_build_info gauge\n"
+      "edgesec_build_info{version=\"1\"} 1\n");
+  auto certd = ParseExposition(
+      "# HELP edgesec_build_info b\n# TYPE edgesec_build_info gauge\n"
+      "edgesec_build_info{version=\"1\"} 1\n");
   REQUIRE((keyd && certd));
   REQUIRE(MergeInto(merged, *keyd, "keyd"));
   REQUIRE(MergeInto(merged, *certd, "certd"));
@@ -124,12 +126,14 @@ TEST_CASE("merging adds the service label first and keeps one HELP/TYPE per fami
         "# HELP edgesec_build_info b\n# TYPE edgesec_build_info gauge\n"
         "edgesec_build_info{service=\"keyd\",version=\"1\"} 1\n"
         "edgesec_build_info{service=\"certd\",version=\"1\"} 1\n");
-  auto counter = ParseExposition("# HELP edgesec_build_info b\n# TYPE edgesec_build_info counter\n"
-                                 "edgesec_build_info 1\n");
+  auto counter = ParseExposition(
+      "# HELP edgesec_build_info b\n# TYPE edgesec_build_info counter\n"
+      "edgesec_build_info 1\n");
   REQUIRE(counter);
   auto clash = MergeInto(merged, *counter, "identityd");
   REQUIRE_FALSE(clash);
-  CHECK_THAT(clash.error().message, Catch::Contains("is a counter, another service has it as a gauge"));
+  CHECK_THAT(clash.error().message,
+             Catch::Contains("is a counter, another service has it as a gauge"));
   auto labelled = ParseExposition("# HELP x b\n# TYPE x gauge\nx{service=\"y\"} 1\n");
   REQUIRE(labelled);
   CHECK_FALSE(MergeInto(merged, *labelled, "keyd"));
