@@ -60,6 +60,7 @@ std::string AuditHeadPath(const Layout& layout);
 // Records `config apply` of `config_path` (its SHA-256, never its text) in keyd's audit log; a
 // failure is a warning on stderr, never a failure of the apply (audit_commands.cpp).
 void AuditConfigApply(const Context& ctx, const std::string& config_path);
+std::vector<Command> MetricsCommands();  // metrics [--textfile DIR] (metrics_commands.cpp)
 int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure
 
 int Main(int argc, char** argv);

@@ -26,6 +26,7 @@ std::vector<Command> AllCommands() {
   for (auto& c : CheckCommands()) all.push_back(std::move(c));
   for (auto& c : TrustCommands()) all.push_back(std::move(c));
   for (auto& c : AuditCommands()) all.push_back(std::move(c));
+  for (auto& c : MetricsCommands()) all.push_back(std::move(c));
   return all;
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "certd/est/est_metrics.hpp"
 #include "certd/est/server_error.hpp"
 #include "common/fs.hpp"
 #include "common/url.hpp"
@@ -266,12 +267,15 @@ Expected<EstClient::Response> EstClient::Perform(const std::string& operation,
     last_status_ = 0;
     long verify = X509_V_OK;
     curl_easy_getinfo(c, CURLINFO_SSL_VERIFYRESULT, &verify);
-    if (verify != X509_V_OK || rc == CURLE_PEER_FAILED_VERIFICATION)  // whatever curl says
+    bool tls = verify != X509_V_OK || rc == CURLE_PEER_FAILED_VERIFICATION;
+    CountEstRequest(operation, tls || rc == CURLE_SSL_CONNECT_ERROR ? "tls" : "transport");
+    if (tls)  // whatever curl says
       return TrustError(verify, errbuf, url, config_.trusted_certs);
     return TransportError(rc, errbuf, url);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   last_status_ = static_cast<int>(r.status);
+  CountEstRequest(operation, std::to_string(r.status));
   r.content_type = Header(c, "Content-Type");
   r.retry_after = Header(c, "Retry-After");
   r.www_authenticate = Header(c, "WWW-Authenticate");

@@ -8,6 +8,7 @@
 #include "certd/server/service.hpp"
 #include "common/clock.hpp"
 #include "common/daemon.hpp"
+#include "common/http/metrics_route.hpp"
 #include "common/log.hpp"
 #include "config/certd/config.hpp"
 
@@ -27,19 +28,29 @@ std::shared_ptr<const Clock> TestHooks(const Layout& layout) {
   return clock;
 }
 
+std::vector<uid_t> PrincipalUids(const CertdConfig& config) {
+  std::vector<uid_t> uids;
+  for (const Principal& p : config.principals) uids.push_back(p.uid);
+  return uids;
+}
+
 Expected<DaemonParts> Setup(const Layout& layout) {
   EDGESEC_ASSIGN_OR_RETURN(CertdConfig config, LoadCertdConfig(layout));
   auto created = CertService::Create(layout, config, TestHooks(layout));
   if (!created) return created.error().Context("cannot start");
   std::shared_ptr<CertService> service = std::move(*created);
   auto per_uid = std::make_shared<http::UidLimit>(config.max_requests);
+  auto readers = std::make_shared<http::MetricsReaders>(PrincipalUids(config));
+  http::Router router = routes::MakeRouter(*service);
+  http::AddMetricsRoute(router, "2020-09-01", readers,
+                        [service] { return service->MetricFamilies(); });
   DaemonParts parts;
-  parts.listeners.push_back(
-      {"certd", config.socket_mode, RouterHandler(routes::MakeRouter(*service)), per_uid});
+  parts.listeners.push_back({"certd", config.socket_mode, RouterHandler(std::move(router)), per_uid});
   parts.after_start = [service] { service->StartScheduler(); };
-  parts.reload = [service, layout, per_uid]() -> Status {
+  parts.reload = [service, layout, per_uid, readers]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(CertdConfig fresh, LoadCertdConfig(layout));
     EDGESEC_TRY(service->Reload(fresh));
+    readers->Set(PrincipalUids(fresh));
     per_uid->SetMax(fresh.max_requests);
     return {};
   };

@@ -1,6 +1,7 @@
 #include "certd/server/renewals.hpp"
 
 #include "certd/est/server_error.hpp"
+#include "certd/server/cert_metrics.hpp"
 #include "common/log.hpp"
 #include "common/x509/details.hpp"
 #include "common/x509/pem.hpp"
@@ -104,6 +105,7 @@ Expected<std::string> Renewals::Run(const std::string& id, RenewWhen when, const
   bool had_cert = before && before->cert.has_value();
   tracker_->Begin(id);
   Expected<std::string> pem = renew();
+  CountRenewal(id, pem.has_value());
   if (pem) {
     tracker_->Succeeded(id);
     return pem;

@@ -51,6 +51,7 @@ class Renewals {
   // GET /credentials: the renewal state of `cred`.
   api::CredentialStatus StatusOf(const Credential& cred) const;
   renewal::EventBus& events() { return events_; }
+  const renewal::Tracker& tracker() const { return *tracker_; }
 
   // The scheduler thread: `due` is called with each credential whose renewal is due.
   void StartScheduler(int64_t tick, std::function<void(const std::string&)> due);

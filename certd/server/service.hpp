@@ -22,6 +22,7 @@
 #include "certd/store/history.hpp"
 #include "certd/store/store.hpp"
 #include "common/clock.hpp"
+#include "common/metrics.hpp"
 #include "common/paths.hpp"
 #include "config/certd/config.hpp"
 #include "keyd/client/keyd_client.hpp"
@@ -91,6 +92,8 @@ class CertService {
   std::optional<api::CertLifecycle> LifecycleOf(const std::string& id);
   // The history files, and the revocation seam: history().MarkRevoked(id, sha256, {at, reason}).
   store::History& history() { return *history_; }
+  // GET /metrics: the families computed now (cert_metrics.cpp).
+  std::vector<metrics::MetricFamily> MetricFamilies();
 
  private:
   struct State {

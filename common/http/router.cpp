@@ -137,7 +137,14 @@ Response Router::Dispatch(const Request& request) const {
   Response r;
   r.status = reply->status;
   if (reply->body) r.body = DumpJson(*reply->body);
-  r.headers = std::move(reply->headers);
+  for (auto& [name, value] : reply->headers) {
+    if (name != "Content-Type") {
+      r.headers.emplace_back(std::move(name), std::move(value));
+    } else if (reply->body && reply->body->is_string()) {  // Reply::Text
+      r.content_type = std::move(value);
+      r.body = reply->body->get<std::string>();
+    }
+  }
   return r;
 }
 

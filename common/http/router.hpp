@@ -22,6 +22,10 @@ struct Reply {
   static Reply Ok(Json j) { return Reply{200, std::move(j), {}}; }
   static Reply Created(Json j) { return Reply{201, std::move(j), {}}; }
   static Reply NoContent() { return Reply{204, std::nullopt, {}}; }
+  // A body that is not JSON (GET /metrics): sent as is, with this Content-Type.
+  static Reply Text(std::string text, std::string content_type) {
+    return Reply{200, Json(std::move(text)), {{"Content-Type", std::move(content_type)}}};
+  }
 };
 
 struct Call {

@@ -4,6 +4,7 @@
 
 #include "common/clock.hpp"
 #include "common/daemon.hpp"
+#include "common/http/metrics_route.hpp"
 #include "common/log.hpp"
 #include "config/identityd/config.hpp"
 #include "daemon/server/routes/routes.hpp"
@@ -11,6 +12,12 @@
 
 namespace edgesec::identityd {
 namespace {
+
+std::vector<uid_t> PrincipalUids(const IdentitydConfig& config) {
+  std::vector<uid_t> uids;
+  for (const Principal& p : config.principals) uids.push_back(p.uid);
+  return uids;
+}
 
 Expected<DaemonParts> Setup(const Layout& layout) {
   EDGESEC_ASSIGN_OR_RETURN(IdentitydConfig config, LoadIdentitydConfig(layout));
@@ -22,17 +29,21 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   // Each socket has its own limit: a flood of the workload API leaves the identity API alone.
   auto identity_per_uid = std::make_shared<http::UidLimit>(config.max_requests);
   auto workload_per_uid = std::make_shared<http::UidLimit>(config.workload_max_requests);
+  // GET /metrics on identityd.sock only: workload.sock is open to every uid.
+  auto readers = std::make_shared<http::MetricsReaders>(PrincipalUids(config));
+  http::Router identity_router = routes::MakeIdentityRouter(*service);
+  http::AddMetricsRoute(identity_router, "2020-09-01", readers, nullptr);
   DaemonParts parts;
   parts.listeners.push_back({"identityd", config.socket_mode,
-                             RouterHandler(routes::MakeIdentityRouter(*service)),
-                             identity_per_uid});
+                             RouterHandler(std::move(identity_router)), identity_per_uid});
   parts.listeners.push_back({"workload", config.workload_socket_mode,
                              RouterHandler(routes::MakeWorkloadRouter(*service)),
                              workload_per_uid});
   parts.after_start = [service] { service->edge_ca().StartWatching(); };
-  parts.reload = [service, layout, identity_per_uid, workload_per_uid]() -> Status {
+  parts.reload = [service, layout, identity_per_uid, workload_per_uid, readers]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(IdentitydConfig fresh, LoadIdentitydConfig(layout));
     EDGESEC_TRY(service->Reload(fresh));
+    readers->Set(PrincipalUids(fresh));
     identity_per_uid->SetMax(fresh.max_requests);
     workload_per_uid->SetMax(fresh.workload_max_requests);
     if (Status r = service->edge_ca().Refresh(); !r)

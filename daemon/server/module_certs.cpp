@@ -8,6 +8,7 @@
 #include "common/x509/csr.hpp"
 #include "common/x509/keygen.hpp"
 #include "common/x509/pem.hpp"
+#include "daemon/server/workload_metrics.hpp"
 
 namespace edgesec::identityd {
 namespace {
@@ -106,6 +107,7 @@ Expected<api::IssuedCert> IssueModuleCert(certd::CertdClient& certd, const Modul
   EDGESEC_ASSIGN_OR_RETURN(out.private_key_pem, PrivateKeyToPkcs8Pem(key->get()));
   out.certificate = std::move(pem);
   out.expiration = x509::Rfc3339(expires);
+  CountWorkloadCert(spec.server);
   return out;
 }
 

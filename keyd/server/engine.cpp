@@ -11,7 +11,8 @@ Engine::Engine(std::string name, void* dl, const edgesec_key_engine* table, void
       dl_(dl),
       table_(table),
       ctx_(ctx),
-      security_level_(table->security_level) {}
+      security_level_(table->security_level),
+      metrics_(name_) {}
 
 Engine::~Engine() {
   table_->close(ctx_);
@@ -88,19 +89,23 @@ Error Engine::ToError(edgesec_status status, const edgesec_error& err,
 }
 
 Status Engine::GenerateKeyPair(const std::string& id, const std::string& algorithm) {
+  KeyOpTimer timer(metrics_, KeyOp::kCreate);
   edgesec_error err{};
   edgesec_status st = table_->generate_key_pair(ctx_, id.c_str(), algorithm.c_str(), &err);
   if (st == EDGESEC_E_UNSUPPORTED)
     return MakeError(ErrorKind::kInvalidParameter,
                      "key engine '" + name_ + "' cannot create " + algorithm + " keys");
   if (st != EDGESEC_OK) return ToError(st, err, "creating key pair '" + id + "'");
+  timer.Succeeded();
   return {};
 }
 
 Status Engine::ImportKeyPair(const std::string& id, const Bytes& pkcs8) {
+  KeyOpTimer timer(metrics_, KeyOp::kImport);
   edgesec_error err{};
   edgesec_status st = table_->import_key_pair(ctx_, id.c_str(), pkcs8.data(), pkcs8.size(), &err);
   if (st != EDGESEC_OK) return ToError(st, err, "importing key pair '" + id + "'");
+  timer.Succeeded();
   return {};
 }
 
@@ -126,6 +131,8 @@ Expected<Engine::KeyPairPublic> Engine::GetKeyPair(const std::string& id) {
 }
 
 Expected<Bytes> Engine::Sign(const std::string& id, edgesec_mechanism mechanism, const Bytes& in) {
+  bool raw = mechanism == EDGESEC_MECH_RSA_PKCS1_RAW || mechanism == EDGESEC_MECH_RSA_NO_PADDING;
+  KeyOpTimer timer(metrics_, raw ? KeyOp::kEncrypt : KeyOp::kSign);
   Bytes out(1024);  // RSA-4096 signatures are 512 bytes, DER ECDSA P-384 at most 104
   for (int attempt = 0; attempt < 2; ++attempt) {
     edgesec_error err{};
@@ -138,17 +145,20 @@ Expected<Bytes> Engine::Sign(const std::string& id, edgesec_mechanism mechanism,
     }
     if (st != EDGESEC_OK) return ToError(st, err, "signing with key pair '" + id + "'");
     out.resize(len);
+    timer.Succeeded();
     return out;
   }
   return Internal("key engine '" + name_ + "' keeps changing its answer's size");
 }
 
 Status Engine::CreateSecret(const std::string& id, uint32_t usage, const Bytes* key_bytes) {
+  KeyOpTimer timer(metrics_, key_bytes ? KeyOp::kImport : KeyOp::kCreate);
   edgesec_error err{};
   edgesec_status st =
       table_->create_secret(ctx_, id.c_str(), usage, key_bytes ? key_bytes->data() : nullptr,
                             key_bytes ? key_bytes->size() : 0, &err);
   if (st != EDGESEC_OK) return ToError(st, err, "creating key '" + id + "'");
+  timer.Succeeded();
   return {};
 }
 
@@ -162,6 +172,9 @@ Expected<uint32_t> Engine::GetSecret(const std::string& id) {
 
 Expected<Bytes> Engine::SecretOp(const std::string& id, edgesec_secret_op op, const Bytes& iv,
                                  const Bytes& aad, const Bytes& in) {
+  KeyOpTimer timer(metrics_, op == EDGESEC_SECRET_AEAD_ENCRYPT   ? KeyOp::kEncrypt
+                             : op == EDGESEC_SECRET_AEAD_DECRYPT ? KeyOp::kDecrypt
+                                                                 : KeyOp::kSign);
   Bytes out(in.size() + 64);
   edgesec_error err{};
   size_t len = out.size();
@@ -169,20 +182,25 @@ Expected<Bytes> Engine::SecretOp(const std::string& id, edgesec_secret_op op, co
                                         aad.size(), in.data(), in.size(), out.data(), &len, &err);
   if (st != EDGESEC_OK) return ToError(st, err, "using key '" + id + "'");
   out.resize(len);
+  timer.Succeeded();
   return out;
 }
 
 Status Engine::Delete(edgesec_key_kind kind, const std::string& id) {
+  KeyOpTimer timer(metrics_, KeyOp::kDelete);
   edgesec_error err{};
   edgesec_status st = table_->delete_key(ctx_, kind, id.c_str(), &err);
   if (st != EDGESEC_OK) return ToError(st, err, "deleting '" + id + "'");
+  timer.Succeeded();
   return {};
 }
 
 Status Engine::Move(edgesec_key_kind kind, const std::string& from, const std::string& to) {
+  KeyOpTimer timer(metrics_, KeyOp::kMove);
   edgesec_error err{};
   edgesec_status st = table_->move_key(ctx_, kind, from.c_str(), to.c_str(), &err);
   if (st != EDGESEC_OK) return ToError(st, err, "moving '" + from + "' to '" + to + "'");
+  timer.Succeeded();
   return {};
 }
 

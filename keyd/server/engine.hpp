@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/ossl.hpp"
 #include "edgesec/key_engine.h"
+#include "keyd/server/engine_metrics.hpp"
 
 namespace edgesec::keyd {
 
@@ -59,6 +60,7 @@ class Engine {
   const edgesec_key_engine* table_;
   void* ctx_;
   uint32_t security_level_;
+  EngineMetrics metrics_;
 };
 
 }  // namespace edgesec::keyd

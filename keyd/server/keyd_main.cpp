@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common/daemon.hpp"
+#include "common/http/metrics_route.hpp"
 #include "config/keyd/config.hpp"
 #include "keyd/server/audit/audit_route.hpp"
 #include "keyd/server/routes/routes.hpp"
@@ -10,6 +11,12 @@
 
 namespace edgesec::keyd {
 namespace {
+
+std::vector<uid_t> PrincipalUids(const KeydConfig& config) {
+  std::vector<uid_t> uids;
+  for (const Principal& p : config.principals) uids.push_back(p.uid);
+  return uids;
+}
 
 Expected<DaemonParts> Setup(const Layout& layout) {
   EDGESEC_ASSIGN_OR_RETURN(KeydConfig config, LoadKeydConfig(layout));
@@ -20,14 +27,17 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   std::shared_ptr<audit::Auditor> auditor = audit::Auditor::Start(layout, config);
   service->SetAuditor(auditor);
   auto per_uid = std::make_shared<http::UidLimit>(config.max_requests);
+  auto readers = std::make_shared<http::MetricsReaders>(PrincipalUids(config));
   http::Router router = routes::MakeRouter(*service);
   audit::AddAuditRoute(router, auditor);
+  http::AddMetricsRoute(router, "2020-09-01", readers, nullptr);
   DaemonParts parts;
   parts.listeners.push_back({"keyd", config.socket_mode, RouterHandler(std::move(router)), per_uid});
-  parts.reload = [service, auditor, layout, per_uid]() -> Status {
+  parts.reload = [service, auditor, layout, per_uid, readers]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(KeydConfig fresh, LoadKeydConfig(layout));
     EDGESEC_TRY(service->Reload(fresh));
     auditor->Configure(fresh);
+    readers->Set(PrincipalUids(fresh));
     per_uid->SetMax(fresh.max_requests);
     return {};
   };
