@@ -23,7 +23,8 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   http::Router router = routes::MakeRouter(*service);
   audit::AddAuditRoute(router, auditor);
   DaemonParts parts;
-  parts.listeners.push_back({"keyd", config.socket_mode, RouterHandler(std::move(router)), per_uid});
+  parts.listeners.push_back(
+      {"keyd", config.socket_mode, RouterHandler(std::move(router)), per_uid});
   parts.reload = [service, auditor, layout, per_uid]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(KeydConfig fresh, LoadKeydConfig(layout));
     EDGESEC_TRY(service->Reload(fresh));
