@@ -24,7 +24,7 @@ int Verify(Context& ctx) {
   if (own_log) head = audit::ReadHead(AuditHeadPath(ctx.layout));
   auto result = audit::VerifyFiles(files, head);
   if (!result) return Fail(result.error().Describe());
-  Json j = {{"ok", result->ok},   {"lines", result->lines}, {"files", files},
+  Json j = {{"ok", result->ok},       {"lines", result->lines},   {"files", files},
             {"where", result->where}, {"reason", result->reason}, {"head", head.has_value()}};
   if (!result->ok) {
     if (ctx.json) std::cout << j.dump(2) << "\n";

@@ -9,8 +9,8 @@
 #include "common/log.hpp"
 #include "common/x509/details.hpp"
 #include "common/x509/validate.hpp"
-#include "keyd/client/remote_key.hpp"
 #include "keyd/client/audit_report.hpp"
+#include "keyd/client/remote_key.hpp"
 
 namespace edgesec::certd {
 

@@ -14,7 +14,8 @@ void CheckAudit(Env& env, Report& report) {
   const std::string current = logs + "/audit.jsonl";
   std::vector<std::string> files = audit::ChainFiles(current);
   if (files.empty()) {
-    report.Skip("audit-log", "no audit log at '" + current + "' yet (keyd writes it when it starts)",
+    report.Skip("audit-log",
+                "no audit log at '" + current + "' yet (keyd writes it when it starts)",
                 env.StartHint("keyd"));
     return;
   }

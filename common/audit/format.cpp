@@ -10,12 +10,12 @@ namespace edgesec::audit {
 namespace {
 
 constexpr std::array<std::string_view, 8> kKeydEvents = {
-    "keyd.start", "keyd.stop",  "key.create", "key.import",
-    "key.delete", "key.move",   "key.sign",   "audit.damaged",
+    "keyd.start", "keyd.stop", "key.create", "key.import",
+    "key.delete", "key.move",  "key.sign",   "audit.damaged",
 };
 constexpr std::array<std::string_view, 9> kPostableEvents = {
-    "cert.issue",   "cert.renew",    "cert.rollover",       "cert.import",    "cert.delete",
-    "cert.revoke",  "config.apply",  "workload.cert.issue", "edgeca.rollover",
+    "cert.issue",  "cert.renew",   "cert.rollover",       "cert.import",     "cert.delete",
+    "cert.revoke", "config.apply", "workload.cert.issue", "edgeca.rollover",
 };
 constexpr std::array<std::string_view, 3> kServices = {"certd", "identityd", "edgectl"};
 
@@ -38,9 +38,15 @@ Error Field(const char* name, const std::string& what) {
 
 }  // namespace
 
-bool IsKeydEvent(std::string_view event) { return In(kKeydEvents, event); }
-bool IsPostableEvent(std::string_view event) { return In(kPostableEvents, event); }
-bool IsReportingService(std::string_view service) { return In(kServices, service); }
+bool IsKeydEvent(std::string_view event) {
+  return In(kKeydEvents, event);
+}
+bool IsPostableEvent(std::string_view event) {
+  return In(kPostableEvents, event);
+}
+bool IsReportingService(std::string_view service) {
+  return In(kServices, service);
+}
 
 std::string PostableEventList() {
   std::string out;

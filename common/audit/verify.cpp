@@ -80,7 +80,8 @@ Expected<VerifyResult> VerifyFiles(const std::vector<std::string>& files,
       pos = end + 1;
     }
   }
-  // keyd may have written lines since it wrote its head: only the line at the head's seq is checked.
+  // keyd may have written lines since it wrote its head: only the line at the head's seq is
+  // checked.
   if (head && w.started && w.r.ok && w.first_seq <= head->seq &&
       (head->seq > w.r.last_seq || w.hash_at_head != head->hash)) {
     w.r.ok = false;

@@ -1,8 +1,8 @@
 #pragma once
 // Checks an audit log's hash chain (docs/audit.md, "Verify"): every line parses, its `seq` is one
 // more than the line before and its `prev` is the SHA-256 of the line before, across the rotated
-// files (oldest first) and the current one; the last line ends with a newline. Used by edgectl audit
-// verify and edgectl check.
+// files (oldest first) and the current one; the last line ends with a newline. Used by edgectl
+// audit verify and edgectl check.
 
 #include <cstdint>
 #include <optional>
@@ -23,12 +23,12 @@ struct Head {
 
 struct VerifyResult {
   bool ok = true;
-  size_t lines = 0;        // lines checked
-  size_t files = 0;        // files checked
-  std::string where;       // "FILE:LINE" of the first bad line (empty when ok)
-  std::string reason;      // why it is bad
-  uint64_t last_seq = 0;   // of the last good line
-  std::string last_hash;   // SHA-256 of the last good line
+  size_t lines = 0;       // lines checked
+  size_t files = 0;       // files checked
+  std::string where;      // "FILE:LINE" of the first bad line (empty when ok)
+  std::string reason;     // why it is bad
+  uint64_t last_seq = 0;  // of the last good line
+  std::string last_hash;  // SHA-256 of the last good line
 };
 
 // `current` and its rotated files `current`.1, .2, … (as many as exist without a gap), oldest

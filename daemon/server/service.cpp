@@ -127,8 +127,9 @@ Expected<api::IssuedCert> IdentityService::Issue(const State& s, const std::stri
   log::Info(std::string("identityd: issued ") + (server ? "a server" : "an identity") +
             " cert for module '" + module_id + "', CN '" + common_name + "', expires " +
             cert->expiration);
-  keyd::ReportAudit(*s.keyd, keyd::CertEvent("identityd", "workload.cert.issue", module_id,
-                                             cert->certificate), "identityd");
+  keyd::ReportAudit(
+      *s.keyd, keyd::CertEvent("identityd", "workload.cert.issue", module_id, cert->certificate),
+      "identityd");
   return cert;
 }
 

@@ -38,7 +38,8 @@ void ReportAudit(KeydClient& keyd, const Json& event, const std::string& who) {
     if (!g_failing.exchange(true))
       log::Warning(who + ": cannot record '" + event.value("event", "") +
                    "' in keyd's audit log (not retried; later failures are not logged until one "
-                   "succeeds): " + st.error().Describe());
+                   "succeeds): " +
+                   st.error().Describe());
     return;
   }
   if (g_failing.exchange(false)) log::Notice(who + ": keyd's audit log takes events again");
@@ -63,7 +64,10 @@ Json CertEvent(const std::string& service, const std::string& event, const std::
 
 Json FailedEvent(const std::string& service, const std::string& event, const std::string& id,
                  const std::string& error) {
-  return {{"service", service}, {"event", event}, {"object", id}, {"outcome", "failure"},
+  return {{"service", service},
+          {"event", event},
+          {"object", id},
+          {"outcome", "failure"},
           {"reason", Reason(error)}};
 }
 

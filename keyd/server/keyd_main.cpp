@@ -32,7 +32,8 @@ Expected<DaemonParts> Setup(const Layout& layout) {
   audit::AddAuditRoute(router, auditor);
   http::AddMetricsRoute(router, "2020-09-01", readers, nullptr);
   DaemonParts parts;
-  parts.listeners.push_back({"keyd", config.socket_mode, RouterHandler(std::move(router)), per_uid});
+  parts.listeners.push_back(
+      {"keyd", config.socket_mode, RouterHandler(std::move(router)), per_uid});
   parts.reload = [service, auditor, layout, per_uid, readers]() -> Status {
     EDGESEC_ASSIGN_OR_RETURN(KeydConfig fresh, LoadKeydConfig(layout));
     EDGESEC_TRY(service->Reload(fresh));

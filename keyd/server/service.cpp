@@ -286,11 +286,13 @@ Expected<Bytes> KeyService::Sign(const Caller& c, const api::SignRequest& r) {
   auto s = Snapshot();
   EDGESEC_ASSIGN_OR_RETURN(HandleClaims claims, Resolve(*s, c, r.key_handle));
   if (r.algorithm == api::SignAlgorithm::kHmacSha256)
-    return audit_->Counted(claims.key_id, c.uid, SecretOp(*s, claims, EDGESEC_USAGE_SIGN,
-                                                          EDGESEC_SECRET_HMAC_SHA256, {}, {}, r.data));
+    return audit_->Counted(
+        claims.key_id, c.uid,
+        SecretOp(*s, claims, EDGESEC_USAGE_SIGN, EDGESEC_SECRET_HMAC_SHA256, {}, {}, r.data));
   if (claims.kind != HandleKind::kKeyPair) return Mismatch();
-  return audit_->Counted(claims.key_id, c.uid, s->EngineFor(claims.key_id).Sign(
-                                                   claims.key_id, MechanismFor(r.algorithm), r.data));
+  return audit_->Counted(
+      claims.key_id, c.uid,
+      s->EngineFor(claims.key_id).Sign(claims.key_id, MechanismFor(r.algorithm), r.data));
 }
 
 Expected<Bytes> KeyService::Encrypt(const Caller& c, const api::EncryptRequest& r) {

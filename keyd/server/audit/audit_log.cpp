@@ -86,9 +86,10 @@ std::vector<Record> AuditLog::Open(int64_t now) {
   auto head = edgesec::audit::ReadHead(head_path_);
   if (tail.damaged) {
     std::string aside = fs::SetAside(path_, now);
-    log::Error("keyd: the audit log '" + path_ + "' is damaged: " + tail.why + "; it was " +
-               aside + ", and a new log starts with an audit.damaged line naming it");
-    first.push_back({{"event", "audit.damaged"}, {"object", BaseName(path_)},
+    log::Error("keyd: the audit log '" + path_ + "' is damaged: " + tail.why + "; it was " + aside +
+               ", and a new log starts with an audit.damaged line naming it");
+    first.push_back({{"event", "audit.damaged"},
+                     {"object", BaseName(path_)},
                      {"reason", tail.why + "; " + aside}});
   } else if (tail.present) {
     seq_ = tail.seq;
@@ -99,7 +100,8 @@ std::vector<Record> AuditLog::Open(int64_t now) {
                ", which is not the line keyd last wrote (seq " + std::to_string(head->seq) +
                "): it was cut or changed while keyd was stopped; keyd chains on from the line it "
                "wrote, so edgectl audit verify names the place");
-    first.push_back({{"event", "audit.damaged"}, {"object", BaseName(path_)},
+    first.push_back({{"event", "audit.damaged"},
+                     {"object", BaseName(path_)},
                      {"reason", "the log ended at seq " + std::to_string(seq_) +
                                     ", keyd last wrote seq " + std::to_string(head->seq)}});
     seq_ = head->seq;
@@ -156,8 +158,8 @@ bool AuditLog::WriteLine(const std::string& line) {
     return true;
   }
   if (!failing_)
-    log::Error("keyd: cannot append to the audit log '" + path_ + "': " +
-               (n < 0 ? std::strerror(errno) : "short write"));
+    log::Error("keyd: cannot append to the audit log '" + path_ +
+               "': " + (n < 0 ? std::strerror(errno) : "short write"));
   failing_ = true;
   return false;
 }
@@ -170,7 +172,8 @@ bool AuditLog::Append(const std::vector<Record>& records) {
     line["prev"] = prev_;
     std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (limits_.max_size > 0 && size_ > 0 && size_ + text.size() + 1 > limits_.max_size &&
-        !Rotate()) return false;
+        !Rotate())
+      return false;
     if (!WriteLine(text + "\n")) return false;
     ++seq_;
     prev_ = edgesec::audit::HashOf(text);

@@ -21,8 +21,8 @@ using Record = nlohmann::ordered_json;
 class AuditLog {
  public:
   // `path`: DIR/var/log/edgesec/audit.jsonl; `head_path`: keyd's record of what it last wrote.
-  AuditLog(std::string path, std::string head_path) : path_(std::move(path)),
-                                                        head_path_(std::move(head_path)) {}
+  AuditLog(std::string path, std::string head_path)
+      : path_(std::move(path)), head_path_(std::move(head_path)) {}
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;

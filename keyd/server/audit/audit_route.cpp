@@ -41,8 +41,9 @@ Status CheckValue(const std::string& name, Kind kind, const Json& v) {
       return {};
     case Kind::kId:
       if (s.empty() || !fmt::IsCleanText(s) || s.find_first_of(" \"\\") != std::string::npos)
-        return Bad(name, "must be an id of 1 to 256 bytes (no spaces, quotes or control "
-                         "characters)");
+        return Bad(name,
+                   "must be an id of 1 to 256 bytes (no spaces, quotes or control "
+                   "characters)");
       return {};
     case Kind::kHex:
       if (!IsHex(s) || s.size() > 128) return Bad(name, "must be 1 to 128 hex digits");
@@ -68,9 +69,11 @@ Expected<Record> Validate(const Json& body) {
     return it->get<std::string>();
   };
   EDGESEC_ASSIGN_OR_RETURN(std::string service, required("service"));
-  if (!fmt::IsReportingService(service)) return Bad("service", "must be certd, identityd or edgectl");
+  if (!fmt::IsReportingService(service))
+    return Bad("service", "must be certd, identityd or edgectl");
   EDGESEC_ASSIGN_OR_RETURN(std::string event, required("event"));
-  if (!fmt::IsPostableEvent(event)) return Bad("event", "must be one of " + fmt::PostableEventList());
+  if (!fmt::IsPostableEvent(event))
+    return Bad("event", "must be one of " + fmt::PostableEventList());
   EDGESEC_ASSIGN_OR_RETURN(std::string outcome, required("outcome"));
   if (outcome != "success" && outcome != "failure")
     return Bad("outcome", "must be 'success' or 'failure'");

@@ -53,7 +53,8 @@ void Auditor::CountSign(const std::string& key_id, uid_t caller) {
   const int64_t now = ::time(nullptr);
   std::lock_guard lock(count_mutex_);
   auto it = counts_.find(SignKeyView{key_id, caller});
-  if (it == counts_.end()) it = counts_.emplace(SignKey{key_id, caller}, SignCount{0, now, now}).first;
+  if (it == counts_.end())
+    it = counts_.emplace(SignKey{key_id, caller}, SignCount{0, now, now}).first;
   ++it->second.count;
   it->second.last = now;
 }
@@ -81,8 +82,7 @@ Json Auditor::CallerOf(uid_t uid) {
     struct passwd* found = nullptr;
     char buf[4096];
     std::string name;
-    if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != nullptr)
-      name = pw.pw_name;
+    if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != nullptr) name = pw.pw_name;
     it = user_names_.emplace(uid, name).first;
   }
   Json c = {{"uid", uid}};

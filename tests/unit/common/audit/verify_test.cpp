@@ -21,10 +21,11 @@ std::vector<std::string> Chain(int n, uint64_t first = 1,
                                std::string prev = std::string(audit::kGenesisPrev)) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) {
-    std::string line = "{\"seq\":" + std::to_string(first + i) +
-                       ",\"time\":\"2026-01-01T00:00:00Z\",\"service\":\"keyd\",\"caller\":{\"uid\":0}"
-                       ",\"event\":\"key.create\",\"object\":\"k" + std::to_string(i) +
-                       "\",\"prev\":\"" + prev + "\"}";
+    std::string line =
+        "{\"seq\":" + std::to_string(first + i) +
+        ",\"time\":\"2026-01-01T00:00:00Z\",\"service\":\"keyd\",\"caller\":{\"uid\":0}"
+        ",\"event\":\"key.create\",\"object\":\"k" +
+        std::to_string(i) + "\",\"prev\":\"" + prev + "\"}";
     prev = audit::HashOf(line);
     out.push_back(line);
   }
@@ -119,7 +120,8 @@ TEST_CASE("keyd's head shows a log cut at a line boundary or a changed last line
 
 TEST_CASE("lines must carry every chain field") {
   CHECK_FALSE(audit::ParseLine("{}"));
-  CHECK_FALSE(audit::ParseLine(Chain(1)[0].replace(Chain(1)[0].find("key.create"), 10, "key.nope")));
+  CHECK_FALSE(
+      audit::ParseLine(Chain(1)[0].replace(Chain(1)[0].find("key.create"), 10, "key.nope")));
   CHECK(audit::ParseLine(Chain(1)[0]));
   CHECK_FALSE(audit::ParseLine(std::string(5000, ' ')));
 }

@@ -328,3 +328,34 @@ TEST_CASE("max_requests: 10 by default, a positive integer, anything else an err
     CHECK_THAT(message, Catch::Contains("positive integer") || Catch::Contains("integer, not"));
   }
 }
+
+TEST_CASE("[audit] sets the audit log's rotation; principals may carry audit = true") {
+  ConfigRoot root;
+  auto defaults = LoadKeydConfig(root.layout);
+  REQUIRE(defaults);
+  CHECK(defaults->audit.max_size == 10 * 1024 * 1024);
+  CHECK(defaults->audit.keep == 5);
+  root.Main("[audit]\nmax_size = 2048\nkeep = 2\n\n[[principal]]\nuid = 7\nkeys = [\"a-*\"]\n"
+            "audit = true\n\n[[principal]]\nuid = 8\nkeys = [\"b-*\"]\n");
+  auto c = LoadKeydConfig(root.layout);
+  REQUIRE(c);
+  CHECK(c->audit.max_size == 2048);
+  CHECK(c->audit.keep == 2);
+  REQUIRE(c->principals.size() == 2);
+  CHECK(c->principals[0].audit);
+  CHECK_FALSE(c->principals[1].audit);
+  // Written back (config apply) and read again: the same.
+  std::string text = WriteKeydConfig(*c, "# test");
+  CHECK_THAT(text, Catch::Contains("audit = true") && Catch::Contains("max_size = 2048"));
+}
+
+TEST_CASE("[audit] values out of range are errors naming the key and the range") {
+  ConfigRoot root;
+  std::string path = root.Main("[audit]\nmax_size = 100\n");
+  std::string message = root.Error();
+  CHECK_THAT(message, Catch::StartsWith(path + ":2:") && Catch::Contains("1024"));
+  root.Main("[audit]\nkeep = 0\n");
+  CHECK_THAT(root.Error(), Catch::Contains("keep") && Catch::Contains("between 1 and 100"));
+  root.Main("[audit]\nmax_sise = 2048\n");
+  CHECK_THAT(root.Error(), Catch::Contains("did you mean 'audit.max_size'"));
+}
