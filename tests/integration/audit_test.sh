@@ -163,6 +163,18 @@ grep -q "keyd last wrote seq $n" "$D/out" || fail "cut log: $(cat "$D/out")"
 "$E" --root "$D" check >"$D/check" 2>&1
 grep -q "FAIL  audit-log: .*$LOG" "$D/check" || fail "check: $(grep audit "$D/check")"
 cp "$D/keep" "$LOG"
+# A crash between a batch's write and the head's update (power cut, kill -9): the head lags one line
+# behind the log. keyd chains on from the log's last line, no audit.damaged line, verify still 0.
+HEADF=$D/var/lib/edgesec/keyd/audit-head
+prev_hash=$(sed -n "$((n - 1))p" "$LOG" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+printf '%s %s\n' "$((n - 1))" "$prev_hash" >"$HEADF"
+"$E" --root "$D" audit verify >"$D/out" 2>&1 || fail "a log one line past a lagging head: $(cat "$D/out")"
+start_keyd
+call root POST /keypair '{"keyId":"after-lag","preferredAlgorithms":"ec-p256"}'
+stop_keyd
+grep -q '"event":"audit.damaged"' "$LOG" && fail "a lagging head was reported as damage: $(grep audit.damaged "$LOG")"
+"$E" --root "$D" audit verify >"$D/out" 2>&1 || fail "verify after a lagging head: $(cat "$D/out")"
+[ "$(lines)" -gt "$n" ] || fail "keyd wrote nothing after a lagging head"
 
 # --- 3. rotation ---------------------------------------------------------------------------------
 printf '[audit]\nmax_size = 1024\nkeep = 3\n' >>"$D/etc/edgesec/keyd/config.toml"

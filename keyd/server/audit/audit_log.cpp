@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "common/audit/format.hpp"
 #include "common/audit/verify.hpp"
@@ -23,7 +24,24 @@ struct Tail {
   std::string why;
   uint64_t seq = 0;
   std::string hash;
+  std::map<uint64_t, std::string> recent;  // seq -> hash of the whole lines read (the last among them)
 };
+
+// The hashes of the whole lines of `buf` (the end of the file, without its last newline), by seq;
+// `cut` when the first line may be partial (the read began inside the file).
+std::map<uint64_t, std::string> LinesBySeq(const std::string& buf, bool cut) {
+  std::map<uint64_t, std::string> out;
+  size_t at = 0;
+  if (cut) at = buf.find('\n') == std::string::npos ? buf.size() : buf.find('\n') + 1;
+  while (at < buf.size()) {
+    size_t end = buf.find('\n', at);
+    if (end == std::string::npos) end = buf.size();
+    std::string line = buf.substr(at, end - at);
+    if (auto parsed = edgesec::audit::ParseLine(line)) out[parsed->seq] = edgesec::audit::HashOf(line);
+    at = end + 1;
+  }
+  return out;
+}
 
 // The last line of `path`: read from its last kTailBytes, parsed.
 Tail ReadTail(const std::string& path) {
@@ -32,8 +50,9 @@ Tail ReadTail(const std::string& path) {
   if (fd < 0) return t;
   struct stat st {};
   std::string buf;
+  off_t from = 0;
   if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-    off_t from = st.st_size > static_cast<off_t>(kTailBytes) ? st.st_size - kTailBytes : 0;
+    from = st.st_size > static_cast<off_t>(kTailBytes) ? st.st_size - kTailBytes : 0;
     buf.resize(static_cast<size_t>(st.st_size - from));
     ssize_t n = ::pread(fd, buf.data(), buf.size(), from);
     buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
@@ -61,6 +80,7 @@ Tail ReadTail(const std::string& path) {
   }
   t.seq = parsed->seq;
   t.hash = edgesec::audit::HashOf(line);
+  t.recent = LinesBySeq(buf, from > 0);
   return t;
 }
 
@@ -95,7 +115,16 @@ std::vector<Record> AuditLog::Open(int64_t now) {
     seq_ = tail.seq;
     prev_ = tail.hash;
   }
-  if (head && (head->seq != seq_ || head->hash != prev_) && !tail.damaged) {
+  // A crash (power cut, kill -9) between a batch's write and the head's update leaves the log a
+  // batch ahead of the head: the head's own line is still there, and the lines after it chain.
+  bool head_lags = head && !tail.damaged && head->seq < seq_ &&
+                   tail.recent.count(head->seq) == 1 && tail.recent[head->seq] == head->hash;
+  if (head_lags)
+    log::Notice("keyd: the audit log goes on past the head keyd last recorded (seq " +
+                std::to_string(head->seq) + " to " + std::to_string(seq_) +
+                "): keyd stopped between writing lines and recording them; it chains on from seq " +
+                std::to_string(seq_));
+  if (head && !head_lags && (head->seq != seq_ || head->hash != prev_) && !tail.damaged) {
     log::Error("keyd: the audit log ends at seq " + std::to_string(seq_) +
                ", which is not the line keyd last wrote (seq " + std::to_string(head->seq) +
                "): it was cut or changed while keyd was stopped; keyd chains on from the line it "
