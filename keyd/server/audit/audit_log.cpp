@@ -24,7 +24,8 @@ struct Tail {
   std::string why;
   uint64_t seq = 0;
   std::string hash;
-  std::map<uint64_t, std::string> recent;  // seq -> hash of the whole lines read (the last among them)
+  std::map<uint64_t, std::string>
+      recent;  // seq -> hash of the whole lines read (the last among them)
 };
 
 // The hashes of the whole lines of `buf` (the end of the file, without its last newline), by seq;
@@ -37,7 +38,8 @@ std::map<uint64_t, std::string> LinesBySeq(const std::string& buf, bool cut) {
     size_t end = buf.find('\n', at);
     if (end == std::string::npos) end = buf.size();
     std::string line = buf.substr(at, end - at);
-    if (auto parsed = edgesec::audit::ParseLine(line)) out[parsed->seq] = edgesec::audit::HashOf(line);
+    if (auto parsed = edgesec::audit::ParseLine(line))
+      out[parsed->seq] = edgesec::audit::HashOf(line);
     at = end + 1;
   }
   return out;
@@ -117,8 +119,8 @@ std::vector<Record> AuditLog::Open(int64_t now) {
   }
   // A crash (power cut, kill -9) between a batch's write and the head's update leaves the log a
   // batch ahead of the head: the head's own line is still there, and the lines after it chain.
-  bool head_lags = head && !tail.damaged && head->seq < seq_ &&
-                   tail.recent.count(head->seq) == 1 && tail.recent[head->seq] == head->hash;
+  bool head_lags = head && !tail.damaged && head->seq < seq_ && tail.recent.count(head->seq) == 1 &&
+                   tail.recent[head->seq] == head->hash;
   if (head_lags)
     log::Notice("keyd: the audit log goes on past the head keyd last recorded (seq " +
                 std::to_string(head->seq) + " to " + std::to_string(seq_) +
