@@ -9,9 +9,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -96,6 +100,19 @@ inline int StatusOf(std::string_view answer) {
     status = status * 10 + (line[i] - '0');
   }
   return status;
+}
+
+// The property both whole-service targets check of an answer: empty (the server refused the input
+// by closing), or a status line whose status is one of `allowed`. EDGESEC_FUZZ_VERBOSE=1 shows what
+// each replayed input reached.
+inline void CheckAnswer(const std::string& answer, const std::set<int>& allowed) {
+  if (answer.empty()) return;
+  int status = StatusOf(answer);
+  if (std::getenv("EDGESEC_FUZZ_VERBOSE") != nullptr)
+    std::fprintf(stderr, "  -> %.*s\n", static_cast<int>(std::min<size_t>(answer.size(), 300)),
+                 answer.c_str());
+  if (allowed.count(status) != 1) std::fprintf(stderr, "answer: %.300s\n", answer.c_str());
+  FUZZ_CHECK(allowed.count(status) == 1);
 }
 
 }  // namespace edgesec::fuzz

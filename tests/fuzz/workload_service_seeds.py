@@ -6,27 +6,15 @@ chunked, conflicting Content-Length, pipelining, truncation).
 
 Run from the repository root: python3 tests/fuzz/workload_service_seeds.py
 """
-import base64
-import json
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keyd_service_seeds import b64, request  # noqa: E402  (same request framing)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "workload_service")
 W = "api-version=2018-06-28"
 M = "/modules/fuzzmod/genid/1"
-
-
-def b64(data):
-    return base64.b64encode(data).decode()
-
-
-def request(method, target, body=None, headers=None, version="HTTP/1.1"):
-    lines = [f"{method} {target} {version}", "Host: workload"]
-    data = b""
-    if body is not None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        lines += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
-    lines += headers or []
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
 
 
 def seeds():
