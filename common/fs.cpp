@@ -193,4 +193,16 @@ Expected<std::vector<std::string>> ListFiles(const std::string& dir) {
   return names;
 }
 
+std::optional<FileStamp> FileStamp::Of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileStamp{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim, st.st_uid, st.st_mode};
+}
+
+bool FileStamp::operator==(const FileStamp& o) const {
+  return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+         mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec &&
+         ctime.tv_nsec == o.ctime.tv_nsec && uid == o.uid && mode == o.mode;
+}
+
 }  // namespace edgesec::fs

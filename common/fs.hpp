@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,5 +38,20 @@ Expected<std::string> ReadOwnedFile(const std::string& path, mode_t forbidden,
 // Renames the damaged `path` to `path`.bad-<UTC time of `now`> (a numbered suffix rather than over
 // an earlier one) and says where, as a phrase for a log line ("kept aside as '…'"). Never throws.
 std::string SetAside(const std::string& path, int64_t now);
+
+// What a file was when it was stat'ed, for caches of parsed files: another inode (an atomic
+// replace), size, modification or change time (an edit in place, chmod, chown), owner or mode is
+// another file. Of(): nullopt when `path` cannot be stat'ed. Take it before reading the file, so
+// that a file replaced meanwhile differs from it and is read again.
+struct FileStamp {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  timespec mtime{}, ctime{};
+  uid_t uid = 0;
+  mode_t mode = 0;
+  static std::optional<FileStamp> Of(const std::string& path);
+  bool operator==(const FileStamp& o) const;
+};
 
 }  // namespace edgesec::fs

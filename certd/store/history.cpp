@@ -24,20 +24,15 @@ std::string History::PathFor(const std::string& id) const {
 
 std::shared_ptr<const HistoryDoc> History::Load(const std::string& id) const {
   std::string path = PathFor(id);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  std::optional<fs::FileStamp> stamp = fs::FileStamp::Of(path);
+  if (!stamp) {
     std::lock_guard lock(cache_mutex_);
     cache_.erase(id);
     return nullptr;
   }
-  Stamp stamp{st.st_ino, st.st_size, st.st_mtim};
-  auto same = [&](const Stamp& s) {
-    return s.ino == stamp.ino && s.size == stamp.size && s.mtime.tv_sec == stamp.mtime.tv_sec &&
-           s.mtime.tv_nsec == stamp.mtime.tv_nsec;
-  };
   {
     std::lock_guard lock(cache_mutex_);
-    if (auto it = cache_.find(id); it != cache_.end() && same(it->second.first))
+    if (auto it = cache_.find(id); it != cache_.end() && it->second.first == *stamp)
       return it->second.second;
   }
   auto text = fs::ReadOwnedFile(path, 022, kMaxFileBytes);
@@ -56,7 +51,7 @@ std::shared_ptr<const HistoryDoc> History::Load(const std::string& id) const {
   auto shared = std::make_shared<const HistoryDoc>(std::move(*doc));
   std::lock_guard lock(cache_mutex_);
   if (cache_.size() >= 256 && cache_.count(id) == 0) cache_.clear();
-  cache_[id] = {stamp, shared};
+  cache_[id] = {*stamp, shared};
   return shared;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/fs.hpp"
 
 namespace edgesec::certd::store {
 
@@ -87,15 +88,10 @@ class History {
  private:
   explicit History(std::string dir) : dir_(std::move(dir)) {}
   Status Write(const std::string& id, const HistoryDoc& doc);
-  struct Stamp {
-    ino_t ino = 0;
-    off_t size = 0;
-    timespec mtime{};
-  };
   std::string dir_;
   std::mutex write_mutex_;  // Record, Remove, MarkRevoked: read, change, write
   mutable std::mutex cache_mutex_;
-  mutable std::map<std::string, std::pair<Stamp, std::shared_ptr<const HistoryDoc>>> cache_;
+  mutable std::map<std::string, std::pair<fs::FileStamp, std::shared_ptr<const HistoryDoc>>> cache_;
 };
 
 }  // namespace edgesec::certd::store

@@ -27,21 +27,14 @@ constexpr size_t kMaxRemembered = 64;  // a few PEM chains; issuers are few
 
 }  // namespace
 
-bool CertStore::FileStamp::operator==(const FileStamp& o) const {
-  return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
-         mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec &&
-         ctime.tv_nsec == o.ctime.tv_nsec && uid == o.uid && mode == o.mode;
-}
-
 std::optional<StoredCert> CertStore::Remembered(const std::string& path, FileStamp* stamp) const {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  std::optional<FileStamp> now = FileStamp::Of(path);
+  if (!now) {
     *stamp = FileStamp{};
     Forget(path);
     return std::nullopt;
   }
-  *stamp = FileStamp{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim, st.st_uid,
-                     st.st_mode};
+  *stamp = *now;
   std::lock_guard lock(read_mutex_);
   auto it = read_.find(path);
   if (it == read_.end() || !(it->second.first == *stamp)) return std::nullopt;

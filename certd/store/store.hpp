@@ -17,6 +17,7 @@
 
 #include "certd/store/lifecycle.hpp"
 #include "common/error.hpp"
+#include "common/fs.hpp"
 
 namespace edgesec::certd::store {
 
@@ -66,17 +67,7 @@ class CertStore {
   // At start: every stored file checked (Get), and one whose id line names no id of its file name
   // kept aside.
   void Audit();
-  // What a file was when it was read: another inode (an atomic replace), size, modification or
-  // change time (an edit in place, chmod, chown) is another file.
-  struct FileStamp {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    timespec mtime, ctime;
-    uid_t uid;
-    mode_t mode;
-    bool operator==(const FileStamp& o) const;
-  };
+  using FileStamp = fs::FileStamp;
   // A stored or preloaded cert read and checked before, served again while its file has the same
   // stamp: issuing with the same issuer costs a stat, not a read and a chain parse. The stamp is
   // taken before the read, so a file replaced meanwhile differs from it and is read again.
