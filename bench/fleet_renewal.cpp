@@ -169,6 +169,8 @@ struct Judged {
   bool found = false;
   const char* bucket = "";
   double steady = 0, after = 0;
+  bool outage_met_renewals = false;  // some request failed
+  double renewals_per_device = 0;
 };
 
 // Prints one lifetime's rows (minute, hour, day) and returns the row the goals are judged on.
@@ -193,6 +195,7 @@ Judged LoadTable(const Scenario& sc, const Outcome& o) {
                 steady.mean, steady.peak, r_steady, noise, after.peak, r_after);
     if (!judged.found && steady.mean >= 20) judged = Judged{true, w.name, r_steady, r_after};
   }
+  judged.outage_met_renewals = o.failures > 0;
   return judged;
 }
 
@@ -223,6 +226,8 @@ int LoadPart(int devices, int64_t duration) {
     Scenario sc = WithLifetime(name, lifetime, duration);
     Outcome o = Simulate(sc, devices, 7);
     judged.emplace_back(name, LoadTable(sc, o));
+    judged.back().second.renewals_per_device =
+        static_cast<double>(o.requests - o.failures) / devices;
     if (o.not_in_future > 0)
       std::printf("  %s: %lld decisions were not in the future (a renewal loop)\n", name,
                   static_cast<long long>(o.not_in_future));
@@ -233,11 +238,17 @@ int LoadPart(int devices, int64_t duration) {
       continue;
     }
     bool ok_steady = j.steady <= 3, ok_after = j.after <= 10;
-    misses += (ok_steady ? 0 : 1) + (ok_after ? 0 : 1);
-    std::printf("%s steady peak/mean       %-9s (per %s) %.2f  goal <= 3\n",
-                ok_steady ? "PASS" : "MISS", name.c_str(), j.bucket, j.steady);
-    std::printf("%s after-outage peak/mean %-9s (per %s) %.2f  goal <= 10\n",
-                ok_after ? "PASS" : "MISS", name.c_str(), j.bucket, j.after);
+    misses += (ok_steady ? 0 : 1) + (ok_after || !j.outage_met_renewals ? 0 : 1);
+    std::printf("%s steady peak/mean       %-9s (per %s) %.2f  goal <= 3   (%.1f renewals per "
+                "device in the run)\n",
+                ok_steady ? "PASS" : "MISS", name.c_str(), j.bucket, j.steady,
+                j.renewals_per_device);
+    if (!j.outage_met_renewals)
+      std::printf("n/a  after-outage peak/mean %-9s the outage met no renewal: nothing to judge\n",
+                  name.c_str());
+    else
+      std::printf("%s after-outage peak/mean %-9s (per %s) %.2f  goal <= 10\n",
+                  ok_after ? "PASS" : "MISS", name.c_str(), j.bucket, j.after);
   }
   return misses;
 }
