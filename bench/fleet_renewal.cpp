@@ -40,7 +40,8 @@ namespace {
 
 constexpr int64_t kMinute = 60, kHour = 3600, kDay = 86400;
 constexpr int64_t kT0 = 1'900'000'000;  // the factory's first notBefore
-// certd seeds its jitter with the credential id, which is the same on every device of a fleet.
+// certd seeds its jitter with the credential id — the same on every device of a fleet — xor the
+// device's random salt (renewal.json); the id here, a random salt per device below.
 constexpr const char* kCredentialId = "device-identity";
 
 struct Scenario {
@@ -50,6 +51,7 @@ struct Scenario {
   int64_t outage_at = 365 * kDay, outage_len = 6 * kHour;  // from kT0
   int64_t provisioned_over = kHour;  // the notBefores of the first certs spread over this
   Policy policy;
+  bool one_salt = false;  // every device has the same salt (a cloned renewal.json)
 };
 
 struct Device {
@@ -97,10 +99,13 @@ Outcome Simulate(const Scenario& sc, int devices, uint64_t rng_seed) {
   std::mt19937_64 rng(rng_seed);
   const uint64_t seed = JitterSeed(kCredentialId);
   std::vector<Device> fleet(static_cast<size_t>(devices));
+  std::vector<uint64_t> salt(fleet.size(), 0x5a17);
+  if (!sc.one_salt)
+    for (uint64_t& s : salt) s = rng();
   using Event = std::pair<int64_t, int>;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> due;
   auto next = [&](Device& d, int index, int64_t now) {
-    DecisionInput in{&sc.policy, &d.cert, &d.state, now, 60, seed};
+    DecisionInput in{&sc.policy, &d.cert, &d.state, now, 60, seed ^ salt[static_cast<size_t>(index)]};
     int64_t at = *Decide(in).at;
     if (at <= now) ++out.not_in_future, at = now + 1;  // certd would loop: count it, move on
     due.emplace(at, index);
@@ -218,12 +223,21 @@ int LoadPart(int devices, int64_t duration) {
               static_cast<long long>(std::min<int64_t>(180, duration / kDay / 2)));
   std::printf("  %-9s %-7s %10s %8s %9s %9s %10s %9s\n", "lifetime", "bucket", "mean", "peak",
               "peak/mean", "noise", "after-peak", "after/mean");
-  const std::pair<const char*, int64_t> lifetimes[] = {
-      {"1 day", kDay}, {"7 days", 7 * kDay}, {"30 days", 30 * kDay}, {"365 days", 365 * kDay}};
+  struct Row {
+    const char* name;
+    int64_t lifetime;
+    bool one_salt;
+  };
+  const Row rows[] = {{"1 day", kDay, false},
+                      {"7 days", 7 * kDay, false},
+                      {"30 days", 30 * kDay, false},
+                      {"365 days", 365 * kDay, false},
+                      {"30d 1salt", 30 * kDay, true}};
   int misses = 0;
   std::vector<std::pair<std::string, Judged>> judged;
-  for (const auto& [name, lifetime] : lifetimes) {
+  for (const auto& [name, lifetime, one_salt] : rows) {
     Scenario sc = WithLifetime(name, lifetime, duration);
+    sc.one_salt = one_salt;
     Outcome o = Simulate(sc, devices, 7);
     judged.emplace_back(name, LoadTable(sc, o));
     judged.back().second.renewals_per_device =

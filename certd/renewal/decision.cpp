@@ -51,9 +51,14 @@ int64_t ThresholdJitter(const CertTimes& cert, int64_t threshold_at, uint64_t ji
   // The renewal window, or the time before the threshold when that is shorter (a 1% threshold
   // is not made due before notBefore: at least 75% of the configured interval is kept).
   int64_t window = std::min(cert.not_after - threshold_at, threshold_at - cert.not_before);
-  if (window <= 0) return 0;
-  return Below(CertSeed(jitter_seed, cert.fingerprint) ^ kThresholdSalt,
-               window * kThresholdJitterPercent / 100);
+  int64_t span = window * kThresholdJitterPercent / 100;
+  if (span <= 0) return 0;
+  // The device's share, the same for each of its certs (devices whose renewal intervals differ
+  // drift apart a little more with every renewal), plus up to half of the span from the cert
+  // (devices that share a seed still spread), wrapped into [0, span]: uniform over the span.
+  int64_t device = Below(jitter_seed ^ kThresholdSalt, span);
+  int64_t per_cert = Below(CertSeed(jitter_seed, cert.fingerprint) ^ kThresholdSalt, span / 2);
+  return (device + per_cert) % (span + 1);
 }
 
 CertSchedule ScheduleFor(const Policy& policy, const CertTimes& cert, int64_t retry_floor) {

@@ -17,9 +17,10 @@
 //   is issued is not renewed in a loop).
 // - A threshold or retry longer than the lifetime is an error (Decision::error); the default 80% /
 //   4% are used for that cert instead, so that it still gets renewed.
-// - Jitter is deterministic: a hash of `jitter_seed` (the credential id's, the same on every device
-//   of a fleet) and the cert's fingerprint (unique per device and per renewal), so a restart does
-//   not move a due time, and devices and successive certs spread independently.
+// - Jitter is deterministic: a hash of `jitter_seed` (the Tracker's: the credential id's hash xor a
+//   random salt of the device, kept in renewal.json) and, for part of it, the cert's fingerprint
+//   (unique per device and per renewal), so a restart does not move a due time, and devices spread
+//   even where they share a seed.
 
 #include <cstdint>
 #include <optional>
@@ -53,7 +54,7 @@ struct DecisionInput {
   const AttemptState* state = nullptr;
   int64_t now = 0;
   int64_t retry_floor = 60;
-  uint64_t jitter_seed = 0;  // e.g. a hash of the cert id
+  uint64_t jitter_seed = 0;  // differs between devices: JitterSeed(cert id) ^ the device's salt
 };
 
 Decision Decide(const DecisionInput& in);
@@ -63,7 +64,8 @@ Decision Decide(const DecisionInput& in);
 constexpr int64_t kThresholdJitterPercent = 25;
 // How much earlier than `threshold_at` the cert is due: in [0, kThresholdJitterPercent% of the
 // renewal window], the window being notAfter − threshold_at, or threshold_at − notBefore when that
-// is shorter (a 1% threshold stays after notBefore); from the seed and the cert's fingerprint.
+// is shorter (a 1% threshold stays after notBefore). Uniform over that span: a share fixed by the
+// seed (the device) plus up to half of the span from the cert's fingerprint, wrapped.
 int64_t ThresholdJitter(const CertTimes& cert, int64_t threshold_at, uint64_t jitter_seed);
 
 // The renewal time and the retry interval of a cert under a policy (the defaults when the policy
