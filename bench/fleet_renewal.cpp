@@ -107,7 +107,8 @@ Outcome Simulate(const Scenario& sc, int devices, uint64_t rng_seed) {
   using Event = std::pair<int64_t, int>;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> due;
   auto next = [&](Device& d, int index, int64_t now) {
-    DecisionInput in{&sc.policy, &d.cert, &d.state, now, 60, seed ^ salt[static_cast<size_t>(index)]};
+    DecisionInput in{&sc.policy, &d.cert, &d.state,
+                     now,        60,      seed ^ salt[static_cast<size_t>(index)]};
     int64_t at = *Decide(in).at;
     if (at <= now) ++out.not_in_future, at = now + 1;  // certd would loop: count it, move on
     due.emplace(at, index);
@@ -158,7 +159,8 @@ struct Buckets {
 };
 
 // Requests per bucket of `width` minutes over minutes [from, to) (whole buckets only).
-Buckets Bucketize(const std::vector<uint32_t>& per_minute, int64_t from, int64_t to, int64_t width) {
+Buckets Bucketize(const std::vector<uint32_t>& per_minute, int64_t from, int64_t to,
+                  int64_t width) {
   Buckets b;
   uint64_t total = 0;
   to = std::min<int64_t>(to, static_cast<int64_t>(per_minute.size()));
@@ -199,7 +201,8 @@ Judged LoadTable(const Scenario& sc, const Outcome& o) {
     Buckets after = Bucketize(o.per_minute, after_from, after_from + 7 * 1440, w.minutes);
     double r_steady = steady.mean > 0 ? steady.peak / steady.mean : 0;
     double r_after = steady.mean > 0 ? after.peak / steady.mean : 0;
-    double noise = steady.mean > 0 ? PoissonExpectedMax(steady.mean, steady.count) / steady.mean : 0;
+    double noise =
+        steady.mean > 0 ? PoissonExpectedMax(steady.mean, steady.count) / steady.mean : 0;
     std::printf("  %-9s %-7s %10.2f %8u %9.2f %9.2f %10u %9.2f\n", sc.name.c_str(), w.name,
                 steady.mean, steady.peak, r_steady, noise, after.peak, r_after);
     if (!judged.found && steady.mean >= 20) judged = Judged{true, w.name, r_steady, r_after};
@@ -218,13 +221,15 @@ Scenario WithLifetime(const std::string& name, int64_t lifetime, int64_t duratio
 }
 
 int LoadPart(int devices, int64_t duration) {
-  std::printf("1. CA load: %d devices provisioned within one hour, %lld days simulated, threshold "
-              "80%%, retry 4%%, a 6-hour CA outage at day %lld\n",
-              devices, static_cast<long long>(duration / kDay),
-              static_cast<long long>(duration / 2 / kDay));
-  std::printf("   steady = the last %lld days; after = the 7 days from the outage's end, peak ÷ "
-              "steady mean; noise = Poisson E[peak] ÷ mean for the steady mean and bucket count\n",
-              static_cast<long long>(std::min<int64_t>(180, duration / kDay / 2)));
+  std::printf(
+      "1. CA load: %d devices provisioned within one hour, %lld days simulated, threshold "
+      "80%%, retry 4%%, a 6-hour CA outage at day %lld\n",
+      devices, static_cast<long long>(duration / kDay),
+      static_cast<long long>(duration / 2 / kDay));
+  std::printf(
+      "   steady = the last %lld days; after = the 7 days from the outage's end, peak ÷ "
+      "steady mean; noise = Poisson E[peak] ÷ mean for the steady mean and bucket count\n",
+      static_cast<long long>(std::min<int64_t>(180, duration / kDay / 2)));
   std::printf("  %-9s %-7s %10s %8s %9s %9s %10s %9s\n", "lifetime", "bucket", "mean", "peak",
               "peak/mean", "noise", "after-peak", "after/mean");
   struct Row {
@@ -254,9 +259,10 @@ int LoadPart(int devices, int64_t duration) {
   }
   for (const auto& [name, j] : judged) {
     if (j.comparison) {
-      std::printf("info steady peak/mean       %-9s (per %s) %.2f  one jitter salt for the whole "
-                  "fleet (a cloned renewal.json): not a goal\n",
-                  name.c_str(), j.bucket, j.steady);
+      std::printf(
+          "info steady peak/mean       %-9s (per %s) %.2f  one jitter salt for the whole "
+          "fleet (a cloned renewal.json): not a goal\n",
+          name.c_str(), j.bucket, j.steady);
       continue;
     }
     if (!j.found) {
@@ -265,14 +271,16 @@ int LoadPart(int devices, int64_t duration) {
     }
     bool ok_steady = j.steady <= 3, ok_after = j.after <= 10;
     misses += (ok_steady ? 0 : 1) + (ok_after || !j.outage_met_renewals ? 0 : 1);
-    std::printf("%s steady peak/mean       %-9s (per %s) %.2f  goal <= 3   (%.1f renewals per "
-                "device in the run; %d devices' certs expired in the outage)\n",
-                ok_steady ? "PASS" : "MISS", name.c_str(), j.bucket, j.steady,
-                j.renewals_per_device, j.expired_devices);
+    std::printf(
+        "%s steady peak/mean       %-9s (per %s) %.2f  goal <= 3   (%.1f renewals per "
+        "device in the run; %d devices' certs expired in the outage)\n",
+        ok_steady ? "PASS" : "MISS", name.c_str(), j.bucket, j.steady, j.renewals_per_device,
+        j.expired_devices);
     if (!ok_steady && j.renewals_per_device < 3)
-      std::printf("     %s: no steady state within the run: the factory's one-hour wave, spread by "
-                  "at most 25%% of the renewal window per renewal, is still a wave\n",
-                  name.c_str());
+      std::printf(
+          "     %s: no steady state within the run: the factory's one-hour wave, spread by "
+          "at most 25%% of the renewal window per renewal, is still a wave\n",
+          name.c_str());
     if (!j.outage_met_renewals)
       std::printf("n/a  after-outage peak/mean %-9s the outage met no renewal: nothing to judge\n",
                   name.c_str());
@@ -286,19 +294,23 @@ int LoadPart(int devices, int64_t duration) {
 // Outages of several lengths against 1-day certs: expiries only where the outage is longer than
 // the retry window.
 int ExpiryPart(int devices, int64_t duration) {
-  std::printf("\n2. Expiry during outages: 1-day certs, %d devices provisioned over one day, %lld "
-              "days, outage at the middle\n",
-              devices, static_cast<long long>(duration / kDay));
-  std::printf("  %-10s %-7s %9s %11s %11s %9s %12s\n", "threshold", "outage", "window",
-              "retry-win", "expired", "requests", "longest-lapse");
+  std::printf(
+      "\n2. Expiry during outages: 1-day certs, %d devices provisioned over one day, %lld "
+      "days, outage at the middle\n",
+      devices, static_cast<long long>(duration / kDay));
+  std::printf("  %-10s %-7s %9s %11s %11s %9s %12s\n", "threshold", "outage", "window", "retry-win",
+              "expired", "requests", "longest-lapse");
   struct Case {
     const char* threshold;
     int64_t outage;
   };
-  const Case cases[] = {{"80%", 3 * kHour},  {"80%", 3 * kHour + 30 * kMinute},
+  const Case cases[] = {{"80%", 3 * kHour},
+                        {"80%", 3 * kHour + 30 * kMinute},
                         {"80%", 4 * kHour + 30 * kMinute},
-                        {"80%", 6 * kHour},  {"50%", 6 * kHour},
-                        {"50%", 10 * kHour}, {"50%", 14 * kHour}};
+                        {"80%", 6 * kHour},
+                        {"50%", 6 * kHour},
+                        {"50%", 10 * kHour},
+                        {"50%", 14 * kHour}};
   int misses = 0;
   for (const Case& c : cases) {
     Scenario sc = WithLifetime("1 day", kDay, duration);
@@ -310,15 +322,15 @@ int ExpiryPart(int devices, int64_t duration) {
     int64_t window = kDay - s.threshold_at;
     int64_t retry_window = window - s.retry_interval - s.retry_interval / 10;
     Outcome o = Simulate(sc, devices, 11);
-    bool shorter = c.outage < retry_window, longer = c.outage > window;
+    bool shorter = c.outage<retry_window, longer = c.outage> window;
     bool ok = shorter ? o.expired_devices == 0 : longer ? o.expired_devices > 0 : true;
     misses += ok ? 0 : 1;
     std::printf("  %-10s %5.1f h %7.1f h %9.2f h %11d %9lld %10.1f min  %s\n", c.threshold,
                 static_cast<double>(c.outage) / kHour, static_cast<double>(window) / kHour,
                 static_cast<double>(retry_window) / kHour, o.expired_devices,
                 static_cast<long long>(o.requests), static_cast<double>(o.longest_lapse) / kMinute,
-                shorter ? (ok ? "PASS (shorter than the retry window: none expired)"
-                              : "MISS (shorter than the retry window, yet certs expired)")
+                shorter  ? (ok ? "PASS (shorter than the retry window: none expired)"
+                               : "MISS (shorter than the retry window, yet certs expired)")
                 : longer ? (ok ? "PASS (longer than the window: expiries detected)"
                                : "MISS (longer than the window, yet no expiry seen)")
                          : "(between: either outcome)");

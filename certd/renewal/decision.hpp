@@ -6,9 +6,9 @@
 //   (floor, 2×, 4×, … capped at `retry` of a nominal 1-day lifetime, never below the floor).
 // - A cert: due at its threshold (notBefore + N% of the lifetime, or notAfter − N), made earlier —
 //   never later — by a jitter of up to kThresholdJitterPercent of the renewal window (notAfter −
-//   threshold, or threshold − notBefore when shorter), so that a fleet provisioned within an hour does not renew within an hour forever
-//   (bench/fleet-renewal). An expired cert or one past its threshold is due at once — after a
-//   forward clock jump too: one attempt.
+//   threshold, or threshold − notBefore when shorter), so that a fleet provisioned within an hour
+//   does not renew within an hour forever (bench/fleet-renewal). An expired cert or one past its
+//   threshold is due at once — after a forward clock jump too: one attempt.
 // - After failed attempts on that same cert: the next is last attempt + retry (+ jitter up to 10%
 //   of retry), never sooner than the floor, and never further from `now` than its
 //   own interval — so a backward clock jump does not postpone it and a forward jump does not make a

@@ -1,9 +1,9 @@
 #pragma once
 // The renewal state of every credential: its policy, the times of its current cert, the attempt
 // state (persisted atomically in <state dir>/renewal.json, format version 1, with the expiry
-// warnings already given, keyed by the cert's fingerprint, and the device's jitter salt) and whether a renewal is running. Shared
-// by the scheduler thread and the API (GET /credentials, POST /credentials/{id}/renew).
-// Thread-safe.
+// warnings already given, keyed by the cert's fingerprint, and the device's jitter salt) and
+// whether a renewal is running. Shared by the scheduler thread and the API (GET /credentials, POST
+// /credentials/{id}/renew). Thread-safe.
 
 #include <cstdint>
 #include <map>
