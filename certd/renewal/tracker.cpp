@@ -132,18 +132,19 @@ Status Tracker::Load() {
     }
   }
   std::lock_guard lock(mutex_);
-  // The salt is made once per device and kept, so that a restart does not move a due time.
-  salt_ = saved.salt;
-  if (salt_ == 0) {
-    salt_ = NewSalt();
-    SaveLocked();
-  }
   for (auto& [id, s] : saved.credentials) {
     Entry& e = entries_[id];
     e.state = std::move(s.state);
     e.warned_cert = std::move(s.warned_cert);
     e.warned_up_to = s.warned_up_to;
     e.seed = JitterSeed(id);
+  }
+  // The salt is made once per device and kept, so that a restart does not move a due time
+  // (written with the state just read: a file from before salts keeps its attempts).
+  salt_ = saved.salt;
+  if (salt_ == 0) {
+    salt_ = NewSalt();
+    SaveLocked();
   }
   return {};
 }

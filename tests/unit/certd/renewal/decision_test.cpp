@@ -284,6 +284,28 @@ TEST_CASE("the tracker's jitter salt is made once per device, kept across restar
   CHECK(DueWith(clock, "") == DueWith(clock, ""));
 }
 
+TEST_CASE("a renewal.json from before salts keeps its attempts when the salt is added") {
+  edgesec::testing::TempDir dir;
+  FakeClock clock(kT0 + 85 * kDay);
+  std::string file = dir.path() + "/renewal.json";
+  {
+    std::ofstream out(file);
+    out << R"({"format":1,"credentials":{"device":{"attempts":2,"lastAttempt":)" << kT0 + 84 * kDay
+        << R"(,"lastError":"EST down","forCert":"AA"}}})";
+  }
+  {
+    Tracker t(clock, file, 60);
+    REQUIRE(t.Load());
+  }
+  std::string text = Slurp(file);
+  CHECK_THAT(text, Catch::Contains("\"jitterSalt\"") && Catch::Contains("EST down"));
+  Tracker t(clock, file, 60);
+  REQUIRE(t.Load());
+  t.SetPolicies({{"device", Policy{}}});
+  t.SetCert("device", Cert(100, "AA"));
+  CHECK(t.View("device")->state.attempts == 2);
+}
+
 TEST_CASE("a malformed jitter salt is a damaged renewal state: kept aside and a new salt made") {
   edgesec::testing::TempDir dir;
   FakeClock clock(kT0);
