@@ -8,13 +8,28 @@ namespace {
 
 constexpr int64_t kNominalLifetime = 86400;  // for retries before there is any cert
 
-int64_t Jitter(int64_t interval, uint64_t seed, int attempts) {
-  uint64_t x = seed ^ (static_cast<uint64_t>(attempts) * 0x9E3779B97F4A7C15ULL);
+constexpr uint64_t kThresholdSalt = 0x7468726573686f6cULL;  // "threshol"
+
+uint64_t Mix(uint64_t x) {
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccdULL;
   x ^= x >> 33;
-  int64_t span = interval / 10;
-  return span > 0 ? static_cast<int64_t>(x % static_cast<uint64_t>(span + 1)) : 0;
+  return x;
+}
+
+// Uniform in [0, span].
+int64_t Below(uint64_t x, int64_t span) {
+  return span > 0 ? static_cast<int64_t>(Mix(x) % static_cast<uint64_t>(span + 1)) : 0;
+}
+
+int64_t Jitter(int64_t interval, uint64_t seed, int attempts) {
+  return Below(seed ^ (static_cast<uint64_t>(attempts) * 0x9E3779B97F4A7C15ULL), interval / 10);
+}
+
+// The seed of one cert: the credential's (the same on every device of a fleet) and the cert's
+// fingerprint (unique to the device and to each renewal), so that devices and generations differ.
+uint64_t CertSeed(uint64_t seed, const std::string& fingerprint) {
+  return Mix(seed ^ JitterSeed(fingerprint));
 }
 
 // The next retry after `state`'s last failure, at most one interval (+ jitter) from now.
@@ -30,6 +45,20 @@ uint64_t JitterSeed(const std::string& id) {
   uint64_t h = 1469598103934665603ULL;  // FNV-1a
   for (unsigned char c : id) h = (h ^ c) * 1099511628211ULL;
   return h;
+}
+
+int64_t ThresholdJitter(const CertTimes& cert, int64_t threshold_at, uint64_t jitter_seed) {
+  // The renewal window, or the time before the threshold when that is shorter (a 1% threshold
+  // is not made due before notBefore: at least 75% of the configured interval is kept).
+  int64_t window = std::min(cert.not_after - threshold_at, threshold_at - cert.not_before);
+  int64_t span = window * kThresholdJitterPercent / 100;
+  if (span <= 0) return 0;
+  // The device's share, the same for each of its certs (devices whose renewal intervals differ
+  // drift apart a little more with every renewal), plus up to half of the span from the cert
+  // (devices that share a seed still spread), wrapped into [0, span]: uniform over the span.
+  int64_t device = Below(jitter_seed ^ kThresholdSalt, span);
+  int64_t per_cert = Below(CertSeed(jitter_seed, cert.fingerprint) ^ kThresholdSalt, span / 2);
+  return (device + per_cert) % (span + 1);
 }
 
 CertSchedule ScheduleFor(const Policy& policy, const CertTimes& cert, int64_t retry_floor) {
@@ -70,8 +99,11 @@ Decision Decide(const DecisionInput& in) {
   bool failing = state.attempts > 0 && state.for_cert == cert.fingerprint;
   // Failing means the threshold had passed when the attempts were made: retries follow `retry`
   // alone, so a clock set back before the threshold does not postpone them.
-  if (failing) return Decision{NextRetry(state, s.retry_interval, in.now, in.jitter_seed), s.error};
-  int64_t at = s.threshold_at;
+  uint64_t seed = CertSeed(in.jitter_seed, cert.fingerprint);
+  if (failing) return Decision{NextRetry(state, s.retry_interval, in.now, seed), s.error};
+  // Earlier, never later, by up to kThresholdJitterPercent of the renewal window: a fleet made in
+  // one hour does not renew in one hour forever.
+  int64_t at = s.threshold_at - ThresholdJitter(cert, s.threshold_at, in.jitter_seed);
   // A cert that is due as soon as it is issued (an EST server handing out certs shorter than the
   // floor, or backdated ones) is renewed at most once per floor, not in a loop.
   if (state.last_attempt > 0)

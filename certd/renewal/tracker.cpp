@@ -1,9 +1,11 @@
 #include "certd/renewal/tracker.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <random>
 
 #include "common/fs.hpp"
 #include "common/json.hpp"
@@ -48,10 +50,31 @@ Expected<Saved> ParseCredential(const JsonFields& f, const std::string& prefix) 
   return s;
 }
 
+struct SavedState {
+  std::map<std::string, Saved> credentials;
+  uint64_t salt = 0;  // 0: none yet
+};
+
+// "jitterSalt": 16 hex digits, absent in files written before it existed.
+Expected<uint64_t> ParseSalt(const JsonFields& top) {
+  EDGESEC_ASSIGN_OR_RETURN(auto text, top.OptionalString("jitterSalt"));
+  if (!text) return uint64_t{0};
+  if (text->size() != 16 || text->find_first_not_of("0123456789abcdef") != std::string::npos)
+    return InvalidParameter("parameter 'jitterSalt' must be 16 lowercase hex digits");
+  return std::stoull(*text, nullptr, 16);
+}
+
+// A random salt for the jitter of this device's renewals (never 0).
+uint64_t NewSalt() {
+  std::random_device rd;
+  uint64_t salt = 0;
+  while (salt == 0) salt = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  return salt;
+}
+
 // renewal.json, every field type-checked: kConfig for a newer format, kInvalidParameter naming
 // the field (or saying it is not JSON) for a damaged file.
-Expected<std::map<std::string, Saved>> ParseState(const std::string& text,
-                                                  const std::string& path) {
+Expected<SavedState> ParseState(const std::string& text, const std::string& path) {
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return InvalidParameter("not valid JSON");
   if (!j.is_object()) return InvalidParameter("not a JSON object");
@@ -62,7 +85,8 @@ Expected<std::map<std::string, Saved>> ParseState(const std::string& text,
                      "renewal state '" + path + "' has format " + std::to_string(format) +
                          ", newer than this certd understands (" + std::to_string(kFormat) +
                          "); run the edgesec version that wrote it");
-  std::map<std::string, Saved> out;
+  SavedState out;
+  EDGESEC_ASSIGN_OR_RETURN(out.salt, ParseSalt(top));
   auto creds = j.find("credentials");
   if (creds == j.end() || creds->is_null()) return out;
   if (!creds->is_object()) return InvalidParameter("parameter 'credentials' must be an object");
@@ -70,7 +94,7 @@ Expected<std::map<std::string, Saved>> ParseState(const std::string& text,
     std::string prefix = "credentials." + id + ".";
     if (!c.is_object())
       return InvalidParameter("parameter 'credentials." + id + "' must be an object");
-    EDGESEC_ASSIGN_OR_RETURN(out[id], ParseCredential(JsonFields(c, prefix), prefix));
+    EDGESEC_ASSIGN_OR_RETURN(out.credentials[id], ParseCredential(JsonFields(c, prefix), prefix));
   }
   return out;
 }
@@ -91,24 +115,36 @@ Tracker::Tracker(const Clock& clock, std::string state_file, int64_t retry_floor
 Status Tracker::Load() {
   if (state_file_.empty()) return {};
   auto text = fs::ReadFile(state_file_, 64 << 20);
-  if (!text) return text.error().kind == ErrorKind::kNotFound ? Status() : Status(text.error());
-  auto saved = ParseState(*text, state_file_);
-  if (!saved) {
-    if (saved.error().kind == ErrorKind::kConfig) return saved.error();  // a newer format
-    // Damaged: the renewal state is a cache of attempts and warnings; the certs are in the store.
-    log::Error("certd: renewal state '" + state_file_ + "' is damaged (" + saved.error().message +
-               "); " + KeepAside(state_file_, clock_.Now()) +
-               "; the renewal state is rebuilt from the stored certificates (failed attempts "
-               "and expiry warnings already given are forgotten)");
-    return {};
+  if (!text && text.error().kind != ErrorKind::kNotFound) return text.error();
+  SavedState saved;
+  if (text) {
+    auto parsed = ParseState(*text, state_file_);
+    if (parsed) {
+      saved = std::move(*parsed);
+    } else if (parsed.error().kind == ErrorKind::kConfig) {
+      return parsed.error();  // a newer format
+    } else {
+      // Damaged: the renewal state is a cache of attempts and warnings; the certs are in the store.
+      log::Error("certd: renewal state '" + state_file_ + "' is damaged (" +
+                 parsed.error().message + "); " + KeepAside(state_file_, clock_.Now()) +
+                 "; the renewal state is rebuilt from the stored certificates (failed attempts "
+                 "and expiry warnings already given are forgotten)");
+    }
   }
   std::lock_guard lock(mutex_);
-  for (auto& [id, s] : *saved) {
+  for (auto& [id, s] : saved.credentials) {
     Entry& e = entries_[id];
     e.state = std::move(s.state);
     e.warned_cert = std::move(s.warned_cert);
     e.warned_up_to = s.warned_up_to;
     e.seed = JitterSeed(id);
+  }
+  // The salt is made once per device and kept, so that a restart does not move a due time
+  // (written with the state just read: a file from before salts keeps its attempts).
+  salt_ = saved.salt;
+  if (salt_ == 0) {
+    salt_ = NewSalt();
+    SaveLocked();
   }
   return {};
 }
@@ -129,6 +165,11 @@ void Tracker::SaveLocked() const {
     creds[id] = std::move(c);
   }
   Json j{{"format", kFormat}, {"credentials", std::move(creds)}};
+  if (salt_ != 0) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(salt_));
+    j["jitterSalt"] = hex;
+  }
   if (Status st = fs::AtomicWriteFile(state_file_, j.dump(1) + "\n", 0600); !st)
     log::Error("certd: cannot save the renewal state '" + state_file_ +
                "': " + st.error().Describe());
@@ -198,7 +239,7 @@ void Tracker::Failed(const std::string& id, const std::string& error) {
 }
 
 Decision Tracker::DecideLocked(const Entry& e, int64_t now) const {
-  DecisionInput in{&e.policy, &e.cert, &e.state, now, retry_floor_, e.seed};
+  DecisionInput in{&e.policy, &e.cert, &e.state, now, retry_floor_, e.seed ^ salt_};
   return Decide(in);
 }
 

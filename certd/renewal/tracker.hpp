@@ -1,9 +1,9 @@
 #pragma once
 // The renewal state of every credential: its policy, the times of its current cert, the attempt
 // state (persisted atomically in <state dir>/renewal.json, format version 1, with the expiry
-// warnings already given, keyed by the cert's fingerprint) and whether a renewal is running. Shared
-// by the scheduler thread and the API (GET /credentials, POST /credentials/{id}/renew).
-// Thread-safe.
+// warnings already given, keyed by the cert's fingerprint, and the device's jitter salt) and
+// whether a renewal is running. Shared by the scheduler thread and the API (GET /credentials, POST
+// /credentials/{id}/renew). Thread-safe.
 
 #include <cstdint>
 #include <map>
@@ -41,7 +41,8 @@ class Tracker {
   Tracker(const Clock& clock, std::string state_file, int64_t retry_floor = 60);
 
   // Reads the state file; kConfig when it has a newer format, kIo when it cannot be read. A
-  // missing file is an empty state.
+  // missing file is an empty state. A file without a jitter salt (missing, damaged, or written
+  // before salts) gets a new one, written at once.
   Status Load();
   // The configured credentials (a reload): state of removed ones is dropped.
   void SetPolicies(const std::map<std::string, Policy>& policies);
@@ -89,6 +90,10 @@ class Tracker {
   int64_t retry_floor_;
   mutable std::mutex mutex_;
   std::map<std::string, Entry> entries_;
+  // Mixed into every jitter seed (decision.hpp): random per device, made by the first Load() and
+  // kept in the state file ("jitterSalt"), so that a fleet sharing credential ids still spreads.
+  // 0 without a state file (tests, benchmarks).
+  uint64_t salt_ = 0;
 };
 
 }  // namespace edgesec::certd::renewal

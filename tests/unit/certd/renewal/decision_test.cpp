@@ -1,10 +1,14 @@
-// certd/renewal/decision and tracker with a fake clock: thresholds in % and absolute time, retries
-// with jitter and a floor, wall clock jumps forward (past expiry) and back, restarts (persisted
+// certd/renewal/decision and tracker with a fake clock: thresholds in % and absolute time with
+// their jitter (earlier only, bounded, deterministic, per seed and cert), retries with jitter and a
+// floor, wall clock jumps forward (past expiry) and back, restarts (persisted
 // state), and 10,000 credentials after a jump: no storm.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "certd/renewal/decision.hpp"
 #include "certd/renewal/scheduler.hpp"
@@ -41,9 +45,11 @@ Policy WithSpans(const std::string& threshold, const std::string& retry) {
 TEST_CASE("80% of a 100-day cert is due 20 days before expiry; an absolute threshold counts back from notAfter") {
   std::optional<CertTimes> c = Cert(100);
   AttemptState none;
-  CHECK(*DecideAt(Policy{}, c, none, kT0).at == kT0 + 80 * kDay);
-  CHECK(*DecideAt(WithSpans("10d", "4%"), c, none, kT0).at == kT0 + 90 * kDay);
-  CHECK(*DecideAt(WithSpans("1%", "4%"), c, none, kT0).at == kT0 + kDay);
+  // Made earlier by the threshold jitter of seed 42 and fingerprint "AA": at most 25% of the
+  // window (5 d, 2.5 d, and for 1% a quarter of the 1 d before the threshold).
+  CHECK(*DecideAt(Policy{}, c, none, kT0).at == kT0 + 80 * kDay - 426022);
+  CHECK(*DecideAt(WithSpans("10d", "4%"), c, none, kT0).at == kT0 + 90 * kDay - 210954);
+  CHECK(*DecideAt(WithSpans("1%", "4%"), c, none, kT0).at == kT0 + kDay - 16692);
   CHECK(DecideAt(Policy{}, c, none, kT0).error.empty());
 }
 
@@ -51,9 +57,52 @@ TEST_CASE("a threshold or retry longer than the lifetime is an error and the def
   std::optional<CertTimes> c = Cert(10);
   Decision d = DecideAt(WithSpans("30d", "4%"), c, AttemptState{}, kT0);
   CHECK_THAT(d.error, Catch::Contains("threshold '30d' is longer than the lifetime"));
-  CHECK(*d.at == kT0 + 8 * kDay);
+  CHECK(*d.at == kT0 + 8 * kDay - 12865);  // 80% less the jitter (at most 0.5 d)
   d = DecideAt(WithSpans("80%", "11d"), c, AttemptState{}, kT0);
   CHECK_THAT(d.error, Catch::Contains("retry '11d' is longer than the lifetime"));
+}
+
+TEST_CASE("the threshold jitter is earlier only, bounded by 25% of the window, deterministic, per seed and per cert") {
+  Policy p;
+  AttemptState none;
+  int64_t threshold = kT0 + 80 * kDay, span = 20 * kDay / 4;
+  std::set<int64_t> per_seed, per_cert;
+  int bins[10] = {};
+  for (int i = 0; i < 10000; ++i) {
+    std::optional<CertTimes> c = Cert(100, "AA");
+    DecisionInput in{&p, &c, &none, kT0, 60, static_cast<uint64_t>(i)};
+    int64_t at = *Decide(in).at;
+    REQUIRE(at <= threshold);  // never later
+    REQUIRE(at >= threshold - span);
+    CHECK(*Decide(in).at == at);  // deterministic: a restart does not move it
+    per_seed.insert(at);
+    bins[std::min<int64_t>(9, (threshold - at) * 10 / (span + 1))] += 1;
+    // The same seed on every device of a fleet (the credential id): the certs differ.
+    std::optional<CertTimes> other = Cert(100, "fp-" + std::to_string(i));
+    DecisionInput same_seed{&p, &other, &none, kT0, 60, 42};
+    per_cert.insert(*Decide(same_seed).at);
+  }
+  CHECK(per_seed.size() > 9800);  // 10,000 draws from 432,001 values: ~116 birthday collisions
+  CHECK(per_cert.size() > 9500);  // the cert moves it within half the span: ~230 collisions
+  for (int b : bins) CHECK((b > 850 && b < 1150));  // roughly uniform over the span
+  // A 1% threshold is not moved before notBefore: at least 75% of the day before it is kept.
+  for (uint64_t seed = 0; seed < 1000; ++seed) {
+    std::optional<CertTimes> c = Cert(100);
+    Policy one = WithSpans("1%", "4%");
+    DecisionInput in{&one, &c, &none, kT0, 60, seed};
+    int64_t at = *Decide(in).at;
+    CHECK((at >= kT0 + kDay * 3 / 4 && at <= kT0 + kDay));
+  }
+}
+
+TEST_CASE("a clock moved just past the threshold finds the cert due whatever its jitter") {
+  AttemptState none;
+  for (uint64_t seed = 0; seed < 1000; ++seed) {
+    std::optional<CertTimes> c = Cert(365, "X" + std::to_string(seed));
+    Policy half = WithSpans("50%", "4%");
+    DecisionInput in{&half, &c, &none, kT0 + 365 * kDay / 2 + 1, 60, seed};
+    CHECK(*Decide(in).at <= in.now);
+  }
 }
 
 TEST_CASE("auto_renew = false is never due; no cert is due at once (initial issuance)") {
@@ -85,6 +134,18 @@ TEST_CASE("failed attempts retry after `retry` with bounded jitter, never sooner
     seen.insert(t);
   }
   CHECK(seen.size() > 10);
+  // The same seed (credential id) on every device: the retries of different certs differ too.
+  seen.clear();
+  for (int i = 0; i < 50; ++i) {
+    Policy p;
+    std::optional<CertTimes> other = Cert(100, "fp-" + std::to_string(i));
+    AttemptState f{1, now, "EST server down", "fp-" + std::to_string(i)};
+    DecisionInput in{&p, &other, &f, now, 60, 42};
+    int64_t t = *Decide(in).at;
+    CHECK((t >= now + 4 * kDay && t <= now + 4 * kDay + 4 * kDay / 10));
+    seen.insert(t);
+  }
+  CHECK(seen.size() > 40);
   // Failures recorded for an earlier cert (since replaced) do not delay the new one beyond the
   // floor after the last attempt.
   AttemptState old_cert{3, now - 3600, "x", "BB"};
@@ -132,7 +193,7 @@ TEST_CASE("a backward clock jump never postpones a renewal that was already bein
   AttemptState ok{0, kT0 + 90, "", ""};
   CHECK(*DecideAt(Policy{}, short_cert, ok, kT0 + 90, 60).at == kT0 + 150);
   CHECK(*DecideAt(Policy{}, short_cert, ok, kT0 + 100, 60).at == kT0 + 150);
-  CHECK(*DecideAt(Policy{}, short_cert, ok, kT0 - 1000, 60).at == kT0 + 80);  // its threshold
+  CHECK(*DecideAt(Policy{}, short_cert, ok, kT0 - 1000, 60).at == kT0 + 79);  // threshold − jitter
 }
 
 TEST_CASE("expiry warnings: the smallest crossed delta, once; expired is delta 0") {
@@ -182,6 +243,87 @@ TEST_CASE("the tracker persists attempts and warnings across a restart") {
   auto w = t.TakeWarnings(clock.Now());
   REQUIRE(w.size() == 1);
   CHECK(w[0].id == "b");
+}
+
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The due time of credential "device" (a 100-day cert "AA") in a tracker on `file`.
+int64_t DueWith(const FakeClock& clock, const std::string& file) {
+  Tracker t(clock, file, 60);
+  REQUIRE(t.Load());
+  t.SetPolicies({{"device", Policy{}}});
+  t.SetCert("device", Cert(100, "AA"));
+  return *t.View("device")->decision.at;
+}
+
+}  // namespace
+
+TEST_CASE("the tracker's jitter salt is made once per device, kept across restarts, different per device") {
+  edgesec::testing::TempDir dir;
+  FakeClock clock(kT0);
+  std::string file = dir.path() + "/renewal.json";
+  int64_t at = DueWith(clock, file);
+  CHECK_THAT(Slurp(file), Catch::Contains("\"jitterSalt\": \""));  // written by the first Load
+  CHECK(DueWith(clock, file) == at);                                // a restart: the same time
+  // Twenty devices with the same credential and the same cert: twenty salts, twenty due times.
+  std::set<int64_t> devices{at};
+  for (int i = 0; i < 19; ++i) {
+    int64_t other = DueWith(clock, dir.path() + "/device-" + std::to_string(i) + ".json");
+    CHECK((other <= kT0 + 80 * kDay && other >= kT0 + 75 * kDay));
+    devices.insert(other);
+  }
+  CHECK(devices.size() >= 19);
+  // No state file (tests, benchmarks): no salt, the same time every time.
+  CHECK(DueWith(clock, "") == DueWith(clock, ""));
+}
+
+TEST_CASE("a renewal.json from before salts keeps its attempts when the salt is added") {
+  edgesec::testing::TempDir dir;
+  FakeClock clock(kT0 + 85 * kDay);
+  std::string file = dir.path() + "/renewal.json";
+  {
+    std::ofstream out(file);
+    out << R"({"format":1,"credentials":{"device":{"attempts":2,"lastAttempt":)" << kT0 + 84 * kDay
+        << R"(,"lastError":"EST down","forCert":"AA"}}})";
+  }
+  {
+    Tracker t(clock, file, 60);
+    REQUIRE(t.Load());
+  }
+  std::string text = Slurp(file);
+  CHECK_THAT(text, Catch::Contains("\"jitterSalt\"") && Catch::Contains("EST down"));
+  Tracker t(clock, file, 60);
+  REQUIRE(t.Load());
+  t.SetPolicies({{"device", Policy{}}});
+  t.SetCert("device", Cert(100, "AA"));
+  CHECK(t.View("device")->state.attempts == 2);
+}
+
+TEST_CASE("a malformed jitter salt is a damaged renewal state: kept aside and a new salt made") {
+  edgesec::testing::TempDir dir;
+  FakeClock clock(kT0);
+  std::string file = dir.path() + "/renewal.json";
+  {
+    std::ofstream out(file);
+    out << R"({"format":1,"jitterSalt":"not-hex","credentials":{}})";
+  }
+  DueWith(clock, file);
+  std::string text = Slurp(file);
+  auto at = text.find("\"jitterSalt\": \"");
+  REQUIRE(at != std::string::npos);
+  std::string salt = text.substr(at + 15, 16);
+  CHECK(salt.find_first_not_of("0123456789abcdef") == std::string::npos);
+  int aside = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir.path()))
+    aside += f.path().filename().string().rfind("renewal.json.bad-", 0) == 0 ? 1 : 0;
+  CHECK(aside == 1);
 }
 
 TEST_CASE("after the clock went back, the tracker's retry stays one interval ahead instead of receding") {
