@@ -85,13 +85,20 @@ bool CertService::OnRevoked(const FoundRevoked& f) {
   auto cred = s->config.credentials.find(f.id);
   if (cred == s->config.credentials.end() || cred->second.method == IssuanceMethod::kPreloaded)
     return true;  // the integrator's or an imported cert: reported, nothing more certd can do
+  if (!cred->second.policy.auto_renew) {
+    log::Warning("certd: cert '" + f.id +
+                 "' is revoked and auto_renew is off: renew it with "
+                 "`edgectl cert renew " +
+                 f.id + "` (a new key is made)");
+    return true;
+  }
   int64_t now = Now();
   {
     std::lock_guard lock(reissue_mutex_);
     if (reissue_retry_[f.id].first > now) return false;
   }
   GenerationScope scope(f.id, "issued", "revoked");
-  auto pem = RenewCredential(f.id, true, RenewWhen::kAlways);
+  auto pem = RenewCredential(f.id, true, RenewWhen::kAlways, true);
   std::lock_guard lock(reissue_mutex_);
   if (pem) {
     reissue_retry_.erase(f.id);

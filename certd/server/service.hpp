@@ -132,8 +132,10 @@ class CertService {
 
   // renew.cpp: how a credential is renewed (EST re-enroll, or local issuance); the bookkeeping is
   // renewals_'s.
+  // `revoked`: the stored cert is revoked — always a new key, and EST through /simpleenroll.
   Expected<std::string> RenewCredential(const std::string& id, std::optional<bool> rotate,
-                                        RenewWhen when);
+                                        RenewWhen when, bool revoked = false);
+  Expected<std::string> EnrollRevoked(const State& s, const certd::Credential& cred);
   Expected<std::string> RenewLocally(const State& s, const certd::Credential& cred,
                                      std::optional<bool> rotate);
   void ScheduledRenewal(const std::string& id);
