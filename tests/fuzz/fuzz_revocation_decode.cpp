@@ -1,7 +1,8 @@
-// Fuzz target: what certd decodes of the bytes a CRL distribution point serves
-// (certd/revocation/crl.hpp). Properties: no crash or leak on any input; whatever ParseCrl accepts
-// re-encodes to DER that parses again to the same DER, has readable times or a clear error, and
-// is never accepted by VerifyCrl for an issuer whose key did not sign it (a fixed unrelated key).
+// Fuzz target: what certd decodes of the bytes a CRL distribution point or an OCSP responder
+// serves (certd/revocation/crl.hpp, ocsp.hpp). Properties: no crash or leak on any input; whatever
+// ParseCrl accepts re-encodes to DER that parses again to the same DER, has readable times or a
+// clear error, and is never accepted by VerifyCrl for an issuer whose key did not sign it (a fixed
+// unrelated key).
 #include <openssl/x509v3.h>
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "certd/revocation/crl.hpp"
+#include "certd/revocation/ocsp.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 using namespace edgesec;
@@ -39,6 +41,8 @@ X509* Stranger() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  // The same bytes as an OCSP answer: never one that counts for a key nobody signed with.
+  FUZZ_CHECK(!CheckOcspResponse(bytes, Stranger(), Stranger(), 2'000'000'000));
   auto crl = ParseCrl(bytes);
   if (!crl) return 0;
   auto der = CrlToDer(crl->get());
