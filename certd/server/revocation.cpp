@@ -40,12 +40,14 @@ std::vector<RevocationTarget> CertService::RevocationTargets(
   for (size_t i = 0; i < keep->size(); ++i) {
     X509* leaf = (*keep)[i].front().get();
     std::vector<std::string> urls = revocation::CrlUrls(leaf);
-    if (urls.empty()) continue;
+    std::vector<std::string> ocsp = revocation::OcspUrls(leaf);
+    if (urls.empty() && ocsp.empty()) continue;
     std::vector<X509*> own;  // the cert's own chain first
     for (size_t j = 1; j < (*keep)[i].size(); ++j) own.push_back((*keep)[i][j].get());
     X509* issuer = revocation::FindIssuer(leaf, own);
     if (!issuer) issuer = revocation::FindIssuer(leaf, candidates);
-    targets.push_back({held[i], edgesec::x509::Sha256Fingerprint(leaf), leaf, issuer, urls});
+    targets.push_back(
+        {held[i], edgesec::x509::Sha256Fingerprint(leaf), leaf, issuer, urls, std::move(ocsp)});
   }
   return targets;
 }
@@ -73,12 +75,13 @@ bool CertService::OnRevoked(const FoundRevoked& f) {
                    "': " + st.error().message);
     log::Error("certd: cert '" + f.id + "' (SHA-256 " + f.sha256 + ") is revoked since " +
                edgesec::x509::Rfc3339(f.entry.at) + " (reason " + f.entry.reason +
-               ") according to its issuer's CRL");
+               ") according to its " + (f.source == "ocsp" ? "OCSP responder" : "issuer's CRL"));
     auto stored = store_->Get(f.id);
     Json e = keyd::CertEvent("certd", "cert.revoke", f.id,
                              stored && *stored ? (*stored)->pem : std::string());
     // keyd's audit route takes no other field: the time goes with the reason.
-    e["reason"] = f.entry.reason + ", revoked at " + edgesec::x509::Rfc3339(f.entry.at);
+    e["reason"] =
+        f.entry.reason + ", revoked at " + edgesec::x509::Rfc3339(f.entry.at) + ", by " + f.source;
     Audit(e);
   }
   auto s = Snapshot();
@@ -125,7 +128,8 @@ Expected<api::CertInfo> CertService::CheckRevocation(const Caller& c, const std:
   renewals_->Wake();  // the next due fetch may have moved
   EDGESEC_ASSIGN_OR_RETURN(api::CertInfo info, GetInfo(c, id));
   if (!info.revocation)
-    return InvalidParameter("cert '" + id + "' names no CRL distribution point (http or https)");
+    return InvalidParameter("cert '" + id +
+                            "' names no CRL distribution point or OCSP responder (http or https)");
   return info;
 }
 

@@ -47,11 +47,67 @@ int64_t Revocations::NextRefresh(const revocation::CrlTimes& t, int64_t now) {
   return base + static_cast<int64_t>(jitter_() % static_cast<uint64_t>(spread));
 }
 
+int64_t Revocations::Backoff(int failures) const {
+  int64_t cap = std::min<int64_t>(kMaxRetry, refresh_);
+  return std::min<int64_t>(cap, kFirstRetry << std::min(failures - 1, 16));
+}
+
+void Revocations::AskOcsp(const RevocationTarget& t, OcspState& o, int64_t now) {
+  std::string why;
+  const char* result = "unavailable";
+  auto request = revocation::BuildOcspRequest(t.cert, t.issuer);
+  for (const std::string& url : t.ocsp_urls) {
+    if (!request) break;
+    auto body = revocation::Fetch({url, *request, "application/ocsp-request", 15, {}});
+    if (!body) {
+      why = "OCSP responder '" + url + "' cannot be reached (" + body.error().message + ")";
+      continue;
+    }
+    auto answer = revocation::CheckOcspResponse(*body, t.cert, t.issuer, now);
+    if (!answer) {
+      why = "OCSP answer of '" + url + "' is refused: " + answer.error().message;
+      result = "refused";
+      continue;
+    }
+    o.answer = *answer;
+    o.failures = 0;
+    o.last_error.clear();
+    o.checked_at = now;
+    o.next_fetch = NextRefresh({answer->this_update, answer->next_update}, now);
+    CountRevocationCheck("ocsp", "good");
+    return;
+  }
+  if (!request) why = "cannot build the OCSP request: " + request.error().message;
+  ++o.failures;
+  int64_t wait = Backoff(o.failures);
+  o.next_fetch = now + wait;
+  o.last_error = why;
+  CountRevocationCheck("ocsp", result);
+  log::Warning("certd: cert '" + t.id + "': " + why + "; " +
+               (o.answer ? "the last good answer stays in force" : "the CRLs decide meanwhile") +
+               "; next try in " + std::to_string(wait) + " s");
+}
+
+std::optional<Revocations::CertState> Revocations::FromOcsp(
+    const RevocationTarget& t, const OcspState& o, int64_t now,
+    std::vector<FoundRevoked>* found) const {
+  if (!o.answer || o.answer->state == "unknown") return std::nullopt;
+  if (o.answer->next_update && *o.answer->next_update < now) return std::nullopt;
+  CertState c;
+  c.source = "ocsp";
+  c.state = o.answer->state;
+  c.checked_at = o.checked_at;
+  c.next_update = o.answer->next_update;
+  c.last_error = o.last_error;
+  if (c.state == "revoked")
+    found->push_back({t.id, t.sha256, {o.answer->revoked_at, o.answer->reason}, "ocsp"});
+  return c;
+}
+
 void Revocations::Failed(const std::string& url, UrlState& u, const std::string& why,
                          const char* result, int64_t now) {
   ++u.failures;
-  int64_t cap = std::min<int64_t>(kMaxRetry, refresh_);
-  int64_t wait = std::min<int64_t>(cap, kFirstRetry << std::min(u.failures - 1, 16));
+  int64_t wait = Backoff(u.failures);
   u.next_fetch = now + wait;
   u.last_error = why;
   CountRevocationCheck("crl", result);
@@ -139,9 +195,25 @@ Revocations::Pass Revocations::Run(const std::vector<RevocationTarget>& targets,
   std::lock_guard lock(mutex_);
   int64_t now = clock_.Now();
   Pass pass;
-  std::set<std::string> fetched, used;
+  std::set<std::string> fetched, used, asked;
   std::map<std::string, CertState> certs;
   for (const RevocationTarget& t : targets) {
+    std::optional<CertState> by_ocsp;
+    if (!t.ocsp_urls.empty() && t.issuer) {
+      asked.insert(t.id);
+      OcspState& o = ocsp_[t.id];
+      if (o.sha256 != t.sha256) {  // a new cert under the id: nothing known of it yet
+        o = OcspState();
+        o.sha256 = t.sha256;
+      }
+      if (now >= o.next_fetch || t.id == force_id) AskOcsp(t, o, now);
+      if (!pass.next_at || o.next_fetch < *pass.next_at) pass.next_at = o.next_fetch;
+      by_ocsp = FromOcsp(t, o, now, &pass.revoked);
+    }
+    if (by_ocsp) {  // OCSP decides: the CRLs are not fetched for this cert
+      certs[t.id] = *by_ocsp;
+      continue;
+    }
     for (const std::string& url : t.crl_urls) {
       used.insert(url);
       if (!t.issuer) continue;
@@ -151,9 +223,23 @@ Revocations::Pass Revocations::Run(const std::vector<RevocationTarget>& targets,
       if (due && fetched.insert(url).second) Refresh(url, u, t.issuer, now);
       if (!pass.next_at || u.next_fetch < *pass.next_at) pass.next_at = u.next_fetch;
     }
-    certs[t.id] = Evaluate(t, now, &pass.revoked);
+    CertState c = Evaluate(t, now, &pass.revoked);
+    if (auto it = ocsp_.find(t.id); it != ocsp_.end()) {
+      const OcspState& o = it->second;
+      if (!o.last_error.empty()) c.last_error = o.last_error;
+      if (t.crl_urls.empty() && o.answer && o.answer->state != "unknown") {
+        // Only OCSP, its last answer past nextUpdate: it holds, stale.
+        c.source = "ocsp";
+        c.state = o.answer->state;
+        c.checked_at = o.checked_at;
+        c.next_update = o.answer->next_update;
+        c.stale = true;
+      }
+    }
+    certs[t.id] = c;
   }
   std::erase_if(urls_, [&](const auto& kv) { return used.count(kv.first) == 0; });
+  std::erase_if(ocsp_, [&](const auto& kv) { return asked.count(kv.first) == 0; });
   certs_ = std::move(certs);
   return pass;
 }
@@ -164,7 +250,7 @@ std::optional<api::RevocationInfo> Revocations::InfoOf(const std::string& id) co
   if (it == certs_.end()) return std::nullopt;
   const CertState& c = it->second;
   return api::RevocationInfo{c.state,
-                             "crl",
+                             c.source,
                              TimeOrEmpty(c.checked_at),
                              c.next_update ? x509::Rfc3339(*c.next_update) : std::string(),
                              c.last_error,

@@ -20,6 +20,7 @@
 #include "certd/api/lifecycle_api.hpp"
 #include "certd/revocation/cache.hpp"
 #include "certd/revocation/crl.hpp"
+#include "certd/revocation/ocsp.hpp"
 #include "common/clock.hpp"
 
 namespace edgesec::certd {
@@ -29,11 +30,13 @@ struct RevocationTarget {
   X509* cert = nullptr;
   X509* issuer = nullptr;  // null: certd holds no cert that issued it
   std::vector<std::string> crl_urls;
+  std::vector<std::string> ocsp_urls;  // asked first; the CRLs are the fallback
 };
 
 struct FoundRevoked {
   std::string id, sha256;
   revocation::RevokedEntry entry;
+  std::string source = "crl";  // or "ocsp"
 };
 
 class Revocations {
@@ -64,8 +67,15 @@ class Revocations {
     std::string last_error;
     bool cache_tried = false;
   };
+  struct OcspState {
+    std::string sha256;  // the cert the answer is about
+    std::optional<revocation::OcspAnswer> answer;
+    int64_t next_fetch = 0, checked_at = 0;
+    int failures = 0;
+    std::string last_error;
+  };
   struct CertState {
-    std::string state = "unknown";
+    std::string state = "unknown", source = "crl";
     int64_t checked_at = 0;
     std::optional<int64_t> next_update;
     bool stale = false;
@@ -75,6 +85,11 @@ class Revocations {
   void LoadCached(const std::string& url, UrlState& u, X509* issuer, int64_t now);
   void Failed(const std::string& url, UrlState& u, const std::string& why, const char* result,
               int64_t now);
+  int64_t Backoff(int failures) const;
+  void AskOcsp(const RevocationTarget& t, OcspState& o, int64_t now);
+  // The OCSP answer when it decides (good or revoked, not past nextUpdate).
+  std::optional<CertState> FromOcsp(const RevocationTarget& t, const OcspState& o, int64_t now,
+                                    std::vector<FoundRevoked>* found) const;
   int64_t NextRefresh(const revocation::CrlTimes& t, int64_t now);
   CertState Evaluate(const RevocationTarget& t, int64_t now, std::vector<FoundRevoked>* found);
 
@@ -84,6 +99,7 @@ class Revocations {
   mutable std::mutex mutex_;
   std::map<std::string, UrlState> urls_;
   std::map<std::string, CertState> certs_;
+  std::map<std::string, OcspState> ocsp_;  // by cert id
   std::mt19937_64 jitter_{std::random_device{}()};
 };
 
