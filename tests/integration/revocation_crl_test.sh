@@ -100,6 +100,12 @@ metric() {  # metric NAME LABEL...: the value of the sample of NAME with every L
 }
 hits() { wc -l <"$HITS"; }
 
+checked() {  # checked ID FIELD: a field of `edgectl --json check`'s result cert-revocation:ID
+  edgectl --json check 2>/dev/null | python3 -c 'import json,sys
+r = [x for x in json.load(sys.stdin) if x["id"] == "cert-revocation:" + sys.argv[1]]
+print(r[0][sys.argv[2]] if r else "absent")' "$1" "$2"
+}
+
 # --- Good: both certs are in the CRL's issuer's good books.
 check_now dev1
 [ "$STATUS" = 200 ] && [ "$(echo "$BODY" | json revocation.state)" = good ] &&
@@ -129,6 +135,16 @@ n=$(grep -c '"cert.revoke"' "$AUDIT" 2>/dev/null)
 [ "$n" = 1 ] && grep '"cert.revoke"' "$AUDIT" | grep -q '"dev1"' && pass "one audit event cert.revoke for dev1" ||
   fail "audit cert.revoke lines: $n"
 [ "$(grep -c "<3>.*cert 'dev1'.*is revoked" "$LOG")" = 1 ] && pass "one error line for dev1" || fail "error lines: $(grep -c "is revoked" "$LOG")"
+edgectl check >/dev/null 2>&1 && fail "edgectl check exits 0 with a revoked cert" || pass "edgectl check exits non-zero"
+MSG=$(checked dev1 message) HINT=$(checked dev1 hint)
+[ "$(checked dev1 status)" = fail ] && [[ $MSG == *"is revoked (by its crl"* ]] &&
+  [[ $HINT == *"edgectl --root $DIR cert import dev1 FILE"* ]] &&
+  pass "check: cert-revocation:dev1 fails, the hint imports a new cert" ||
+  fail "check dev1: $(checked dev1 status) $(checked dev1 message) / $(checked dev1 hint)"
+[ "$(checked dev2 status)" = pass ] && pass "check: cert-revocation:dev2 passes" || fail "check dev2: $(checked dev2 message)"
+[ "$(checked edge-ca status)" = absent ] && pass "check: nothing for a cert without a CRL distribution point" ||
+  fail "check edge-ca: $(checked edge-ca status)"
+cp "$CA/index.txt" "$DIR/index-dev1-revoked.txt"  # for a CRL that does not revoke dev2, below
 
 # --- Forged CRLs: refused with the URL and why; dev2 stays good, nothing else changes.
 cp "$WWW/ca.crl" "$DIR/good.crl"
@@ -189,6 +205,21 @@ echo 4200 >"$EDGESEC_TEST_CLOCK_FILE"; sleep 2
 [ "$(hits)" = 3 ] && pass "backoff: the second retry 120 s after the first" || fail "after +200 s: $(hits) fetches"
 grep -q "CRL '$URL' cannot be fetched (HTTP status 503); the last good CRL stays in force" "$LOG" &&
   pass "the log names the URL and the outage" || fail "log: $(grep "CRL '$URL'" "$LOG" | tail -1)"
+# check warns with the command that fetches again; the CA publishes a fresh CRL, the server is back,
+# the hint is run as it stands: the state is fresh and check passes.
+MSG=$(checked dev2 message)
+[ "$(checked dev2 status)" = warn ] && [[ $MSG == *"is stale"* ]] &&
+  pass "check: a stale revocation state warns" || fail "check stale dev2: $(checked dev2 status) $(checked dev2 message)"
+HINT=$(checked dev2 hint | sed -n 's/.*fetch it now: //p')
+[ "$HINT" = "edgectl --root $DIR cert check-revocation dev2" ] && pass "the hint: $HINT" || fail "hint: $(checked dev2 hint)"
+"$EDGESEC_EDGECTL" ${HINT#edgectl } >/dev/null 2>&1 && fail "check-revocation exits 0 while the CRL cannot be fetched" ||
+  pass "the hint run while the server is still down exits non-zero"
+cp "$DIR/index-dev1-revoked.txt" "$CA/index.txt" && publish -crlhours 3 && rm -f "$WWW/.down"
+"$EDGESEC_EDGECTL" ${HINT#edgectl } >"$DIR/hint.out" 2>&1 && grep -q "revocation:  good by crl" "$DIR/hint.out" &&
+  pass "the hint run with the server back: good, exit 0" || fail "hint run: $(cat "$DIR/hint.out")"
+[ "$(checked dev2 status)" = pass ] && [ "$(rev dev2 stale)" = false ] && pass "check passes after the hint" ||
+  fail "after the hint: $(checked dev2 status) $(checked dev2 message)"
+touch "$WWW/.down"  # offline again for the restart below
 
 # --- Restart offline: the cache still knows the last good CRL; a damaged cache file is kept aside.
 down
@@ -206,6 +237,21 @@ for _ in $(seq 50); do [ "$(rev dev2 state 2>/dev/null)" = good ] && break; slee
 ls "$CACHE" | grep -q '\.bad-' && pass "the damaged cache file is kept aside" || fail "cache dir: $(ls "$CACHE")"
 [ "$(rev dev2 state)" = good ] && grep -q "cached CRL '$f' is damaged" "$LOG" &&
   pass "refetched after the damaged cache, with one line" || fail "after damage: $BODY / $(grep cached "$LOG")"
+
+# --- check's hint for the revoked dev1 run as it stands, with a new cert (and key) from the CA.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$DIR/dev1b.key" \
+  -subj "/CN=dev1" -out "$DIR/dev1b.csr" -config "$CA/ca.cnf" 2>/dev/null
+ossl_ca -notext -extensions leaf -in "$DIR/dev1b.csr" -out "$DIR/dev1b.pem"
+cat "$DIR/dev1b.pem" "$CA/ca.pem" "$DIR/dev1b.key" >"$DIR/dev1-renewed.pem"
+HINT=$(checked dev1 hint | sed -n 's/.*or import one: \(edgectl [^(]*\) (.*/\1/p')
+[ "$HINT" = "edgectl --root $DIR cert import dev1 FILE" ] && pass "dev1's hint: $HINT" || fail "dev1's hint: $(checked dev1 hint)"
+ARGS=${HINT#edgectl }
+"$EDGESEC_EDGECTL" ${ARGS%FILE} "$DIR/dev1-renewed.pem" >"$DIR/import.out" 2>&1 &&
+  pass "the hint run with the new cert" || fail "import: $(cat "$DIR/import.out")"
+check_now dev1
+[ "$(echo "$BODY" | json revocation.state)" = good ] && [ "$(status dev1)" = active ] &&
+  [ "$(checked dev1 status)" = pass ] && pass "dev1's new cert: good, active, check passes" ||
+  fail "after dev1's import: $(status dev1) $BODY / $(checked dev1 status)"
 
 # --- Checking off: no revocation field, the route says why.
 printf '\n[revocation]\ncheck = false\n' >>"$DIR/etc/edgesec/certd/config.toml"
