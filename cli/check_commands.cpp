@@ -17,6 +17,7 @@ int Check(Context& ctx) {
   check::CheckConfig(env, report);
   check::CheckServices(env, report);
   check::CheckCerts(env, report);
+  check::CheckRevocation(env, report);
   check::CheckIssuance(env, report);
   check::CheckPermissions(env, report);
   check::CheckEst(env, report);

@@ -94,6 +94,7 @@ struct Env {
 void CheckConfig(Env& env, Report& report);       // config_check.cpp
 void CheckServices(Env& env, Report& report);     // services_check.cpp
 void CheckCerts(Env& env, Report& report);        // certs_check.cpp
+void CheckRevocation(Env& env, Report& report);   // revocation_check.cpp
 void CheckPermissions(Env& env, Report& report);  // permissions_check.cpp
 void CheckEst(Env& env, Report& report);          // est_check.cpp
 void CheckTokens(Env& env, Report& report);       // tokens_check.cpp

@@ -122,6 +122,10 @@ check_now dev1
   pass "metric edgesec_cert_status revoked = 1" || fail "metric: $(edgectl metrics | grep dev1)"
 edgectl --json cert history dev1 | python3 -c 'import json,sys; g=json.load(sys.stdin)["generations"][-1]; sys.exit(g["revoked"]["reason"] != "keyCompromise")' &&
   pass "history: revoked, reason keyCompromise" || fail "history: $(edgectl --json cert history dev1)"
+edgectl check >"$DIR/check.out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q "cert 'dev1' is revoked according to its issuer's CRL" "$DIR/check.out" &&
+  grep -q "cert 'dev2' is not revoked" "$DIR/check.out" &&
+  pass "edgectl check fails on the revoked dev1, passes dev2" || fail "check (exit $rc): $(grep -i revo "$DIR/check.out")"
 check_now dev1  # another refresh: still one audit event, one error line
 sleep 0.5
 AUDIT=$DIR/var/log/edgesec/audit.jsonl
@@ -181,6 +185,9 @@ sleep 3
 [ "$(metric edgesec_revocation_stale 'cert_id="dev2"')" = 1 ] && pass "metric edgesec_revocation_stale = 1" ||
   fail "stale metric: $(edgectl metrics | grep revocation_stale)"
 [ "$(status dev1)" = revoked ] && pass "dev1 stays revoked offline" || fail "dev1 $(status dev1)"
+edgectl check >"$DIR/check.out" 2>&1
+grep -q "cert 'dev2': the revocation information is stale" "$DIR/check.out" && pass "edgectl check warns: stale" ||
+  fail "check while stale: $(grep -i revo "$DIR/check.out")"
 echo 4070 >"$EDGESEC_TEST_CLOCK_FILE"; sleep 2  # +70 s: the first retry (60 s)
 [ "$(hits)" = 2 ] && pass "retry after 60 s" || fail "after +70 s: $(hits) fetches"
 echo 4140 >"$EDGESEC_TEST_CLOCK_FILE"; sleep 2  # +70 s more: the second retry waits 120 s
