@@ -4,6 +4,13 @@
 #include "cli/check/check.hpp"
 
 namespace edgesec::cli::check {
+namespace {
+
+std::string Source(const std::string& source) {
+  return source == "ocsp" ? "its OCSP responder" : "its issuer's CRL";
+}
+
+}  // namespace
 
 void CheckRevocation(Report& report, const std::string& id, const std::string& status,
                      const std::optional<certd::api::RevocationInfo>& revocation,
@@ -11,7 +18,7 @@ void CheckRevocation(Report& report, const std::string& id, const std::string& s
   std::string key = "cert-revocation:" + id;
   if (status == "revoked" || (revocation && revocation->state == "revoked")) {
     std::string by = revocation && !revocation->source.empty()
-                         ? " (by its " + revocation->source + ", checked " +
+                         ? " according to " + Source(revocation->source) + " (checked " +
                                revocation->checked_at + ")"
                          : "";
     report.Fail(key, "cert '" + id + "' is revoked" + by, revoked_hint);
@@ -19,13 +26,13 @@ void CheckRevocation(Report& report, const std::string& id, const std::string& s
   }
   if (!revocation) return;  // no CRL distribution point, or checking is off: nothing to say
   const auto& r = *revocation;
-  std::string again = "make its CRL distribution point reachable from this device, then fetch "
-                      "it now: edgectl cert check-revocation " + id;
+  std::string again = "make its CRL distribution point (or OCSP responder) reachable from this "
+                      "device, then fetch it now: edgectl cert check-revocation " + id;
   std::string error = r.last_error.empty() ? "" : "; last error: " + r.last_error;
   if (r.stale) {
     report.Warn(key,
-                "revocation state of cert '" + id + "' is stale: the last good " + r.source +
-                    " was due for an update at " + r.next_update +
+                "revocation state of cert '" + id + "' is stale: the last good answer of " +
+                    Source(r.source) + " was due for an update at " + r.next_update +
                     " and no fresh one could be fetched" + error,
                 again);
     return;
@@ -39,12 +46,12 @@ void CheckRevocation(Report& report, const std::string& id, const std::string& s
   }
   if (r.state != "good") {
     report.Warn(key,
-                "revocation state of cert '" + id + "' is unknown: no CRL could be fetched yet" +
+                "revocation state of cert '" + id + "' is unknown: no CRL or OCSP answer has counted yet" +
                     error,
                 again);
     return;
   }
-  report.Pass(key, "cert '" + id + "' is not revoked (" + r.source + " checked " + r.checked_at +
+  report.Pass(key, "cert '" + id + "' is not revoked according to " + Source(r.source) + " (checked " + r.checked_at +
                        (r.next_update.empty() ? "" : ", next update " + r.next_update) + ")");
 }
 

@@ -137,7 +137,7 @@ n=$(grep -c '"cert.revoke"' "$AUDIT" 2>/dev/null)
 [ "$(grep -c "<3>.*cert 'dev1'.*is revoked" "$LOG")" = 1 ] && pass "one error line for dev1" || fail "error lines: $(grep -c "is revoked" "$LOG")"
 edgectl check >/dev/null 2>&1 && fail "edgectl check exits 0 with a revoked cert" || pass "edgectl check exits non-zero"
 MSG=$(checked dev1 message) HINT=$(checked dev1 hint)
-[ "$(checked dev1 status)" = fail ] && [[ $MSG == *"is revoked (by its crl"* ]] &&
+[ "$(checked dev1 status)" = fail ] && [[ $MSG == *"is revoked according to its issuer's CRL"* ]] &&
   [[ $HINT == *"edgectl --root $DIR cert import dev1 FILE"* ]] &&
   pass "check: cert-revocation:dev1 fails, the hint imports a new cert" ||
   fail "check dev1: $(checked dev1 status) $(checked dev1 message) / $(checked dev1 hint)"
