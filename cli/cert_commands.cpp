@@ -100,6 +100,18 @@ void FillKeyEngine(Context& ctx, certd::CertdClient& client, const std::string& 
   if (auto engine = keyd.GetParameter(*handle, "engine")) d->engine = *engine;
 }
 
+std::string RevocationText(const certd::api::RevocationInfo& r) {
+  std::string text = "revocation:  " + r.state + (r.stale ? " (stale)" : "") + " by " +
+                     Or(r.source) + ", checked " + Or(r.checked_at) + ", next update " +
+                     Or(r.next_update) + "\n";
+  if (!r.last_error.empty()) text += "             last error: " + r.last_error + "\n";
+  return text;
+}
+
+std::string RevocationText(const std::optional<certd::api::RevocationInfo>& r) {
+  return r ? RevocationText(*r) : "revocation:  - (no CRL distribution point, or not checked)\n";
+}
+
 int Show(Context& ctx) {
   const std::string& id = ctx.args[0];
   auto client = CertdClientFor(ctx);
@@ -117,6 +129,7 @@ int Show(Context& ctx) {
   j["pem"] = *pem;
   const auto& l = info->lifecycle;
   l.AddTo(j);
+  if (info->revocation) j["revocation"] = info->revocation->ToJson();
   std::string level = !l.level        ? "-"
                       : *l.level == 0 ? "0 (root)"
                       : *l.level == 1 ? "1 (intermediate)"
@@ -124,8 +137,25 @@ int Show(Context& ctx) {
   ctx.Print(j, "cert id:     " + id + "\n" + edgesec::x509::DetailsText(*d) +
                    "chain:       " + std::to_string(chain->size()) + " certificate(s)\n" +
                    "status:      " + Or(l.status) + "\ntype:        " + Or(l.type) +
-                   "\nCA level:    " + level + "\n");
+                   "\nCA level:    " + level + "\n" + RevocationText(info->revocation));
   return kOk;
+}
+
+// POST /certificates/{id}/revocation-check: certd fetches the cert's CRLs now.
+int CheckRevocationNow(Context& ctx) {
+  const std::string& id = ctx.args[0];
+  auto info = CertdClientFor(ctx).CheckRevocation(id);
+  if (!info) return Fail("revocation check of cert '" + id + "': " + info.error().message);
+  if (!info->revocation)
+    return Fail("cert '" + id +
+                "' names no CRL distribution point (or revocation checking is off in certd's "
+                "[revocation])");
+  const auto& r = *info->revocation;
+  ctx.Print(Json{{"certId", id}, {"status", info->lifecycle.status}, {"revocation", r.ToJson()}},
+            "cert id:     " + id + "\nstatus:      " + info->lifecycle.status + "\n" +
+                RevocationText(r));
+  if (r.state == "revoked") return kFailure;
+  return r.stale || r.state == "unknown" ? kFailure : kOk;
 }
 
 // Every generation of the cert, oldest first (GET /certificates/{id}/history).
@@ -230,6 +260,14 @@ std::vector<Command> CertCommands() {
        "SHA-256, key id, validity, why it was made (reason) and when",
        {},
        &History},
+      {{"cert", "check-revocation"},
+       "<cert-id>",
+       1,
+       1,
+       "fetch the cert's CRLs now and show its revocation state (exit 1 when revoked, stale or "
+       "unknown)",
+       {},
+       &CheckRevocationNow},
       {{"cert", "import"},
        "<cert-id> <file>",
        2,

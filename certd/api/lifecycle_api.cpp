@@ -30,9 +30,31 @@ Expected<CertLifecycle> CertLifecycle::FromJson(const Json& j) {
   return l;
 }
 
+Json RevocationInfo::ToJson() const {
+  return Json{{"state", state},
+              {"source", source},
+              {"checkedAt", OrNull(checked_at)},
+              {"nextUpdate", OrNull(next_update)},
+              {"stale", stale},
+              {"lastError", OrNull(last_error)}};
+}
+
+Expected<RevocationInfo> RevocationInfo::FromJson(const Json& j) {
+  JsonFields f(j, "revocation.");
+  RevocationInfo r;
+  EDGESEC_ASSIGN_OR_RETURN(r.state, f.RequiredString("state"));
+  EDGESEC_ASSIGN_OR_RETURN(r.source, Nullable(f, "source"));
+  EDGESEC_ASSIGN_OR_RETURN(r.checked_at, Nullable(f, "checkedAt"));
+  EDGESEC_ASSIGN_OR_RETURN(r.next_update, Nullable(f, "nextUpdate"));
+  EDGESEC_ASSIGN_OR_RETURN(r.last_error, Nullable(f, "lastError"));
+  if (auto it = j.find("stale"); it != j.end() && it->is_boolean()) r.stale = it->get<bool>();
+  return r;
+}
+
 Json CertInfo::ToJson() const {
   Json j{{"pem", pem}};
   lifecycle.AddTo(j);
+  if (revocation) j["revocation"] = revocation->ToJson();
   return j;
 }
 
@@ -40,6 +62,9 @@ Expected<CertInfo> CertInfo::FromJson(const Json& j) {
   CertInfo i;
   EDGESEC_ASSIGN_OR_RETURN(i.pem, JsonFields(j).RequiredString("pem"));
   EDGESEC_ASSIGN_OR_RETURN(i.lifecycle, CertLifecycle::FromJson(j));
+  if (auto it = j.find("revocation"); it != j.end() && it->is_object()) {
+    EDGESEC_ASSIGN_OR_RETURN(i.revocation, RevocationInfo::FromJson(*it));
+  }
   return i;
 }
 

@@ -23,10 +23,22 @@ struct CertLifecycle {
   static Expected<CertLifecycle> FromJson(const Json& j);
 };
 
-// GET /certificates/{id}: {"pem", "status", "type", "level"}.
+// The revocation state of a cert (docs/certd.md, "Revocation"): "state" good|revoked|unknown,
+// "source" crl|ocsp, "checkedAt" and "nextUpdate" (RFC 3339 or null), "stale" (the last good answer
+// is past its nextUpdate and no fresh one could be had), "lastError" (or null).
+struct RevocationInfo {
+  std::string state, source, checked_at, next_update, last_error;  // empty times/error: null
+  bool stale = false;
+  Json ToJson() const;
+  static Expected<RevocationInfo> FromJson(const Json& j);
+};
+
+// GET /certificates/{id}: {"pem", "status", "type", "level"}, and "revocation" when the cert
+// names a CRL distribution point or an OCSP responder and checking is on.
 struct CertInfo {
   std::string pem;
   CertLifecycle lifecycle;
+  std::optional<RevocationInfo> revocation;
   Json ToJson() const;
   static Expected<CertInfo> FromJson(const Json& j);
 };

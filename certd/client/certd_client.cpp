@@ -36,6 +36,15 @@ Expected<api::CertInfo> CertdClient::GetInfo(const std::string& id) {
   return info;
 }
 
+Expected<api::CertInfo> CertdClient::CheckRevocation(const std::string& id) {
+  EDGESEC_ASSIGN_OR_RETURN(
+      Json j, http_.CallJson("POST", Path("/certificates/" + http::EscapePathSegment(id) +
+                                          "/revocation-check")));
+  auto info = api::CertInfo::FromJson(j);
+  if (!info) return Internal("certd answered with a malformed cert: " + info.error().message);
+  return info;
+}
+
 Expected<api::HistoryResponse> CertdClient::History(const std::string& id) {
   EDGESEC_ASSIGN_OR_RETURN(
       Json j,

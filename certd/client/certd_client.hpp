@@ -25,6 +25,9 @@ class CertdClient {
   Expected<std::string> Get(const std::string& id);
   // GET /certificates/{id} with its edgesec lifecycle fields (status, type, level).
   Expected<api::CertInfo> GetInfo(const std::string& id);
+  // POST /certificates/{id}/revocation-check (edgesec): certd fetches the cert's CRLs now (due or
+  // not) and answers the cert with its revocation state.
+  Expected<api::CertInfo> CheckRevocation(const std::string& id);
   // GET /certificates/{id}/history (edgesec): every generation, oldest first.
   Expected<api::HistoryResponse> History(const std::string& id);
   Status Delete(const std::string& id);

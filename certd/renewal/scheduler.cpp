@@ -96,6 +96,7 @@ int64_t Scheduler::RunOnce() {
   }
   said_implausible_ = false;
   for (const Warning& w : tracker_.TakeWarnings(now)) warn_(w);
+  std::optional<int64_t> extra_at = extra_ ? extra_(now) : std::nullopt;
   Tracker::Plan plan = tracker_.PlanAt(now);
   for (const std::string& id : plan.due) {
     {
@@ -107,6 +108,7 @@ int64_t Scheduler::RunOnce() {
   if (!plan.due.empty()) return 0;  // look again at once: the clock moved on meanwhile
   std::optional<int64_t> next = plan.next_at;
   if (plan.next_warning_at && (!next || *plan.next_warning_at < *next)) next = plan.next_warning_at;
+  if (extra_at && (!next || *extra_at < *next)) next = extra_at;
   if (!next) return tick > 0 ? tick : kNothingDue;
   int64_t wait = std::max<int64_t>(1, *next - now);
   return tick > 0 ? std::min(wait, tick) : wait;

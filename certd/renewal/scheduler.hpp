@@ -11,6 +11,7 @@
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -23,6 +24,10 @@ class Scheduler {
  public:
   using RenewFn = std::function<void(const std::string& id)>;
   using WarnFn = std::function<void(const Warning& w)>;
+  // Other due work folded into the same timer (certd's CRL/OCSP refreshes): called at every pass
+  // with the clock's time; does what is due and returns when it next has something due (nullopt:
+  // nothing). No thread or timer of its own.
+  using ExtraFn = std::function<std::optional<int64_t>(int64_t now)>;
   // RunOnce()'s answer when nothing is due, ever (and no tick): sleep until woken.
   static constexpr int64_t kNothingDue = std::numeric_limits<int64_t>::max();
   // While the clock is implausible and no tick is set: look again this often.
@@ -31,6 +36,8 @@ class Scheduler {
   Scheduler(const Clock& clock, Tracker& tracker, RenewFn renew, WarnFn warn,
             int64_t plausible_after = BuildEpoch());
   ~Scheduler();
+  // Before Start().
+  void SetExtra(ExtraFn extra) { extra_ = std::move(extra); }
   // `tick_seconds` 0: no periodic look (the default).
   void Start(int64_t tick_seconds = 0);
   void SetTick(int64_t seconds);
@@ -51,6 +58,7 @@ class Scheduler {
   Tracker& tracker_;
   RenewFn renew_;
   WarnFn warn_;
+  ExtraFn extra_;
   int64_t plausible_after_;
   std::mutex mutex_;
   bool stop_ = false, said_implausible_ = false;

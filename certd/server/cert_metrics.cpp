@@ -36,13 +36,19 @@ std::vector<metrics::MetricFamily> CertService::MetricFamilies() {
     for (const char* s : store::kAllStatuses)
       status.Add({{"cert_id", id}, {"status", s}}, life->status == s ? 1 : 0);
   }
+  metrics::GaugeBuilder stale(
+      "edgesec_revocation_stale",
+      "1 when the last good CRL of a cert is past its nextUpdate and no fresh one could be had.");
+  for (const auto& [id, is_stale] : revocations_->Staleness())
+    stale.Add({{"cert_id", id}}, is_stale ? 1 : 0);
   const renewal::Tracker& tracker = renewals_->tracker();
   for (const std::string& id : tracker.Ids()) {
     auto view = tracker.View(id);
     if (view && view->decision.at)
       next.Add({{"cert_id", id}}, static_cast<double>(std::max(*view->decision.at, now)));
   }
-  return {std::move(not_after.family), std::move(status.family), std::move(next.family)};
+  return {std::move(not_after.family), std::move(status.family), std::move(next.family),
+          std::move(stale.family)};
 }
 
 }  // namespace edgesec::certd

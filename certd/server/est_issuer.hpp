@@ -54,6 +54,13 @@ class EstIssuer {
                                  std::shared_ptr<keyd::KeydClient> keyd,
                                  std::optional<bool> rotate);
 
+  // est_revoked.cpp: the stored cert of `cred` is revoked: /simpleenroll (not /simplereenroll —
+  // the revoked cert cannot authenticate) with a new key under `new_key_id`, authenticated as an
+  // enrollment is (the EST identity when it is another, valid cert; else the bootstrap identity;
+  // else none; plus HTTP Basic when configured); commits cert + key id with one Put.
+  Expected<std::string> EnrollRevoked(const CertdConfig& config, const Credential& cred,
+                                      std::shared_ptr<keyd::KeydClient> keyd,
+                                      const std::string& new_key_id);
   // The key id that goes with a stored cert: the record's, else the credential's.
   std::string KeyIdOf(const std::string& cert_id, const std::string& fallback) const;
 

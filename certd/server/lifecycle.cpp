@@ -220,7 +220,7 @@ Expected<api::CertInfo> CertService::GetInfo(const Caller& c, const std::string&
   EDGESEC_TRY(Authorize(*s, c, id, "read"));
   EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(id));
   if (!stored) return NotFound("cert '" + id + "' not found");
-  return api::CertInfo{stored->pem, LifecycleFor(*s, id, *stored)};
+  return api::CertInfo{stored->pem, LifecycleFor(*s, id, *stored), revocations_->InfoOf(id)};
 }
 
 std::optional<api::CertLifecycle> CertService::LifecycleOf(const std::string& id) {

@@ -73,8 +73,19 @@ Expected<std::string> CertService::RenewLocally(const State& s, const certd::Cre
   return pem;
 }
 
+Expected<std::string> CertService::EnrollRevoked(const State& s, const certd::Credential& cred) {
+  std::string current_key_id = est_->KeyIdOf(cred.cert_id, cred.key_id);
+  std::string new_key_id = NextKeyId(cred.key_id, current_key_id);
+  EDGESEC_ASSIGN_OR_RETURN(std::string pem,
+                           est_->EnrollRevoked(s.config, cred, Keyd(), new_key_id));
+  if (new_key_id != current_key_id) DeleteReplacedKey(Keyd(), current_key_id);
+  CollectOrphanedKeys(Keyd(), *store_, s.config, cred, new_key_id);
+  return pem;
+}
+
 Expected<std::string> CertService::RenewCredential(const std::string& id,
-                                                   std::optional<bool> rotate, RenewWhen when) {
+                                                   std::optional<bool> rotate, RenewWhen when,
+                                                   bool revoked) {
   auto writer = renewals_->OneWriter();
   auto s = Snapshot();
   auto it = s->config.credentials.find(id);
@@ -89,6 +100,7 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
   auto renew = [&]() -> Expected<std::string> {
     if (cred.method != IssuanceMethod::kEst) return RenewLocally(*s, cred, rotate);
     EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(id));
+    if (stored && revoked && !cred.est.server_keygen) return EnrollRevoked(*s, cred);
     return stored ? est_->Reenroll(s->config, cred, Keyd(), rotate)
                   : est_->Enroll(s->config, cred, Keyd(), "");
   };

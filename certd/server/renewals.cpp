@@ -126,8 +126,7 @@ Expected<std::string> Renewals::Run(const std::string& id, RenewWhen when, const
                  pem.error().Describe());
   else  // nothing to keep in use: the credential has no cert yet
     log::Warning("certd: the first enrollment of cert '" + id + "' failed " + attempt +
-                 ", there is no cert yet; next attempt at " + next + ": " +
-                 pem.error().Describe());
+                 ", there is no cert yet; next attempt at " + next + ": " + pem.error().Describe());
   return pem;
 }
 
@@ -155,11 +154,17 @@ api::CredentialStatus Renewals::StatusOf(const Credential& cred) const {
   return st;
 }
 
-void Renewals::StartScheduler(int64_t tick, std::function<void(const std::string&)> due) {
+void Renewals::StartScheduler(int64_t tick, std::function<void(const std::string&)> due,
+                              renewal::Scheduler::ExtraFn extra) {
   if (scheduler_) return;
   scheduler_ =
       std::make_unique<renewal::Scheduler>(clock_, *tracker_, std::move(due), LogExpiryWarning);
+  if (extra) scheduler_->SetExtra(std::move(extra));
   scheduler_->Start(tick);
+}
+
+void Renewals::Wake() {
+  if (scheduler_) scheduler_->Wake();
 }
 
 void Renewals::Shutdown() {

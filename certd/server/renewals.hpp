@@ -53,8 +53,12 @@ class Renewals {
   renewal::EventBus& events() { return events_; }
   const renewal::Tracker& tracker() const { return *tracker_; }
 
-  // The scheduler thread: `due` is called with each credential whose renewal is due.
-  void StartScheduler(int64_t tick, std::function<void(const std::string&)> due);
+  // The scheduler thread: `due` is called with each credential whose renewal is due; `extra`:
+  // other due work on the same timer (renewal::Scheduler::ExtraFn; may be empty).
+  void StartScheduler(int64_t tick, std::function<void(const std::string&)> due,
+                      renewal::Scheduler::ExtraFn extra = {});
+  // Look again now (the revocation state changed).
+  void Wake();
   // Stops the scheduler and wakes every long-poll.
   void Shutdown();
 

@@ -45,6 +45,8 @@ Expected<std::unique_ptr<CertService>> CertService::Create(const Layout& layout,
       service->renewals_,
       Renewals::Create(*service->clock_, *service->store_, state_dir + "/renewal.json", config));
   EDGESEC_ASSIGN_OR_RETURN(service->history_, store::History::Open(state_dir));
+  service->revocations_ =
+      std::make_unique<Revocations>(*service->clock_, state_dir + "/revocation");
   service->store_->SetOnChange([self](const std::string& id) {
     self->renewals_->OnStoreChange(id);
     self->OnCertChanged(id);
@@ -66,12 +68,14 @@ Status CertService::Reload(const CertdConfig& config) {
     keyd_ = std::move(keyd);
   }
   renewals_->Apply(config);
+  revocations_->SetRefresh(config.revocation_refresh);
   return {};
 }
 
 void CertService::StartScheduler() {
-  renewals_->StartScheduler(Snapshot()->config.renewal_tick,
-                            [this](const std::string& id) { ScheduledRenewal(id); });
+  renewals_->StartScheduler(
+      Snapshot()->config.renewal_tick, [this](const std::string& id) { ScheduledRenewal(id); },
+      [this](int64_t) { return RevocationPass(); });
 }
 
 void CertService::Shutdown() {

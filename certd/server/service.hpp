@@ -19,6 +19,7 @@
 #include "certd/server/est_issuer.hpp"
 #include "certd/server/issuer_cache.hpp"
 #include "certd/server/renewals.hpp"
+#include "certd/server/revocations.hpp"
 #include "certd/store/history.hpp"
 #include "certd/store/store.hpp"
 #include "common/clock.hpp"
@@ -92,6 +93,14 @@ class CertService {
   std::optional<api::CertLifecycle> LifecycleOf(const std::string& id);
   // The history files, and the revocation seam: history().MarkRevoked(id, sha256, {at, reason}).
   store::History& history() { return *history_; }
+  // revocation.cpp (docs/certd.md, "Revocation"). POST /certificates/{id}/revocation-check:
+  // fetches the cert's CRLs now and answers GET /certificates/{id}; kInvalidParameter when
+  // checking is off or the cert names no CRL distribution point.
+  Expected<api::CertInfo> CheckRevocation(const Caller& c, const std::string& id);
+  // One revocation pass over the certs certd holds (the scheduler's extra work): fetches what is
+  // due (everything of `force_id`), reacts to revoked certs; when something is due next.
+  std::optional<int64_t> RevocationPass(const std::string& force_id = {});
+
   // GET /metrics: the families computed now (cert_metrics.cpp).
   std::vector<metrics::MetricFamily> MetricFamilies();
 
@@ -123,14 +132,21 @@ class CertService {
 
   // renew.cpp: how a credential is renewed (EST re-enroll, or local issuance); the bookkeeping is
   // renewals_'s.
+  // `revoked`: the stored cert is revoked — always a new key, and EST through /simpleenroll.
   Expected<std::string> RenewCredential(const std::string& id, std::optional<bool> rotate,
-                                        RenewWhen when);
+                                        RenewWhen when, bool revoked = false);
+  Expected<std::string> EnrollRevoked(const State& s, const certd::Credential& cred);
   Expected<std::string> RenewLocally(const State& s, const certd::Credential& cred,
                                      std::optional<bool> rotate);
   void ScheduledRenewal(const std::string& id);
   // audit.cpp: runs `renew` and reports cert.renew (cert.issue for a first enrollment), either way.
   Expected<std::string> AuditedRenewal(const std::string& id,
                                        const std::function<Expected<std::string>()>& renew);
+
+  // revocation.cpp: a revoked cert is recorded, logged, audited (once), and a credential's cert
+  // is reissued with a new key; false when a reissue failed (retried with backoff).
+  bool OnRevoked(const FoundRevoked& f);
+  std::vector<RevocationTarget> RevocationTargets(std::vector<edgesec::x509::Chain>* keep);
 
   // lifecycle.cpp: the generation hook (every store change) and what it needs.
   api::CertLifecycle LifecycleFor(const State& s, const std::string& id,
@@ -155,6 +171,9 @@ class CertService {
   std::shared_ptr<keyd::KeydClient> keyd_;
   std::unique_ptr<EstIssuer> est_;
   std::unique_ptr<Renewals> renewals_;
+  std::unique_ptr<Revocations> revocations_;
+  std::mutex reissue_mutex_;
+  std::map<std::string, std::pair<int64_t, int>> reissue_retry_;  // id → (not before, failures)
 };
 
 }  // namespace edgesec::certd

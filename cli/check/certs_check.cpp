@@ -31,6 +31,7 @@ using edgesec::x509::Chain;
 struct Served {
   CertSummary summary;
   Chain chain;  // leaf first
+  std::optional<certd::api::RevocationInfo> revocation;
 };
 
 struct Context {
@@ -99,6 +100,20 @@ std::string RenewHint(const Context& ctx, const Served& s) {
            "one: edgectl cert import " +
            id + " FILE";
   return "import a renewed certificate: edgectl cert import " + id + " FILE";
+}
+
+// What replaces a revoked cert: certd re-issues a credential by itself (a new key), so a revoked
+// credential still served means that failed; anything else needs a new certificate from outside.
+std::string RevokedHint(const Context& ctx, const Served& s) {
+  const std::string& id = s.summary.cert_id;
+  const CredentialStatus* cred = CredOf(ctx, id);
+  if (cred != nullptr &&
+      certd::ParseIssuanceMethod(cred->method) != certd::IssuanceMethod::kPreloaded)
+    return "certd re-issues a revoked credential with a new key by itself; it has not (see "
+           "cert-renewal:" +
+           id + " and certd's log); fix the cause, then: edgectl cert renew " + id +
+           " --reason revoked";
+  return RenewHint(ctx, s) + " (with a new key: this one's cert is revoked)";
 }
 
 std::vector<certd::renewal::Span> WarningsFor(const Context& ctx, const std::string& id) {
@@ -368,8 +383,8 @@ void CheckCerts(Env& env, Report& report) {
     for (auto& c : *creds) ctx.creds[c.cert_id] = std::move(c);
   std::vector<Served> served;
   for (auto& summary : *list) {
-    auto pem = certd.Get(summary.cert_id);
-    auto chain = pem ? edgesec::x509::ParsePemChain(*pem) : Expected<Chain>(pem.error());
+    auto info = certd.GetInfo(summary.cert_id);
+    auto chain = info ? edgesec::x509::ParsePemChain(info->pem) : Expected<Chain>(info.error());
     if (!chain || chain->empty()) {
       report.Fail("cert-validity:" + summary.cert_id,
                   "cert '" + summary.cert_id + "' cannot be read from certd: " +
@@ -379,7 +394,7 @@ void CheckCerts(Env& env, Report& report) {
       continue;
     }
     for (const auto& c : *chain) ctx.pool.push_back(Ref(c.get()));
-    served.push_back({std::move(summary), std::move(*chain)});
+    served.push_back({std::move(summary), std::move(*chain), std::move(info->revocation)});
   }
   LoadAnchors(ctx);
   if (served.empty() && ctx.creds.empty()) report.Pass("certs", "certd serves no certificates");
@@ -388,6 +403,8 @@ void CheckCerts(Env& env, Report& report) {
     CheckChain(ctx, s);
     CheckKey(ctx, s);
     CheckRenewal(ctx, s.summary.cert_id, valid);
+    CheckRevocation(report, s.summary.cert_id, s.summary.lifecycle.status, s.revocation,
+                    RevokedHint(ctx, s));
   }
   CheckMissing(ctx, served);
 }

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "certd/api/lifecycle_api.hpp"
 #include "common/json.hpp"
 #include "common/paths.hpp"
 
@@ -102,6 +104,12 @@ void CheckUnits(Env& env, Report& report);        // units_check.cpp
 void CheckClock(Env& env, Report& report);        // clock_check.cpp
 void CheckTrustStore(Env& env, Report& report);   // trust_check.cpp
 void CheckAudit(Env& env, Report& report);        // audit_check.cpp
+// One cert's revocation result (revocation_check.cpp), called by CheckCerts: `status` is certd's
+// lifecycle status, `revocation` its revocation state (absent: no CRL to check), `revoked_hint`
+// what replaces the cert.
+void CheckRevocation(Report& report, const std::string& id, const std::string& status,
+                     const std::optional<certd::api::RevocationInfo>& revocation,
+                     const std::string& revoked_hint);
 
 // "3 days", "5 hours", "12 minutes": a rough span for messages.
 std::string Span(int64_t seconds);

@@ -73,6 +73,22 @@ const FieldTable<CertdConfig>& RenewalFields() {
   return t;
 }
 
+const FieldTable<CertdConfig>& RevocationFields() {
+  static const FieldTable<CertdConfig> t = {
+      {"check",
+       [](Reader& r, const char* k, CertdConfig* c) -> Status {
+         EDGESEC_ASSIGN_OR_RETURN(auto check, r.Boolean(k));
+         if (check) c->revocation_check = *check;
+         return {};
+       },
+       [](TomlWriter& w, const char* k, const CertdConfig& c) {
+         if (!c.revocation_check) w.Boolean(k, false);  // true is the default
+       }},
+      SecondsField<&CertdConfig::revocation_refresh>("refresh"),
+  };
+  return t;
+}
+
 template <std::string CertdConfig::*member>
 config::Field<CertdConfig> StringField(const char* key) {
   return {key,
@@ -124,6 +140,7 @@ const FieldTable<CertdConfig>& HeadFields() {
       StringField<&CertdConfig::hostname>("hostname"),
       SectionField<EdgeCaFields>("edge_ca"),
       SectionField<RenewalFields>("renewal"),
+      SectionField<RevocationFields>("revocation"),
       {"preloaded_certs", ReadPreloaded, WritePreloaded},
       SectionField<LocalCaFields>("local_ca"),
       {"est",
@@ -238,6 +255,7 @@ CertdConfig BlankCertdConfig() {
   c.max_requests = 0;
   c.renewal_tick = 0;
   c.retry_floor = 0;
+  c.revocation_refresh = 0;
   c.est.max_wait_seconds = 0;
   return c;
 }

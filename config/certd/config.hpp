@@ -57,7 +57,7 @@ inline constexpr const char* kEdgeCaId = "edge-ca";
 struct CertdConfig {
   mode_t socket_mode = 0660;
   unsigned max_requests = 10;  // connections one uid may hold at once on certd.sock
-  std::string keyd_socket;                             // empty: the layout's keyd.sock
+  std::string keyd_socket;     // empty: the layout's keyd.sock
   std::map<std::string, std::string> preloaded_certs;  // id → absolute path (from file:///…)
   std::vector<Principal> principals;
   std::map<std::string, x509::Profile> profiles;  // always holds "default" and "ca"
@@ -69,7 +69,11 @@ struct CertdConfig {
   // [renewal] tick: the scheduler looks at least this often; 0 (the default): only when something
   // is due, the wall clock is set, or a cert or the config changes.
   int64_t renewal_tick = 0;
-  int64_t retry_floor = 60;   // [renewal] retry_floor: never retry sooner
+  int64_t retry_floor = 60;  // [renewal] retry_floor: never retry sooner
+  // [revocation] check: look up the certs certd holds in their CRLs / OCSP responders;
+  // refresh: how often when a CRL has no nextUpdate (docs/certd.md, "Revocation").
+  bool revocation_check = true;
+  int64_t revocation_refresh = 86400;
 };
 
 Expected<CertdConfig> LoadCertdConfig(const Layout& layout);

@@ -21,7 +21,8 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
-def make_cert(subject, pub, issuer_name, issuer_key, ca=False, sans=None, days=1, eku=None, ca_signs=False):
+def make_cert(subject, pub, issuer_name, issuer_key, ca=False, sans=None, days=1, eku=None, ca_signs=False,
+              crl_url=None):
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name).public_key(pub)
          .serial_number(random.getrandbits(120) | 1).not_valid_before(now() - datetime.timedelta(minutes=5))
          .not_valid_after(now() + datetime.timedelta(days=days))
@@ -34,6 +35,9 @@ def make_cert(subject, pub, issuer_name, issuer_key, ca=False, sans=None, days=1
         b = b.add_extension(sans, critical=False)
     if eku:
         b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+    if crl_url:
+        b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier(crl_url)], None, None, None)]), critical=False)
     return b.sign(issuer_key, hashes.SHA256())
 
 
@@ -99,6 +103,10 @@ class Pki:
         w("root.pem", pem(self.root))
         w("chain.pem", pem(self.ca) + pem(self.root))
         w("tls.pem", pem(self.tls) + pem(self.root))
+        # The issuing CA's own pair, so that a test can revoke what it issued (openssl ca -gencrl).
+        w("ca.pem", pem(self.ca))
+        w("ca.key", self.ca_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()).decode())
         w("tls.key", self.tls_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                 serialization.NoEncryption()).decode())
 
@@ -262,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
         except x509.ExtensionNotFound:
             pass
         return make_cert(subject, pub, s.pki.ca.subject, s.pki.ca_key, sans=sans, ca=ca, ca_signs=ca,
-                         eku=None if ca else [ExtendedKeyUsageOID.CLIENT_AUTH])
+                         eku=None if ca else [ExtendedKeyUsageOID.CLIENT_AUTH], crl_url=a.crl_url)
 
     def chain(self, leaf):
         s, a = self.server, self.server.args
@@ -369,6 +377,7 @@ def main():
     p.add_argument("--fault-ca-false-on-reenroll", action="store_true",
                    help="FAULT: with --issue-ca, simplereenroll still issues a CA:FALSE leaf")
     p.add_argument("--plain-http", action="store_true", help="serve plain HTTP (no TLS), for http:// URLs")
+    p.add_argument("--crl-url", help="issued certs name this CRL distribution point (the CA is dir/ca.pem, ca.key)")
     a = p.parse_args()
 
     pki = Pki(a.dir, a.wrong_host)

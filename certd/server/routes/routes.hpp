@@ -19,6 +19,7 @@ void AddVersionRoute(http::Router& router, const char* name);
 void AddRenewRoute(http::Router& router, CertService& service);
 void AddCredentialsRoutes(http::Router& router, CertService& service);
 void AddEventsRoute(http::Router& router, CertService& service);
+void AddRevocationRoute(http::Router& router, CertService& service);
 
 inline http::Router MakeRouter(CertService& service) {
   http::Router router(api::Versions(), 401);
@@ -30,6 +31,7 @@ inline http::Router MakeRouter(CertService& service) {
   AddRenewRoute(router, service);
   AddCredentialsRoutes(router, service);
   AddEventsRoute(router, service);
+  AddRevocationRoute(router, service);
   AddVersionRoute(router, "edgesec-certd");
   return router;
 }
