@@ -109,7 +109,14 @@ Status WriteKey(const BatchArgs& a, const std::shared_ptr<keyd::KeydClient>& key
   // The .tmp directory is on disk before the keyd key exists: a rerun knows the key is this
   // batch's.
   EDGESEC_TRY(fs::FsyncDirectoryOf(tmp));
-  EDGESEC_ASSIGN_OR_RETURN(*key, KeydKey(keyd, id, a.key_type, a.engine, !key_may_exist));
+  auto made = KeydKey(keyd, id, a.key_type, a.engine, !key_may_exist);
+  if (!made) {
+    // A refusal (another batch's key, another engine) leaves no key of this batch: no .tmp either.
+    std::error_code ec;
+    if (made.error().kind == ErrorKind::kInvalidParameter) stdfs::remove_all(tmp, ec);
+    return made.error();
+  }
+  *key = std::move(*made);
   return WriteNewFile(tmp + "/key.uri", "edgesec:" + id + "\n", 0644);
 }
 
@@ -173,6 +180,11 @@ int RunBatch(Context& ctx) {
     if (e.devices.count(n) != 0) continue;
     auto row = MakeDevice(a, *ca, keyd, n, e.half_made.count(n) != 0);
     if (!row) {
+      // A failed device's .tmp directory goes, unless a keyd key may exist: then a rerun must see
+      // that the key is this batch's (it discards the directory and reuses the key).
+      std::error_code ec;
+      if (a.engine == "file")
+        stdfs::remove_all(a.out + "/" + kTmpPrefix + DeviceId(a.prefix, n), ec);
       status = row.error().Context("device '" + DeviceId(a.prefix, n) + "'");
       break;
     }
@@ -185,6 +197,7 @@ int RunBatch(Context& ctx) {
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<ManifestRow> rows;
   for (const auto& [n, row] : e.devices) rows.push_back(row);
+  if (rows.empty() && !status) return Fail("provision: " + status.error().Describe());
   if (auto st = fs::AtomicWriteFile(a.manifest, ManifestText(rows), 0644); !st && status)
     status = st.error().Context("writing the manifest");
   if (!status)
