@@ -81,6 +81,12 @@ Expected<Existing> Scan(const BatchArgs& a, const Ca& ca) {
     }
   }
   if (ec) return IoError("cannot list '" + a.out + "'", ec.value());
+  if (!manifest_here) {  // --manifest elsewhere: its temp files there
+    stdfs::path parent = stdfs::path(a.manifest).parent_path();
+    for (const auto& entry : stdfs::directory_iterator(parent.empty() ? "." : parent, ec))
+      if (entry.path().filename().string().rfind(manifest_tmp, 0) == 0)
+        e.leftovers.push_back(entry.path().string());
+  }
   return e;
 }
 
@@ -154,6 +160,24 @@ struct Outcome {
   double seconds = 0;
 };
 
+void Report(const Context& ctx, const BatchArgs& a, const Outcome& o, long total) {
+  std::string text = "made " + std::to_string(o.made) + ", kept " + std::to_string(o.kept) + ": " +
+                     std::to_string(total) + " devices in '" + a.out + "', manifest '" +
+                     a.manifest + "'";
+  if (total > a.count)
+    text += " (the directory holds more devices than --count " + std::to_string(a.count) + ")";
+  double per = o.made > 0 ? 1000 * o.seconds / static_cast<double>(o.made) : 0.0;
+  char timing[64] = "";
+  if (o.made > 0) std::snprintf(timing, sizeof timing, "; %.2f ms per identity", per);
+  ctx.Print({{"made", o.made},
+             {"kept", o.kept},
+             {"devices", total},
+             {"out", a.out},
+             {"manifest", a.manifest},
+             {"msPerIdentity", per}},
+            text + timing);
+}
+
 }  // namespace
 
 int RunBatch(Context& ctx) {
@@ -203,22 +227,7 @@ int RunBatch(Context& ctx) {
   if (!status)
     return Fail("provision: " + status.error().Describe() + " (" + std::to_string(o.made) +
                 " made; rerun the same command to go on)");
-  long total = static_cast<long>(e.devices.size());
-  std::string text = "made " + std::to_string(o.made) + ", kept " + std::to_string(o.kept) + ": " +
-                     std::to_string(total) + " devices in '" + a.out + "', manifest '" +
-                     a.manifest + "'";
-  if (total > a.count)
-    text += " (the directory holds more devices than --count " + std::to_string(a.count) + ")";
-  char per[64] = "";
-  if (o.made > 0)
-    std::snprintf(per, sizeof per, "; %.2f ms per identity", 1000 * o.seconds / o.made);
-  ctx.Print({{"made", o.made},
-             {"kept", o.kept},
-             {"devices", total},
-             {"out", a.out},
-             {"manifest", a.manifest},
-             {"msPerIdentity", o.made > 0 ? 1000 * o.seconds / o.made : 0.0}},
-            text + per);
+  Report(ctx, a, o, static_cast<long>(e.devices.size()));
   return kOk;
 }
 
