@@ -3,7 +3,8 @@
 # "pkcs11"), daemons from `edgectl up --root`:
 # - the intermediate's key imported into keyd signs a batch (--ca-key edgesec:KEY) whose device keys
 #   are made on the token (--engine pkcs11): key.uri, no key.pem, the token's public key in each
-#   cert, `openssl verify` against the root; a rerun keeps them; a second batch of the same prefix
+#   cert, `openssl verify` against the root; a rerun keeps them, and certifies the keyd key of a
+#   half-made device instead of making another; a second batch of the same prefix
 #   into another directory is refused (keyd holds those keys); --engine tpm is refused and leaves
 #   no key;
 # - `provision device` (key on the token, cert in certd as 'device-id'): openssl s_server trusting
@@ -55,6 +56,15 @@ done
   grep -c ': OK$')" = 3 ] && pass "openssl verify accepts the 3 certs" || fail "openssl verify"
 batch --count 3 --out "$DIR/p11" >"$DIR/again.out" 2>&1 && grep -q "^made 0, kept 3" "$DIR/again.out" &&
   pass "a rerun keeps the devices" || fail "rerun: $(cat "$DIR/again.out")"
+# A run killed after keyd made device 4's key but before its directory was renamed: the rerun
+# discards the .tmp directory and certifies that key, making no second one.
+edgectl key create device-000004 >/dev/null || fail "key create device-000004"
+mkdir "$DIR/p11/.tmp-device-000004"
+batch --count 4 --out "$DIR/p11" >"$DIR/resume.out" 2>&1 && grep -q "^made 1, kept 3" "$DIR/resume.out" &&
+  [ "$(pub_of_key device-000004)" = "$(pub_of_cert "$DIR/p11/device-000004/cert.pem")" ] &&
+  [ "$(edgectl key list | grep -c '^device-000004 ')" = 1 ] && [ ! -e "$DIR/p11/.tmp-device-000004" ] &&
+  pass "a half-made device's keyd key is reused, not duplicated" ||
+  fail "half-made keyd device: $(cat "$DIR/resume.out"); $(edgectl key list)"
 batch --count 1 --out "$DIR/p11b" >"$DIR/dup.out" 2>&1 && fail "a second batch reused keyd's keys"
 grep -q "keyd already holds a key pair 'device-000001'" "$DIR/dup.out" &&
   [ -z "$(ls -A "$DIR/p11b" 2>/dev/null)" ] &&
