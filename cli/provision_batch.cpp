@@ -3,6 +3,7 @@
 // run killed at any moment leaves whole devices and at most one half-made one, which a rerun with
 // the same arguments discards and makes again; the manifest is rebuilt from the directories.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,6 +156,27 @@ Status RemoveLeftovers(const Existing& e) {
   return e.leftovers.empty() ? Status{} : fs::FsyncDirectoryOf(e.leftovers.front());
 }
 
+// An exclusive flock on DIR itself (no lock file: a refused run writes nothing), so that two runs
+// on one batch directory do not take each other's .tmp directories for half-made devices.
+class DirLock {
+ public:
+  ~DirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Lock(const std::string& dir) {
+    fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) return IoError("cannot open '" + dir + "'", errno);
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+      return errno == EWOULDBLOCK
+                 ? InvalidParameter("another edgectl provision is running on '" + dir + "'")
+                 : IoError("cannot lock '" + dir + "'", errno);
+    return {};
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 struct Outcome {
   long made = 0, kept = 0;
   double seconds = 0;
@@ -189,10 +211,14 @@ int RunBatch(Context& ctx) {
   const BatchArgs& a = *args;
   auto ca = LoadCa(a.ca_cert, a.ca_key, ctx.layout);
   if (!ca) return Fail("provision: " + ca.error().Describe());
+  if (!fs::Exists(a.out))
+    if (auto st = fs::MakeDirs(a.out, 0755); !st)
+      return Fail("provision: " + st.error().Describe());
+  DirLock lock;
+  if (auto st = lock.Lock(a.out); !st) return Fail("provision: " + st.error().Describe());
   auto existing = Scan(a, *ca);
   if (!existing) return Fail("provision: " + existing.error().Describe());
   Existing& e = *existing;
-  if (auto st = fs::MakeDirs(a.out, 0755); !st) return Fail("provision: " + st.error().Describe());
   if (auto st = RemoveLeftovers(e); !st) return Fail("provision: " + st.error().Describe());
   std::shared_ptr<keyd::KeydClient> keyd = a.engine == "file" ? nullptr : KeydFor(ctx.layout);
   Outcome o;
