@@ -6,10 +6,12 @@
 #include <ctime>
 
 #include "certd/x509/issue.hpp"
+#include "common/fs.hpp"
 #include "common/x509/csr.hpp"
 #include "common/x509/keygen.hpp"
 #include "common/x509/time.hpp"
 #include "common/x509/validate.hpp"
+#include "tests/support/temp_root.hpp"
 
 namespace p = edgesec::cli::provision;
 using edgesec::cli::Context;
@@ -161,4 +163,56 @@ TEST_CASE("a device leaf: CN, clientAuth, digitalSignature, random serial, cappe
   auto again = p::IssueLeaf(ca, {"device-000007", key->get(), 365, now});
   REQUIRE(again);
   CHECK(p::RowOf("device-000007", again->get())->serial != row->serial);
+}
+
+TEST_CASE("LoadCa refuses an expired CA, a key file open to others and another key, naming files") {
+  edgesec::testing::TempDir dir;
+  std::string cert = dir.path() + "/ca.pem", key = dir.path() + "/ca.key";
+  p::Ca good = MakeCa(10);
+  auto write = [&](const p::Ca& ca, mode_t key_mode) {
+    REQUIRE(edgesec::fs::AtomicWriteFile(cert, ca.chain_pem, 0644));
+    REQUIRE(
+        edgesec::fs::AtomicWriteFile(key, *edgesec::PrivateKeyToPkcs8Pem(ca.key.get()), key_mode));
+  };
+  auto layout = edgesec::Layout::UnderRoot(dir.path());
+  write(good, 0600);
+  auto loaded = p::LoadCa(cert, key, layout);
+  REQUIRE(loaded);
+  CHECK(loaded->chain.size() == 1);
+
+  write(good, 0640);
+  auto open = p::LoadCa(cert, key, layout);
+  REQUIRE_FALSE(open);
+  CHECK(open.error().message.find("'" + key + "' is open to group or others (mode 0640)") !=
+        std::string::npos);
+
+  p::Ca other = MakeCa(10);
+  REQUIRE(edgesec::fs::AtomicWriteFile(cert, good.chain_pem, 0644));
+  REQUIRE(edgesec::fs::AtomicWriteFile(key, *edgesec::PrivateKeyToPkcs8Pem(other.key.get()), 0600));
+  auto mismatch = p::LoadCa(cert, key, layout);
+  REQUIRE_FALSE(mismatch);
+  CHECK(mismatch.error().message.find("is not the key of CA certificate '" + cert + "'") !=
+        std::string::npos);
+
+  // A CA that ended yesterday: issued 11 days ago for 10 days.
+  p::Ca expired;
+  expired.key = std::move(*edgesec::x509::GenerateKey("ec-p256"));
+  edgesec::x509::CsrSpec spec;
+  spec.subject = {{"CN", "Old Intermediate"}};
+  spec.key = expired.key.get();
+  auto csr = edgesec::x509::BuildCsr(spec);
+  REQUIRE(csr);
+  auto profile = edgesec::certd::x509::DefaultCaProfile();
+  profile.validity_days = 10;
+  edgesec::certd::x509::IssueInput in;
+  in.csr = csr->get();
+  in.signing_key = expired.key.get();
+  in.profile = &profile;
+  in.now = std::time(nullptr) - 11 * 86400;
+  expired.chain.push_back(std::move(*edgesec::certd::x509::IssueCertificate(in)));
+  expired.chain_pem = *edgesec::x509::ChainToPem(expired.chain);
+  write(expired, 0600);
+  auto old = p::LoadCa(cert, key, layout);
+  REQUIRE_FALSE(old);
+  CHECK(old.error().message.find("CA certificate '" + cert + "': expired") != std::string::npos);
 }
