@@ -211,6 +211,11 @@ int RunBatch(Context& ctx) {
   const BatchArgs& a = *args;
   auto ca = LoadCa(a.ca_cert, a.ca_key, ctx.layout);
   if (!ca) return Fail("provision: " + ca.error().Describe());
+  std::string manifest_dir = stdfs::path(a.manifest).parent_path().string();
+  if (!manifest_dir.empty() && stdfs::path(manifest_dir) != stdfs::path(a.out) &&
+      !stdfs::is_directory(manifest_dir))
+    return Fail("provision: --manifest '" + a.manifest + "': directory '" + manifest_dir +
+                "' does not exist");
   if (!fs::Exists(a.out))
     if (auto st = fs::MakeDirs(a.out, 0755); !st)
       return Fail("provision: " + st.error().Describe());
