@@ -61,6 +61,7 @@ std::string AuditHeadPath(const Layout& layout);
 // failure is a warning on stderr, never a failure of the apply (audit_commands.cpp).
 void AuditConfigApply(const Context& ctx, const std::string& config_path);
 std::vector<Command> MetricsCommands();  // metrics [--textfile DIR] (metrics_commands.cpp)
+std::vector<Command> ProvisionCommands();  // provision, provision device (provision_*.cpp)
 int Fail(const std::string& message);  // prints "edgectl: message" to stderr, returns kFailure
 
 int Main(int argc, char** argv);

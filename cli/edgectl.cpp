@@ -27,6 +27,7 @@ std::vector<Command> AllCommands() {
   for (auto& c : TrustCommands()) all.push_back(std::move(c));
   for (auto& c : AuditCommands()) all.push_back(std::move(c));
   for (auto& c : MetricsCommands()) all.push_back(std::move(c));
+  for (auto& c : ProvisionCommands()) all.push_back(std::move(c));
   return all;
 }
 
