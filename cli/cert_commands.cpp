@@ -6,8 +6,8 @@
 #include <map>
 
 #include "certd/client/certd_client.hpp"
-#include "common/x509/details.hpp"
 #include "common/fs.hpp"
+#include "common/x509/details.hpp"
 #include "keyd/client/keyd_client.hpp"
 
 namespace edgesec::cli {
@@ -151,9 +151,9 @@ int CheckRevocationNow(Context& ctx) {
                 "' names no CRL distribution point (or revocation checking is off in certd's "
                 "[revocation])");
   const auto& r = *info->revocation;
-  ctx.Print(Json{{"certId", id}, {"status", info->lifecycle.status}, {"revocation", r.ToJson()}},
-            "cert id:     " + id + "\nstatus:      " + info->lifecycle.status + "\n" +
-                RevocationText(r));
+  ctx.Print(
+      Json{{"certId", id}, {"status", info->lifecycle.status}, {"revocation", r.ToJson()}},
+      "cert id:     " + id + "\nstatus:      " + info->lifecycle.status + "\n" + RevocationText(r));
   if (r.state == "revoked") return kFailure;
   return r.stale || r.state == "unknown" ? kFailure : kOk;
 }

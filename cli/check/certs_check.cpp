@@ -9,12 +9,12 @@
 #include <optional>
 
 #include "certd/client/certd_client.hpp"
-#include "common/x509/details.hpp"
-#include "common/x509/pem.hpp"
-#include "common/x509/time.hpp"
 #include "cli/check/chain.hpp"
 #include "cli/check/check.hpp"
 #include "common/fs.hpp"
+#include "common/x509/details.hpp"
+#include "common/x509/pem.hpp"
+#include "common/x509/time.hpp"
 #include "config/certd/config.hpp"
 #include "config/identityd/config.hpp"
 #include "config/keyd/config.hpp"
@@ -40,8 +40,8 @@ struct Context {
   Report& report;
   std::map<std::string, CredentialStatus> creds;
   certd::CertdConfig config = certd::DefaultCertdConfig();
-  std::string device_cert;                   // identityd's device identity cert id, if any
-  std::string edge_ca_cert = "edge-ca";      // identityd's Edge CA cert id
+  std::string device_cert;                            // identityd's device identity cert id, if any
+  std::string edge_ca_cert = "edge-ca";               // identityd's Edge CA cert id
   std::map<std::string, std::string> preloaded_keys;  // keyd's [preloaded_keys]
   std::vector<X509Ptr> anchors;  // trust bundle, EST trust anchors, certd's self-signed CAs
   std::vector<X509Ptr> pool;     // every cert certd serves: candidate intermediates
@@ -206,7 +206,8 @@ void CheckChain(Context& ctx, const Served& s) {
   }
   std::string top = edgesec::x509::NameText(X509_get_subject_name(s.chain.back().get()));
   std::string issuer = edgesec::x509::NameText(X509_get_issuer_name(s.chain.back().get()));
-  std::string consistent = "its chain is consistent up to '" + top + "', issued by '" + issuer + "'";
+  std::string consistent =
+      "its chain is consistent up to '" + top + "', issued by '" + issuer + "'";
   if (id == ctx.device_cert) {
     ctx.report.Pass(key, "cert '" + id + "' (the device identity): " + consistent +
                              ", which the hub or the EST server verifies (no local anchor needed)");
@@ -244,8 +245,7 @@ std::string MismatchHint(const Context& ctx, const Served& s, const std::string&
            "': delete it so that certd serves the file: edgectl cert delete " + id;
   if (pre_cert != ctx.config.preloaded_certs.end() || pre_key != ctx.preloaded_keys.end())
     return "configure the cert and the key that belong together (certd's '" +
-           (pre_cert == ctx.config.preloaded_certs.end() ? id : pre_cert->second) +
-           "', keyd's '" +
+           (pre_cert == ctx.config.preloaded_certs.end() ? id : pre_cert->second) + "', keyd's '" +
            (pre_key == ctx.preloaded_keys.end() ? key_id : pre_key->second) +
            "'), e.g. [edge_ca] cert and pk in config.toml, then edgectl config apply";
   return "renew the cert with a fresh key: edgectl cert renew " + id + " --rotate-key";

@@ -26,8 +26,10 @@ void CheckRevocation(Report& report, const std::string& id, const std::string& s
   }
   if (!revocation) return;  // no CRL distribution point, or checking is off: nothing to say
   const auto& r = *revocation;
-  std::string again = "make its CRL distribution point (or OCSP responder) reachable from this "
-                      "device, then fetch it now: edgectl cert check-revocation " + id;
+  std::string again =
+      "make its CRL distribution point (or OCSP responder) reachable from this "
+      "device, then fetch it now: edgectl cert check-revocation " +
+      id;
   std::string error = r.last_error.empty() ? "" : "; last error: " + r.last_error;
   if (r.stale) {
     report.Warn(key,
@@ -38,20 +40,20 @@ void CheckRevocation(Report& report, const std::string& id, const std::string& s
     return;
   }
   if (r.state != "good" && r.last_error.find("issuer") != std::string::npos) {
-    report.Warn(key,
-                "revocation state of cert '" + id + "' cannot be checked: " + r.last_error,
+    report.Warn(key, "revocation state of cert '" + id + "' cannot be checked: " + r.last_error,
                 "store the cert with its issuer's certificate in its chain (edgectl cert import " +
                     id + " FILE), so that certd can verify the issuer's CRL");
     return;
   }
   if (r.state != "good") {
     report.Warn(key,
-                "revocation state of cert '" + id + "' is unknown: no CRL or OCSP answer has counted yet" +
-                    error,
+                "revocation state of cert '" + id +
+                    "' is unknown: no CRL or OCSP answer has counted yet" + error,
                 again);
     return;
   }
-  report.Pass(key, "cert '" + id + "' is not revoked according to " + Source(r.source) + " (checked " + r.checked_at +
+  report.Pass(key, "cert '" + id + "' is not revoked according to " + Source(r.source) +
+                       " (checked " + r.checked_at +
                        (r.next_update.empty() ? "" : ", next update " + r.next_update) + ")");
 }
 
