@@ -53,6 +53,7 @@ std::vector<RevocationTarget> CertService::RevocationTargets(
 }
 
 std::optional<int64_t> CertService::RevocationPass(const std::string& force_id) {
+  std::lock_guard pass_lock(revocation_pass_mutex_);
   std::vector<edgesec::x509::Chain> keep;
   std::vector<RevocationTarget> targets;
   if (Snapshot()->config.revocation_check) targets = RevocationTargets(&keep);

@@ -172,6 +172,9 @@ class CertService {
   std::unique_ptr<EstIssuer> est_;
   std::unique_ptr<Renewals> renewals_;
   std::unique_ptr<Revocations> revocations_;
+  // One revocation pass at a time (the scheduler's and a revocation-check request's): finding a cert
+  // revoked, recording it and its audit event are one step, so the event is written once.
+  std::mutex revocation_pass_mutex_;
   std::mutex reissue_mutex_;
   std::map<std::string, std::pair<int64_t, int>> reissue_retry_;  // id → (not before, failures)
 };
