@@ -8,52 +8,12 @@
 OPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 OURL=http://127.0.0.1:$OPORT
 CA=$DIR/ca
-mkdir -p "$CA/new" "$DIR/etc/edgesec/certd" "$DIR/other"
-: >"$CA/index.txt"
-echo 1000 >"$CA/serial"
-cat >"$CA/ca.cnf" <<CNF
-[ca]
-default_ca = test_ca
-[test_ca]
-dir = $CA
-database = $CA/index.txt
-new_certs_dir = $CA/new
-serial = $CA/serial
-certificate = $CA/ca.pem
-private_key = $CA/ca.key
-default_md = sha256
-default_days = 30
-policy = anything
-unique_subject = no
-[anything]
-commonName = supplied
-[root]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-[leaf]
-basicConstraints = CA:FALSE
-keyUsage = critical, digitalSignature
-authorityInfoAccess = OCSP;URI:$OURL
-[responder]
-basicConstraints = CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = OCSPSigning
-[req]
-distinguished_name = dn
-[dn]
-CNF
-selfsigned() {  # selfsigned DIR CN
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/ca.key" -out "$1/ca.pem" \
-    -subj "/CN=$2" -days 365 -config "$CA/ca.cnf" -extensions root 2>/dev/null
-}
-selfsigned "$CA" "OCSP Test CA"
-selfsigned "$DIR/other" "OCSP Test CA"  # the same name, an unrelated key
-issue() {  # issue NAME EXTENSIONS
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$DIR/$1.key" -subj "/CN=$1" \
-    -out "$DIR/$1.csr" -config "$CA/ca.cnf" 2>/dev/null
-  openssl ca -config "$CA/ca.cnf" -batch -notext -extensions "$2" -in "$DIR/$1.csr" -out "$DIR/$1.pem" 2>>"$DIR/openssl.log"
-}
-issue dev1 leaf; issue dev2 leaf; issue responder responder
+mkdir -p "$DIR/etc/edgesec/certd" "$DIR/other"
+. "$(dirname "$0")/openssl_ca.sh"
+openssl_ca_init "$CA" "authorityInfoAccess = OCSP;URI:$OURL"
+openssl_ca_self_signed "$CA" "OCSP Test CA"
+openssl_ca_self_signed "$DIR/other" "OCSP Test CA"  # the same name, an unrelated key
+openssl_ca_issue dev1 leaf; openssl_ca_issue dev2 leaf; openssl_ca_issue responder responder
 for n in dev1 dev2; do cat "$DIR/$n.pem" "$CA/ca.pem" >"$DIR/$n-chain.pem"; done
 OCSP_PID=
 responder() {  # responder SIGNER-CERT SIGNER-KEY: (re)starts openssl ocsp
