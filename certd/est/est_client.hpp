@@ -72,6 +72,8 @@ class EstClient {
 
   int last_status() const { return last_status_; }
   std::string Url(const std::string& operation) const;
+  // HTTP Basic is sent: a username configured or given in the URL's userinfo.
+  bool HasBasic() const { return !config_.username.empty(); }
 
   EstClient(EstClient&&) = default;
   EstClient& operator=(EstClient&&) = default;

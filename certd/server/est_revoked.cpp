@@ -1,6 +1,7 @@
 // Re-enrollment of a revoked EST cert (docs/certd.md, "Revocation (CRL)"): a new key, and
-// /simpleenroll with enrollment's authentication, since a server that knows the cert is revoked
-// refuses it as the TLS client identity of a /simplereenroll.
+// /simpleenroll (or /serverkeygen for a server_keygen credential) with enrollment's
+// authentication, since a server that knows the cert is revoked refuses it as the TLS client
+// identity of a /simplereenroll.
 #include "certd/est/csr.hpp"
 #include "certd/server/est_issuer.hpp"
 #include "certd/server/key_rotation.hpp"
@@ -27,9 +28,12 @@ Expected<std::string> EstIssuer::EnrollRevoked(const CertdConfig& config, const 
   }
   const bool authenticated = auth.has_value();
   x.client.SetIdentity(std::move(auth));
-  if (!authenticated && e.username.empty() && cred.est.username.empty())
+  if (!authenticated && !x.client.HasBasic())
     log::Notice("certd: re-enrolling revoked cert '" + cred.cert_id +
                 "' with neither a bootstrap identity nor HTTP Basic; the EST server may refuse it");
+  // The server makes the key: /serverkeygen, with the same authentication (never the revoked
+  // cert); it imports the new key under a fresh versioned id.
+  if (cred.est.server_keygen) return EnrollServerKeygen(x);
   EDGESEC_ASSIGN_OR_RETURN(
       EvpPkeyPtr key,
       RemoteKey(

@@ -78,8 +78,10 @@ Expected<std::string> CertService::EnrollRevoked(const State& s, const certd::Cr
   std::string new_key_id = NextKeyId(cred.key_id, current_key_id);
   EDGESEC_ASSIGN_OR_RETURN(std::string pem,
                            est_->EnrollRevoked(s.config, cred, Keyd(), new_key_id));
-  if (new_key_id != current_key_id) DeleteReplacedKey(Keyd(), current_key_id);
-  CollectOrphanedKeys(Keyd(), *store_, s.config, cred, new_key_id);
+  // A server_keygen credential's key id is the one /serverkeygen's key was imported under.
+  std::string now_key_id = est_->KeyIdOf(cred.cert_id, cred.key_id);
+  if (now_key_id != current_key_id) DeleteReplacedKey(Keyd(), current_key_id);
+  CollectOrphanedKeys(Keyd(), *store_, s.config, cred, now_key_id);
   return pem;
 }
 
@@ -100,7 +102,7 @@ Expected<std::string> CertService::RenewCredential(const std::string& id,
   auto renew = [&]() -> Expected<std::string> {
     if (cred.method != IssuanceMethod::kEst) return RenewLocally(*s, cred, rotate);
     EDGESEC_ASSIGN_OR_RETURN(auto stored, store_->Get(id));
-    if (stored && revoked && !cred.est.server_keygen) return EnrollRevoked(*s, cred);
+    if (stored && revoked) return EnrollRevoked(*s, cred);
     return stored ? est_->Reenroll(s->config, cred, Keyd(), rotate)
                   : est_->Enroll(s->config, cred, Keyd(), "");
   };

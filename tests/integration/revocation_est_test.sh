@@ -54,6 +54,13 @@ key_id = "device-key"
 method = "est"
 common_name = "device-1"
 
+[[credential]]
+cert_id = "kg-id"
+key_id = "kg-key"
+method = "est"
+common_name = "device-kg"
+server_keygen = true
+
 [edge_ca]
 quickstart = false
 CFG
@@ -104,4 +111,33 @@ assert new["keyId"] != old["keyId"], (new["keyId"], old["keyId"])
 print(old["keyId"], "->", new["keyId"])' >"$DIR/keys" 2>&1 &&
   pass "history: the old generation revoked, the new one reason revoked, key $(cat "$DIR/keys")" || fail "history: $(cat "$DIR/keys") $H"
 grep -q '"cert.revoke"' "$DIR/var/log/edgesec/audit.jsonl" && pass "audit cert.revoke" || fail "no cert.revoke in the audit log"
+
+# A server_keygen credential: re-enrolled through /serverkeygen with HTTP Basic — the revoked cert is
+# not its TLS client identity either.
+edgectl cert enroll kg-id >/dev/null 2>"$DIR/enroll.err" && pass "server_keygen credential enrolled" ||
+  fail "enroll kg-id: $(cat "$DIR/enroll.err")"
+call certd GET "/certificates/kg-id?api-version=2020-09-01"
+echo "$BODY" | json pem >"$DIR/kg-old.pem"
+KG_SERIAL=$(openssl x509 -in "$DIR/kg-old.pem" -noout -serial | cut -d= -f2 | sed 's/^0*//')
+KG_PUB=$(openssl x509 -in "$DIR/kg-old.pem" -noout -pubkey | sha256sum)
+openssl x509 -in "$DIR/kg-old.pem" -out "$DIR/kg-old-leaf.pem"
+openssl ca -config "$DIR/ca/ca.cnf" -batch -revoke "$DIR/kg-old-leaf.pem" -crl_reason keyCompromise 2>>"$DIR/openssl.log"
+publish
+: >"$EST/requests.log"
+call certd POST "/certificates/kg-id/revocation-check?api-version=2020-09-01"
+for _ in $(seq 50); do
+  call certd GET "/certificates/kg-id?api-version=2020-09-01"
+  [ "$(echo "$BODY" | json revocation.state 2>/dev/null)" = good ] && break; sleep 0.2
+done
+echo "$BODY" | json pem >"$DIR/kg-new.pem"
+[ "$(openssl x509 -in "$DIR/kg-new.pem" -noout -pubkey | sha256sum)" != "$KG_PUB" ] &&
+  [ "$(echo "$BODY" | json status)" = active ] && pass "server_keygen: a new cert with a new key, active" ||
+  fail "server_keygen after revocation: $BODY"
+python3 - "$EST/requests.log" "$KG_SERIAL" <<'PY' && pass "server_keygen: /serverkeygen with HTTP Basic, never with the revoked cert" || fail "EST requests (revoked serial $KG_SERIAL, new $(openssl x509 -in "$DIR/kg-new.pem" -noout -serial)): $(cat "$EST/requests.log")"
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+kg = [r for r in reqs if r["path"].endswith("/serverkeygen")]
+ok = kg and all(r.get("user", "") and r.get("user").startswith("estuser") for r in kg)
+sys.exit(0 if ok and not any(r.get("client_serial") == sys.argv[2] for r in reqs) else 1)
+PY
 finish
