@@ -314,6 +314,10 @@ std::string Certd(const SuperConfig& c, const ApplyOptions& o, const Ids& ids) {
   certd::CertdConfig out = certd::BlankCertdConfig();
   out.hostname = c.hostname;
   out.max_requests = static_cast<unsigned>(c.max_requests.certd.value_or(0));
+  out.revocation_check = c.revocation.check.value_or(true);
+  if (c.revocation.refresh)
+    if (auto span = certd::renewal::ParseSpan(*c.revocation.refresh, false, true))
+      out.revocation_refresh = span->value;
   out.edge_ca_quickstart = c.edge_ca.mode != EdgeCa::Mode::kFiles;
   for (const auto& [id, uri] : c.preloaded_certs) out.preloaded_certs[id] = PathOf(uri);
   for (const auto& [id, uri] : ids.certs) out.preloaded_certs[id] = PathOf(uri);

@@ -146,6 +146,13 @@ struct MaxRequestLimits {
   std::optional<int64_t> keyd, certd, identityd, workload;
 };
 
+// [revocation] (edgesec): certd's lookup of the certs it holds in their OCSP responders and CRLs
+// (docs/certd.md, "Revocation"); unset: certd's defaults (on, refresh 24h without nextUpdate).
+struct RevocationSettings {
+  std::optional<bool> check;
+  std::optional<std::string> refresh;  // a span: "12h", "1d"
+};
+
 struct SuperConfig {
   std::string hostname;
   std::string trust_bundle_cert;
@@ -164,6 +171,7 @@ struct SuperConfig {
   std::vector<Profile> profiles;
   ModuleCerts module_certs;
   MaxRequestLimits max_requests;
+  RevocationSettings revocation;
   std::vector<FileRef> files;
 };
 

@@ -54,6 +54,7 @@ Expected<ReadResult> ReadSuperConfig(std::string_view text, const std::string& p
   EDGESEC_TRY(PrincipalSections(ctx, r));
   EDGESEC_TRY(ModuleCertsSection(ctx, r));
   EDGESEC_TRY(MaxRequestsSections(ctx, r));
+  EDGESEC_TRY(RevocationSection(ctx, r));
   EDGESEC_TRY(r.Finish());
   EDGESEC_TRY(ResolveIdentities(ctx));
   ResolveServerKeygen(ctx);

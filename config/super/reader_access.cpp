@@ -1,5 +1,6 @@
 // The super config reader's sections about callers and modules: [[principal]], [module_certs],
-// and [aziot_max_requests] / [iotedge_max_requests] (how many requests one caller may have at once).
+// [aziot_max_requests] / [iotedge_max_requests] (how many requests one caller may have at once),
+// and [revocation] (certd's revocation checking).
 #include <algorithm>
 
 #include "common/fs.hpp"
@@ -99,6 +100,15 @@ Status MaxRequestsSections(Ctx& ctx, Reader& r) {
     EDGESEC_TRY(iotedge->Finish());
   }
   return {};
+}
+
+Status RevocationSection(Ctx& ctx, Reader& r) {
+  EDGESEC_ASSIGN_OR_RETURN(auto t, r.Table("revocation"));
+  if (!t) return {};
+  RevocationSettings& rv = ctx.c->revocation;
+  EDGESEC_ASSIGN_OR_RETURN(rv.check, t->Boolean("check"));
+  EDGESEC_TRY(Span(*t, "refresh", false, &rv.refresh));
+  return t->Finish();
 }
 
 }  // namespace edgesec::config::super::reader

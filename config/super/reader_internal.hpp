@@ -60,6 +60,7 @@ Status EngineSections(Ctx& ctx, Reader& r);
 Status PrincipalSections(Ctx& ctx, Reader& r);
 Status ModuleCertsSection(Ctx& ctx, Reader& r);
 Status MaxRequestsSections(Ctx& ctx, Reader& r);
+Status RevocationSection(Ctx& ctx, Reader& r);  // [revocation] (reader_access.cpp)
 Status ResolveIdentities(Ctx& ctx);
 void ResolveServerKeygen(Ctx& ctx);
 Status CrossSection(Ctx& ctx, Reader& r);

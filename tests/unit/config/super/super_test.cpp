@@ -306,3 +306,27 @@ TEST_CASE("[cert_issuance.est] max_wait: seconds as an integer or \"Ns\", or a s
   CHECK(ErrorOf(est + "max_wait = \"0s\"\n").find("must be a positive") != std::string::npos);
   CHECK(ErrorOf(est + "max_wait = \"soon\"\n").find("is not a span") != std::string::npos);
 }
+
+TEST_CASE(
+    "[revocation] reaches certd's config; unset keeps certd's defaults; bad values are named") {
+  auto r =
+      super::ReadSuperConfig("[revocation]\ncheck = false\nrefresh = \"12h\"\n", "config.toml");
+  INFO((r ? std::string() : r.error().message));
+  REQUIRE(r);
+  CHECK(r->warnings.empty());
+  super::ApplyOptions rooted;
+  rooted.rooted = true;
+  auto g = super::Apply(r->config, rooted);
+  CHECK(g.certd.find("[revocation]\ncheck = false\nrefresh = \"43200s\"\n") != std::string::npos);
+  // certd's own parser reads it: the reference config's [revocation] in apply_test.
+
+  auto none = super::ReadSuperConfig("hostname = \"gw\"\n", "config.toml");
+  REQUIRE(none);
+  CHECK(super::Apply(none->config, rooted).certd.find("revocation") == std::string::npos);
+
+  CHECK(ErrorOf("[revocation]\ncheck = \"no\"\n").find("config.toml:2:9: 'revocation.check'") == 0);
+  CHECK(ErrorOf("[revocation]\nrefresh = \"soon\"\n")
+            .find("config.toml:2:11: 'revocation.refresh'") == 0);
+  CHECK(ErrorOf("[revocation]\ninterval = \"1d\"\n").find("'revocation.interval': unknown key") !=
+        std::string::npos);
+}
