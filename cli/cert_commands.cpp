@@ -154,8 +154,7 @@ int CheckRevocationNow(Context& ctx) {
   ctx.Print(
       Json{{"certId", id}, {"status", info->lifecycle.status}, {"revocation", r.ToJson()}},
       "cert id:     " + id + "\nstatus:      " + info->lifecycle.status + "\n" + RevocationText(r));
-  if (r.state == "revoked") return kFailure;
-  return r.stale || r.state == "unknown" ? kFailure : kOk;
+  return r.state == "good" && !r.stale ? kOk : kFailure;
 }
 
 // Every generation of the cert, oldest first (GET /certificates/{id}/history).

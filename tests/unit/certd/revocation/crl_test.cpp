@@ -13,6 +13,7 @@
 #include "certd/revocation/cache.hpp"
 #include "common/fs.hpp"
 #include "tests/support/temp_root.hpp"
+#include "tests/support/test_cert.hpp"
 
 using namespace edgesec;
 using namespace edgesec::certd::revocation;
@@ -21,39 +22,15 @@ namespace {
 
 const int64_t kNow = std::time(nullptr);
 
-struct Made {
-  EvpPkeyPtr key;
-  X509Ptr cert;
-};
-
-void AddExt(X509* c, X509* issuer, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer, c, nullptr, nullptr, 0);
-  X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  REQUIRE(e);
-  X509_add_ext(c, e, -1);
-  X509_EXTENSION_free(e);
-}
+using Made = testing::TestCert;
 
 // CN `cn`, signed by `issuer` (null: self-signed CA), `dp`: a crlDistributionPoints value.
 Made Make(const std::string& cn, const Made* issuer, long serial, const char* dp = nullptr,
           const char* key_usage = nullptr) {
-  Made m{EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")), X509Ptr(X509_new())};
-  X509* c = m.cert.get();
-  X509_set_version(c, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(c), serial);
-  X509_gmtime_adj(X509_getm_notBefore(c), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(c), 86400);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(c), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509* signer = issuer ? issuer->cert.get() : c;
-  X509_set_issuer_name(c, X509_get_subject_name(signer));
-  X509_set_pubkey(c, m.key.get());
-  AddExt(c, signer, NID_basic_constraints, issuer ? "CA:FALSE" : "critical,CA:TRUE");
-  if (key_usage) AddExt(c, signer, NID_key_usage, key_usage);
-  if (dp) AddExt(c, signer, NID_crl_distribution_points, dp);
-  REQUIRE(X509_sign(c, issuer ? issuer->key.get() : m.key.get(), EVP_sha256()) > 0);
-  return m;
+  testing::TestCertSpec spec{cn, issuer, issuer == nullptr, serial};
+  if (key_usage) spec.extensions.emplace_back(NID_key_usage, key_usage);
+  if (dp) spec.extensions.emplace_back(NID_crl_distribution_points, dp);
+  return testing::MakeTestCert(spec);
 }
 
 // A CRL named for `issuer_name`'s subject, signed by `signer`'s key, listing `revoked` serials

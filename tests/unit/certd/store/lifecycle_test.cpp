@@ -13,6 +13,7 @@
 #include "common/ossl.hpp"
 #include "common/x509/details.hpp"
 #include "tests/support/temp_root.hpp"
+#include "tests/support/test_cert.hpp"
 
 using namespace edgesec;
 using namespace edgesec::certd::store;
@@ -21,34 +22,13 @@ namespace {
 
 const int64_t kNow = std::time(nullptr);
 
-struct Made {
-  EvpPkeyPtr key;
-  X509Ptr cert;
-};
+using Made = testing::TestCert;
 
 // A cert for CN `cn`, valid [now + from, now + to], a CA when `ca`, signed by `issuer` (null:
 // self-signed).
 Made Make(const std::string& cn, bool ca, const Made* issuer, long from = -3600, long to = 86400,
           long serial = 7) {
-  Made m{EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")), X509Ptr(X509_new())};
-  X509* c = m.cert.get();
-  X509_set_version(c, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(c), serial);
-  X509_gmtime_adj(X509_getm_notBefore(c), from);
-  X509_gmtime_adj(X509_getm_notAfter(c), to);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(c), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(
-      c, issuer ? X509_get_subject_name(issuer->cert.get()) : X509_get_subject_name(c));
-  X509_set_pubkey(c, m.key.get());
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer ? issuer->cert.get() : c, c, nullptr, nullptr, 0);
-  X509_EXTENSION* bc = X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints,
-                                           ca ? "critical,CA:TRUE" : "CA:FALSE");
-  X509_add_ext(c, bc, -1);
-  X509_EXTENSION_free(bc);
-  REQUIRE(X509_sign(c, issuer ? issuer->key.get() : m.key.get(), EVP_sha256()) > 0);
-  return m;
+  return testing::MakeTestCert({cn, issuer, ca, serial, from, to, {}});
 }
 
 x509::Chain ChainOf(std::initializer_list<const Made*> certs) {
