@@ -111,6 +111,9 @@ assert new["keyId"] != old["keyId"], (new["keyId"], old["keyId"])
 print(old["keyId"], "->", new["keyId"])' >"$DIR/keys" 2>&1 &&
   pass "history: the old generation revoked, the new one reason revoked, key $(cat "$DIR/keys")" || fail "history: $(cat "$DIR/keys") $H"
 grep -q '"cert.revoke"' "$DIR/var/log/edgesec/audit.jsonl" && pass "audit cert.revoke" || fail "no cert.revoke in the audit log"
+grep -q "neither a bootstrap identity nor HTTP Basic" "$DIR/var/log/edgesec/certd.log" &&
+  fail "certd says it had no HTTP Basic, with the URL's userinfo configured" ||
+  pass "no false 'neither bootstrap identity nor HTTP Basic' notice (Basic from the URL's userinfo)"
 
 # A server_keygen credential: re-enrolled through /serverkeygen with HTTP Basic — the revoked cert is
 # not its TLS client identity either.
